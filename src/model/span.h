@@ -1,0 +1,111 @@
+// Span: one OpenTelemetry span plus the MLflow view normalization derives from it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+#include "model/any_value.h"
+
+namespace tracelake::model {
+
+enum class SpanKind : uint8_t {
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
+};
+enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
+
+// Resource and instrumentation scope. Many spans of one OTLP request share one of each.
+struct Resource {
+  Attributes attributes;
+  uint32_t dropped_attributes_count = 0;
+  std::string schema_url;
+};
+struct Scope {
+  std::string name;
+  std::string version;
+  Attributes attributes;
+  uint32_t dropped_attributes_count = 0;
+  std::string schema_url;
+};
+
+struct SpanEvent {
+  uint64_t time_unix_nano = 0;
+  std::string name;
+  Attributes attributes;
+  uint32_t dropped_attributes_count = 0;
+};
+
+struct SpanLink {
+  TraceId trace_id;
+  SpanId span_id;
+  std::string trace_state;
+  Attributes attributes;
+  uint32_t dropped_attributes_count = 0;
+  uint32_t flags = 0;
+};
+
+// Token counts of one span or a whole trace. Absent means "not reported", not zero.
+struct TokenUsage {
+  std::optional<int64_t> input_tokens;
+  std::optional<int64_t> output_tokens;
+  std::optional<int64_t> total_tokens;
+  std::optional<int64_t> cached_input_tokens;
+
+  bool empty() const {
+    return !input_tokens && !output_tokens && !total_tokens && !cached_input_tokens;
+  }
+  // Adds other's present counts into this one.
+  void Add(const TokenUsage& other);
+};
+
+// What normalization derives from a span's attributes (see model/normalize.h). Strings are
+// empty when unknown. inputs_json / outputs_json hold JSON text (possibly a JSON string).
+struct SpanView {
+  std::string span_type;  // MLflow SpanType: LLM, CHAT_MODEL, TOOL, ... ; "UNKNOWN" by default
+  std::string inputs_json;
+  std::string outputs_json;
+  std::string model;       // response model if known, else request model
+  std::string provider;    // openai, anthropic, ...
+  TokenUsage usage;
+  std::string session_id;  // from span or resource session.id / mlflow.trace.session
+  std::string user_id;
+};
+
+struct Span {
+  TraceId trace_id;
+  SpanId span_id;
+  SpanId parent_span_id;  // all zero for a root span
+  std::string trace_state;
+  uint32_t flags = 0;
+  std::string name;
+  SpanKind kind = SpanKind::kUnspecified;
+  uint64_t start_time_unix_nano = 0;
+  uint64_t end_time_unix_nano = 0;
+  Attributes attributes;
+  uint32_t dropped_attributes_count = 0;
+  std::vector<SpanEvent> events;
+  uint32_t dropped_events_count = 0;
+  std::vector<SpanLink> links;
+  uint32_t dropped_links_count = 0;
+  SpanStatusCode status_code = SpanStatusCode::kUnset;
+  std::string status_message;
+
+  // Shared by all spans of one ResourceSpans/ScopeSpans of a request: shared lifetime.
+  std::shared_ptr<const Resource> resource;
+  std::shared_ptr<const Scope> scope;
+
+  // Filled by model::NormalizeSpan.
+  SpanView view;
+
+  bool is_root() const { return parent_span_id.IsZero(); }
+};
+
+}  // namespace tracelake::model

@@ -1,0 +1,34 @@
+// OTLP encoding: model types -> ExportTraceServiceRequest / responses, protobuf or JSON.
+// Used by the server (responses), the SDK exporter, `tracelake demo` and the load generator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/log_record.h"
+#include "model/span.h"
+
+namespace tracelake::otlp {
+
+// Groups spans by (resource, scope) pointer identity into ResourceSpans/ScopeSpans.
+std::string EncodeTracesRequestProtobuf(const std::vector<model::Span>& spans);
+std::string EncodeTracesRequestJson(const std::vector<model::Span>& spans);
+std::string EncodeLogsRequestProtobuf(const std::vector<model::LogRecord>& records);
+
+// ExportTraceServiceResponse / ExportLogsServiceResponse; partial_success set when rejected > 0.
+std::string EncodeTraceResponseProtobuf(int64_t rejected_spans, std::string_view error_message);
+std::string EncodeTraceResponseJson(int64_t rejected_spans, std::string_view error_message);
+std::string EncodeLogsResponseProtobuf(int64_t rejected_records, std::string_view error_message);
+std::string EncodeLogsResponseJson(int64_t rejected_records, std::string_view error_message);
+
+// google.rpc.Status {code, message} for OTLP/HTTP error bodies.
+std::string EncodeRpcStatusProtobuf(int32_t code, std::string_view message);
+std::string EncodeRpcStatusJson(int32_t code, std::string_view message);
+
+// OTLP protobuf Span message bytes (opentelemetry.proto.trace.v1.Span) for one span; MLflow's
+// V3 Trace JSON embeds spans in this shape.
+std::string EncodeSpanProtobuf(const model::Span& span);
+
+}  // namespace tracelake::otlp
