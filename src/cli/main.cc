@@ -1,0 +1,40 @@
+// The tracelake command.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "tracelake: OpenTelemetry-native, MLflow-compatible tracing for LLM agents.\n"
+    "\n"
+    "Usage: tracelake <command> [flags]\n"
+    "\n"
+    "Commands:\n"
+    "  server     Run the server: OTLP ingest (HTTP and gRPC), MLflow REST API, storage\n"
+    "  demo       Send a few demo traces to a running server over OTLP/HTTP\n"
+    "  version    Print the version\n"
+    "\n"
+    "Run 'tracelake <command> --help' for the flags of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "server") return tracelake::cli::RunServer(args);
+  if (command == "demo") return tracelake::cli::RunDemo(args);
+  if (command == "version" || command == "--version") {
+    std::printf("tracelake %s\n", TRACELAKE_VERSION);
+    return 0;
+  }
+  std::fprintf(stderr, "tracelake: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,111 @@
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "server/server_app.h"
+
+namespace tracelake::cli {
+namespace {
+
+FlagSet ServerFlags() {
+  return FlagSet(
+      "tracelake server",
+      "Runs the tracelake server: OTLP/HTTP (/v1/traces, /v1/logs) and the MLflow REST API on\n"
+      "--port, OTLP/gRPC on --otlp-grpc-port, traces stored in --backend-store-uri.\n"
+      "SIGTERM or Ctrl-C drains in-flight batches and exits cleanly.",
+      {
+          {"host", "HOST", "127.0.0.1", "Address to listen on (0.0.0.0 for all interfaces)"},
+          {"port", "PORT", "5000", "Port for HTTP: REST API and OTLP/HTTP"},
+          {"backend-store-uri", "URI", "",
+           "Where traces are stored: sqlite:///relative.db or sqlite:////absolute.db "
+           "(default: sqlite:///<data-dir>/tracelake.db)"},
+          {"data-dir", "DIR", "./data", "Folder for the default SQLite store"},
+          {"otlp-grpc-port", "PORT", "4317", "Port for OTLP/gRPC; 0 disables it"},
+          {"max-request-bytes", "BYTES", "67108864",
+           "Largest accepted request body, on the wire and decompressed (413 above)"},
+          {"max-queued-batches", "N", "256",
+           "Ingest batches that may wait for the writer before exporters get 429/503"},
+      });
+}
+
+}  // namespace
+
+int RunServer(const std::vector<std::string>& args) {
+  FlagSet flags = ServerFlags();
+  if (Status st = flags.Parse(args); !st.ok()) {
+    std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  server::ServerOptions options;
+  options.host = flags.Get("host");
+  auto port = flags.GetInt("port", 0, 65535);
+  auto grpc_port = flags.GetInt("otlp-grpc-port", 0, 65535);
+  auto max_bytes = flags.GetInt64("max-request-bytes", 1024, 1LL << 32);
+  auto max_batches = flags.GetInt("max-queued-batches", 1, 1 << 20);
+  for (const Status& st :
+       {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status()}) {
+    if (!st.ok() && st.code() != StatusCode::kInternal) {
+      std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
+      return 2;
+    }
+  }
+  if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok()) return 2;
+  options.port = *port;
+  options.otlp_grpc_port = *grpc_port;
+  options.max_request_bytes = static_cast<size_t>(*max_bytes);
+  options.max_queued_batches = *max_batches;
+  options.backend_store_uri = flags.Get("backend-store-uri");
+  if (options.backend_store_uri.empty()) {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::absolute(flags.Get("data-dir"), ec);
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "tracelake server: cannot create data folder %s: %s\n",
+                   dir.c_str(), ec.message().c_str());
+      return 1;
+    }
+    // SQLAlchemy form: sqlite:/// + absolute path (which starts with '/').
+    options.backend_store_uri = "sqlite:///" + (dir / "tracelake.db").string();
+  }
+
+  // Signals are taken by one thread with sigwait; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  server::ServerApp app(options);
+  if (Status st = app.Start(); !st.ok()) {
+    std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "tracelake %s serving on http://%s:%d (REST API, OTLP/HTTP)\n",
+               TRACELAKE_VERSION, options.host.c_str(), app.http_port());
+  if (app.grpc_port() != 0)
+    std::fprintf(stderr, "OTLP/gRPC on %s:%d\n", options.host.c_str(), app.grpc_port());
+  std::fprintf(stderr, "store: %s\n", options.backend_store_uri.c_str());
+
+  std::jthread signal_thread([&app, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "tracelake server: received %s, draining...\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    app.Shutdown(std::chrono::seconds(30));
+  });
+  app.Wait();
+  std::fprintf(stderr, "tracelake server: stopped cleanly\n");
+  return 0;
+}
+
+}  // namespace tracelake::cli

@@ -1,0 +1,13 @@
+// OTLP/HTTP receivers: POST /v1/traces and /v1/logs, protobuf or JSON, answered as the OTLP
+// specification says (200 with Export*ServiceResponse, 400 with google.rpc.Status, 415 for an
+// unsupported content type, 429/503 with Retry-After under overload).
+#pragma once
+
+#include "server/http_types.h"
+#include "server/otlp_ingest.h"
+
+namespace tracelake::server {
+
+void RegisterOtlpHttpRoutes(Router& router, OtlpIngestor& ingestor);
+
+}  // namespace tracelake::server

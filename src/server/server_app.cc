@@ -1,0 +1,116 @@
+#include "server/server_app.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/grpc_server.h"
+#include "server/http_server.h"
+#include "server/metrics_endpoint.h"
+#include "server/mlflow_api.h"
+#include "server/otlp_http.h"
+#include "server/otlp_ingest.h"
+#include "storage/trace_store.h"
+
+namespace tracelake::server {
+
+class ServerApp::Impl {
+ public:
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+
+  Status Start() {
+    storage::StoreOptions store_options;
+    store_options.max_queued_batches = options_.max_queued_batches;
+    ASSIGN_OR_RETURN(store_, storage::OpenTraceStore(options_.backend_store_uri, store_options));
+    ingestor_ = std::make_unique<OtlpIngestor>(*store_);
+    request_metrics_ = std::make_unique<RequestMetrics>();
+
+    MlflowApiOptions api;
+    api.server_version = options_.version;
+    RegisterMlflowRoutes(router_, *store_, api);
+    RegisterOtlpHttpRoutes(router_, *ingestor_);
+    RegisterMetricsRoute(router_, *store_, *ingestor_, *request_metrics_);
+
+    HttpServerOptions http;
+    http.host = options_.host;
+    http.port = options_.port;
+    http.max_request_bytes = options_.max_request_bytes;
+    http.threads = options_.http_threads;
+    RequestMetrics* metrics = request_metrics_.get();
+    http.on_request = [metrics](const HttpRequest& req, int status, double seconds) {
+      metrics->Record(req.path, status, seconds);
+    };
+    http_ = std::make_unique<HttpServer>(router_, std::move(http));
+    ASSIGN_OR_RETURN(http_port_, http_->Bind());
+
+    if (options_.otlp_grpc_port != 0) {
+      GrpcServerOptions grpc;
+      grpc.host = options_.host;
+      grpc.port = options_.otlp_grpc_port < 0 ? 0 : options_.otlp_grpc_port;
+      grpc.max_request_bytes = options_.max_request_bytes;
+      grpc_ = std::make_unique<GrpcServer>(*ingestor_, grpc);
+      auto port = grpc_->Start();
+      if (!port.ok()) {
+        grpc_.reset();
+        return port.status();
+      }
+      grpc_port_ = *port;
+    }
+    http_thread_ = std::jthread([this] { http_->Run(); });
+    return OkStatus();
+  }
+
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+  }
+
+  void Shutdown(std::chrono::milliseconds deadline) {
+    std::lock_guard<std::mutex> shutdown_lock(shutdown_mu_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (done_) return;
+    }
+    // Receivers first (they answer in-flight requests, which wait for their commits), then the
+    // store drains whatever is still queued.
+    if (http_) http_->Stop();
+    if (http_thread_.joinable()) http_thread_.join();
+    if (grpc_) grpc_->Shutdown(deadline);
+    if (store_) store_->Shutdown(deadline).IgnoreError();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  int http_port() const { return http_port_; }
+  int grpc_port() const { return grpc_port_; }
+
+ private:
+  ServerOptions options_;
+  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<OtlpIngestor> ingestor_;
+  std::unique_ptr<RequestMetrics> request_metrics_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<GrpcServer> grpc_;
+  std::jthread http_thread_;
+  int http_port_ = 0;
+  int grpc_port_ = 0;
+
+  std::mutex shutdown_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // GUARDED_BY(mu_)
+};
+
+ServerApp::ServerApp(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+ServerApp::~ServerApp() { impl_->Shutdown(std::chrono::seconds(30)); }
+Status ServerApp::Start() { return impl_->Start(); }
+int ServerApp::http_port() const { return impl_->http_port(); }
+int ServerApp::grpc_port() const { return impl_->grpc_port(); }
+void ServerApp::Wait() { impl_->Wait(); }
+void ServerApp::Shutdown(std::chrono::milliseconds deadline) { impl_->Shutdown(deadline); }
+
+}  // namespace tracelake::server

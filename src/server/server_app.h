@@ -1,0 +1,44 @@
+// ServerApp: one tracelake server: store + MLflow REST + OTLP/HTTP + OTLP/gRPC + /metrics.
+// The CLI builds ServerOptions from flags; tests start it in-process on port 0.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tracelake/status.h"
+
+namespace tracelake::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 5000;                // 0 picks a free port
+  int otlp_grpc_port = 4317;      // 0 disables OTLP/gRPC; -1 picks a free port (tests)
+  std::string backend_store_uri;  // required, e.g. sqlite:///abs/path/tracelake.db
+  size_t max_request_bytes = 64u << 20;
+  int max_queued_batches = 256;   // bounded ingest queue
+  int http_threads = 32;
+  std::string version = "3.5.0";  // answered at /version (MLflow clients gate features on it)
+};
+
+// Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).
+class ServerApp {
+ public:
+  explicit ServerApp(ServerOptions options);
+  ~ServerApp();
+
+  Status Start();
+  int http_port() const;
+  int grpc_port() const;  // 0 when disabled
+  // Blocks until Shutdown() has completed.
+  void Wait();
+  // Stops receivers, drains in-flight batches into the store, closes it. Idempotent.
+  void Shutdown(std::chrono::milliseconds deadline = std::chrono::seconds(30));
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tracelake::server
