@@ -35,4 +35,7 @@ Result<DecodedTraces> DecodeTracesJson(std::string_view body);
 Result<DecodedLogs> DecodeLogsProtobuf(std::string_view body);
 Result<DecodedLogs> DecodeLogsJson(std::string_view body);
 
+// One opentelemetry.proto.trace.v1.Span message (for round trips and tests).
+Result<model::Span> DecodeSpanProtobuf(std::string_view bytes);
+
 }  // namespace tracelake::otlp
