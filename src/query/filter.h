@@ -72,4 +72,7 @@ struct OrderBy {
 // An empty list yields the default: newest first.
 Result<std::vector<OrderBy>> ParseOrderBy(const std::vector<std::string>& clauses);
 
+// Canonical text of an AST (debugging, tests).
+std::string ToString(const Expr& expr);
+
 }  // namespace tracelake::query
