@@ -71,6 +71,11 @@ class Db {
   Result<Stmt> Prepare(std::string_view sql);
   // Cached prepared statement (reset before return); the pointer stays valid for the Db's life.
   Result<Stmt*> Cached(const char* sql);
+  // Resets every cached statement, ending the read snapshot any of them holds. Call after each
+  // unit of work: a stepped but unreset statement keeps its transaction (and snapshot) open.
+  void ResetAll() {
+    for (auto& [key, stmt] : cache_) stmt.Reset();
+  }
   int64_t Changes() const { return sqlite3_changes64(db_); }
   sqlite3* raw() { return db_; }
 

@@ -354,6 +354,7 @@ void SqliteTraceStore::WriterLoop() {
           writer_db_.Exec("RELEASE batch").IgnoreError();
         }
       }
+      writer_db_.ResetAll();
       Status commit = begin.ok() ? writer_db_.Exec("COMMIT") : begin;
       if (!commit.ok()) {
         writer_db_.Exec("ROLLBACK").IgnoreError();

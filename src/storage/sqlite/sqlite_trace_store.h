@@ -121,7 +121,9 @@ template <typename F>
 auto SqliteTraceStore::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
   if (memory_) {
     std::lock_guard<std::mutex> lock(write_mu_);
-    return f(writer_db_);
+    auto result = f(writer_db_);
+    writer_db_.ResetAll();
+    return result;
   }
   std::unique_ptr<Db> db;
   {
@@ -138,6 +140,7 @@ auto SqliteTraceStore::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
     if (!st.ok()) return st;
   }
   auto result = f(*db);
+  db->ResetAll();
   std::lock_guard<std::mutex> lock(readers_mu_);
   if (idle_readers_.size() < 8) idle_readers_.push_back(std::move(db));
   return result;
@@ -148,6 +151,7 @@ auto SqliteTraceStore::WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>())) {
   std::lock_guard<std::mutex> lock(write_mu_);
   RETURN_IF_ERROR(writer_db_.Exec("BEGIN IMMEDIATE"));
   auto result = f(writer_db_);
+  writer_db_.ResetAll();
   if (!internal::AsStatus(result).ok()) {
     writer_db_.Exec("ROLLBACK").IgnoreError();
     return result;
