@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 
 #include "server/errors.h"
@@ -46,7 +47,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   s.set_write_timeout(30, 0);
   s.set_tcp_nodelay(true);
   // Wire-size cap enforced by httplib (413); the decompressed cap is enforced while reading.
-  s.set_payload_max_length(options_.max_request_bytes);
+  s.set_payload_max_length(std::max<size_t>(options_.max_request_bytes * 4, 64u << 20));
 
   auto with_body = [this](const httplib::Request& in, httplib::Response& out,
                           const httplib::ContentReader& reader) {
@@ -55,9 +56,18 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     HttpResponse res;
     bool too_large = false;
     const size_t limit = options_.max_request_bytes;
+    // A declared length over the limit: read and discard the body (up to httplib's wire cap)
+    // so the client sees the 413 instead of a reset connection. A body that only grows past
+    // the limit while being decompressed (gzip bomb) is cut off at once.
+    const bool declared_too_large =
+        in.has_header("Content-Length") &&
+        std::strtoull(in.get_header_value("Content-Length").c_str(), nullptr, 10) > limit;
+    too_large = declared_too_large;
     bool read_ok = reader([&](const char* data, size_t len) {
+      if (too_large) return declared_too_large;
       if (req.body.size() + len > limit) {
         too_large = true;
+        req.body.clear();
         return false;
       }
       req.body.append(data, len);
