@@ -256,6 +256,7 @@ void NormalizeSpan(Span& span) {
   if (v.user_id.empty()) v.user_id = FirstStr(res, {"mlflow.trace.user", "user.id", "enduser.id"});
 
   Attributes& attrs = span.attributes;
+  const size_t before = attrs.size();
   SetIfAbsent(attrs, "mlflow.traceRequestId", Quoted("tr-" + span.trace_id.Hex()));
   SetIfAbsent(attrs, "mlflow.spanType", Quoted(v.span_type));
   SetIfAbsent(attrs, "mlflow.spanInputs", v.inputs_json);
@@ -263,6 +264,7 @@ void NormalizeSpan(Span& span) {
   if (!v.usage.empty()) SetIfAbsent(attrs, "mlflow.chat.tokenUsage", UsageJson(v.usage));
   if (!v.model.empty()) SetIfAbsent(attrs, "mlflow.llm.model", Quoted(v.model));
   if (!v.provider.empty()) SetIfAbsent(attrs, "mlflow.llm.provider", Quoted(v.provider));
+  v.derived_attribute_count = attrs.size() - before;
 }
 
 bool IsGenAiContentRecord(const LogRecord& r) {

@@ -77,6 +77,9 @@ struct SpanView {
   TokenUsage usage;
   std::string session_id;  // from span or resource session.id / mlflow.trace.session
   std::string user_id;
+  // How many attributes NormalizeSpan appended (the last ones of Span::attributes). Storage
+  // keeps only the sender's attributes and derives these again when reading.
+  size_t derived_attribute_count = 0;
 };
 
 struct Span {

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace tracelake::storage {
@@ -27,7 +28,12 @@ constexpr std::string_view kDictionary =
     "llm.output_messages.0.message.contentassistantuserhttp.methodhttp.routehttp.status_code"
     "http.request.methodhttp.response.status_codeurl.fullserver.addressserver.portnet.peer.name"
     "db.systemdb.statementrpc.servicerpc.methodexception.typeexception.messageexception.stacktrace"
-    "{\"input_tokens\":,\"output_tokens\":,\"total_tokens\":{\"role\":\"\",\"content\":\"";
+    "{\"input_tokens\":,\"output_tokens\":,\"total_tokens\":{\"role\":\"\",\"content\":\""
+    "http.request.header.x-request-idmessaging.destination.nameuser_agent.originalclient.address"
+    "db.system.namedb.collection.namenetwork.peer.addresscode.function.namedb.query.text"
+    "url.pathurl.schemeerror.typerpc.systemnetwork.protocol.versionmessaging.system"
+    "service.nameservice.versiondeployment.environment.nametelemetry.sdk.language"
+    "session.iduser.idllm.invocation_parametersllm.tools.0.tool.json_schema";
 
 struct Dicts {
   ZSTD_CDict* cdict;
@@ -229,7 +235,13 @@ std::string EncodeSpanBody(const model::Span& s) {
   PutString(out, s.status_message);
   PutString(out, s.scope ? s.scope->name : "");
   PutString(out, s.scope ? s.scope->version : "");
-  PutAttrs(out, s.attributes);
+  // Only the sender's attributes: the ones normalization appended are derived again on read.
+  const size_t derived = std::min(s.view.derived_attribute_count, s.attributes.size());
+  PutVarint(out, s.attributes.size() - derived);
+  for (size_t i = 0; i + derived < s.attributes.size(); ++i) {
+    PutString(out, s.attributes[i].key);
+    PutAny(out, s.attributes[i].value);
+  }
   PutVarint(out, s.dropped_attributes_count);
   PutVarint(out, s.events.size());
   for (const auto& e : s.events) {

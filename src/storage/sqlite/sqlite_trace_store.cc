@@ -308,6 +308,10 @@ Status SqliteTraceStore::CheckExperimentActive(Db& db, const std::string& experi
 Status SqliteTraceStore::Ingest(IngestBatch batch) {
   RETURN_IF_ERROR(WithReader([&](Db& db) { return CheckExperimentActive(db, batch.experiment_id); }));
   auto pending = std::make_unique<Pending>();
+  pending->bodies.reserve(batch.spans.size());
+  for (const auto& span : batch.spans) pending->bodies.push_back(EncodeSpanBody(span));
+  for (const auto& rec : batch.log_records)
+    pending->log_bodies.push_back(model::IsGenAiContentRecord(rec) ? EncodeLogRecord(rec) : std::string());
   pending->batch = std::move(batch);
   std::future<Status> done = pending->done.get_future();
   {
@@ -346,7 +350,7 @@ void SqliteTraceStore::WriterLoop() {
       for (size_t i = 0; i < work.size() && begin.ok(); ++i) {
         // A savepoint per batch: one bad batch fails alone, the others still commit.
         results[i] = writer_db_.Exec("SAVEPOINT batch");
-        if (results[i].ok()) results[i] = ApplyBatch(work[i]->batch);
+        if (results[i].ok()) results[i] = ApplyBatch(*work[i]);
         if (results[i].ok()) {
           results[i] = writer_db_.Exec("RELEASE batch");
         } else {
@@ -391,29 +395,31 @@ Result<int64_t> SqliteTraceStore::ResourceId(const model::Resource& resource) {
   return id;
 }
 
-Status SqliteTraceStore::ApplyBatch(IngestBatch& batch) {
+Status SqliteTraceStore::ApplyBatch(Pending& pending) {
+  IngestBatch& batch = pending.batch;
   Db& db = writer_db_;
   ASSIGN_OR_RETURN(int64_t experiment_id, ParseExperimentId(batch.experiment_id));
 
   // Log records: kept by (trace id, span id); merged into spans when read.
-  for (const auto& rec : batch.log_records) {
-    if (!model::IsGenAiContentRecord(rec)) continue;
+  for (size_t li = 0; li < batch.log_records.size(); ++li) {
+    const model::LogRecord& rec = batch.log_records[li];
+    if (pending.log_bodies[li].empty()) continue;
     ASSIGN_OR_RETURN(Stmt* ins, db.Cached(
         "INSERT INTO span_logs(trace_id, span_id, seq, body) VALUES(?, ?, "
         "(SELECT coalesce(max(seq), -1) + 1 FROM span_logs WHERE trace_id = ? AND span_id = ?), ?)"));
     const int64_t sid = SpanIdToInt(rec.span_id);
     ins->BindBlob(1, Blob(rec.trace_id)).Bind(2, sid).BindBlob(3, Blob(rec.trace_id)).Bind(4, sid)
-        .BindBlob(5, EncodeLogRecord(rec));
+        .BindBlob(5, pending.log_bodies[li]);
     RETURN_IF_ERROR(ins->Run());
   }
 
   // Spans grouped by trace, in first-seen order.
-  std::unordered_map<TraceId, std::vector<model::Span*>, ByteIdHash> by_trace;
+  std::unordered_map<TraceId, std::vector<size_t>, ByteIdHash> by_trace;
   std::vector<TraceId> order;
-  for (auto& s : batch.spans) {
-    auto [it, inserted] = by_trace.try_emplace(s.trace_id);
-    if (inserted) order.push_back(s.trace_id);
-    it->second.push_back(&s);
+  for (size_t i = 0; i < batch.spans.size(); ++i) {
+    auto [it, inserted] = by_trace.try_emplace(batch.spans[i].trace_id);
+    if (inserted) order.push_back(batch.spans[i].trace_id);
+    it->second.push_back(i);
   }
   const model::Resource* last_resource = nullptr;
   int64_t last_resource_id = 0;
@@ -465,7 +471,8 @@ Status SqliteTraceStore::ApplyBatch(IngestBatch& batch) {
     }
 
     std::string session, user;
-    for (model::Span* s : by_trace[trace_id]) {
+    for (size_t index : by_trace[trace_id]) {
+      model::Span* s = &batch.spans[index];
       const int64_t span_id = SpanIdToInt(s->span_id);
       if (r.exists) {
         // Re-delivery (exporter retry) replaces the span; undo its old contribution.
@@ -509,7 +516,7 @@ Status SqliteTraceStore::ApplyBatch(IngestBatch& batch) {
       BindOpt(*ins, 11, u.output_tokens);
       BindOpt(*ins, 12, u.total_tokens);
       BindOpt(*ins, 13, u.cached_input_tokens);
-      ins->BindBlob(14, EncodeSpanBody(*s));
+      ins->BindBlob(14, pending.bodies[index]);
       RETURN_IF_ERROR(ins->Run());
       span_count_.fetch_add(1, std::memory_order_relaxed);
 
@@ -678,10 +685,6 @@ Result<model::Trace> SqliteTraceStore::GetTrace(const TraceId& id) {
         placeholder->schema_url = std::to_string(s->Int(7));
         span.resource = placeholder;
       }
-      if (const auto* in = model::FindAttribute(span.attributes, "mlflow.spanInputs"))
-        span.view.inputs_json = in->ToDisplayString();
-      if (const auto* out = model::FindAttribute(span.attributes, "mlflow.spanOutputs"))
-        span.view.outputs_json = out->ToDisplayString();
       trace.spans.push_back(std::move(span));
     }
     RETURN_IF_ERROR(s->error());
@@ -697,6 +700,8 @@ Result<model::Trace> SqliteTraceStore::GetTrace(const TraceId& id) {
     }
     for (auto& span : trace.spans) {
       if (span.resource) span.resource = resources[std::stoll(span.resource->schema_url)];
+      // Derives the view and the MLflow attributes that were not stored.
+      model::NormalizeSpan(span);
     }
     // GenAI content sent as log records.
     ASSIGN_OR_RETURN(Stmt* logs, db.Cached("SELECT span_id, body FROM span_logs WHERE trace_id = ? ORDER BY span_id, seq"));

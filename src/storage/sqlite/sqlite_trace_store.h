@@ -71,13 +71,17 @@ class SqliteTraceStore final : public TraceStore {
  private:
   struct Pending {
     IngestBatch batch;
+    // Encoded (and compressed) span bodies, made on the caller's thread so the single writer
+    // only binds bytes: compression is the most expensive step of ingest.
+    std::vector<std::string> bodies;
+    std::vector<std::string> log_bodies;
     std::promise<Status> done;
   };
 
   SqliteTraceStore(std::string path, StoreOptions options);
   Status Init();
   void WriterLoop();
-  Status ApplyBatch(IngestBatch& batch);
+  Status ApplyBatch(Pending& pending);
   Result<int64_t> ResourceId(const model::Resource& resource);
 
   // Runs f(Db&) on a reader connection (the writer's, under its lock, for :memory:).
