@@ -225,6 +225,20 @@ Status ComparisonToSql(const Comparison& c, SqlFragment& out) {
       return OkStatus();
     case FieldKind::kPromptRef:
       return InvalidArgumentError("Filtering by prompt is not supported");
+    case FieldKind::kSpanStatus: {
+      // span.status = 'OK' | 'ERROR' | 'UNSET' over the span status column.
+      Comparison sc = c;
+      auto code = [](const std::string& v) -> std::string {
+        return v == "OK" ? "1" : v == "ERROR" ? "2" : v == "UNSET" ? "0" : "-1";
+      };
+      if (auto* s = std::get_if<std::string>(&sc.value)) *s = code(*s);
+      if (auto* l = std::get_if<std::vector<std::string>>(&sc.value))
+        for (auto& v : *l) v = code(v);
+      out.sql += "EXISTS (SELECT 1 FROM spans s WHERE s.trace_key = t.trace_key AND ";
+      RETURN_IF_ERROR(StringCondition("CAST(s.status AS TEXT)", sc, out));
+      out.sql += ")";
+      return OkStatus();
+    }
   }
   return InvalidArgumentError("unsupported filter field");
 }

@@ -129,7 +129,6 @@ Result<model::Experiment> SqliteTraceStore::LoadExperiment(Db& db, Stmt& s) {
   e.last_update_time_ms = s.Int(5);
   ASSIGN_OR_RETURN(Stmt* t, db.Cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?"));
   t->Bind(1, s.Int(0));
-  bool row = false;
   while (t->Next())
     e.tags[std::string(t->Text(0))] = std::string(t->Text(1));
   return e;
@@ -235,9 +234,9 @@ Result<ExperimentPage> SqliteTraceStore::SearchExperiments(const SearchExperimen
       if (const auto* v = std::get_if<int64_t>(&p)) s.Bind(i++, *v);
       else s.Bind(i++, std::get<std::string>(p));
     }
-    s.Bind(i++, static_cast<int64_t>(req.max_results) + 1).Bind(i, offset);
+    s.Bind(i, static_cast<int64_t>(req.max_results) + 1);
+    s.Bind(i + 1, offset);
     ExperimentPage page;
-    bool row = false;
     while (s.Next()) {
       if (page.experiments.size() == static_cast<size_t>(req.max_results)) {
         page.next_page_token = std::to_string(offset + req.max_results);
@@ -256,7 +255,8 @@ Status UpdateExperimentRow(Db& db, int64_t id, const std::string& sql_set, const
                                       ", last_update_time = ? WHERE experiment_id = ?"));
   int i = 1;
   if (text) s.Bind(i++, *text);
-  s.Bind(i++, NowMs()).Bind(i, id);
+  s.Bind(i, NowMs());
+  s.Bind(i + 1, id);
   RETURN_IF_ERROR(s.Run());
   if (db.Changes() == 0) return NotFoundError("No Experiment with id=" + std::to_string(id) + " exists");
   return OkStatus();
@@ -351,7 +351,6 @@ Result<std::vector<model::Assessment>> SqliteTraceStore::LoadAssessments(
   s.Bind(1, trace_key);
   if (assessment_id) s.Bind(2, *assessment_id);
   std::vector<model::Assessment> out;
-  bool row = false;
   while (s.Next()) {
     model::Assessment a;
     a.assessment_id = std::string(s.Text(0));

@@ -176,17 +176,6 @@ void BindParams(Stmt& stmt, const std::vector<SqlParam>& params, int first) {
   }
 }
 
-std::string RandomHex(size_t bytes) {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    auto b = static_cast<uint8_t>(rng());
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 // Running aggregate of one trace row, loaded from and written back to `traces`.
 struct TraceRow {
@@ -662,7 +651,6 @@ Result<model::Trace> SqliteTraceStore::GetTrace(const TraceId& id) {
         "output_tokens, total_tokens, cached_tokens, body FROM spans WHERE trace_key = ? "
         "ORDER BY start_ns, span_id"));
     s->Bind(1, key);
-    bool row = false;
     while (s->Next()) {
       model::Span span;
       span.trace_id = id;
@@ -749,7 +737,6 @@ Result<TracePage> SqliteTraceStore::SearchTraces(const TraceSearchRequest& req) 
     const int n = static_cast<int>(where.params.size());
     s.Bind(n + 1, static_cast<int64_t>(req.max_results) + 1).Bind(n + 2, offset);
     std::vector<int64_t> keys;
-    bool row = false;
     while (s.Next()) keys.push_back(s.Int(0));
     RETURN_IF_ERROR(s.error());
     TracePage page;
@@ -841,7 +828,6 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
           "ORDER BY request_time ASC LIMIT ?"));
       s.Bind(1, experiment_id).Bind(2, *req.max_timestamp_millis * 1000000 + 999999)
           .Bind(3, req.max_traces.value_or(INT64_MAX));
-      bool row = false;
       while (s.Next())
         victims.emplace_back(s.Int(0), std::string(s.Blob(1)));
     }

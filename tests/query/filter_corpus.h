@@ -1,0 +1,76 @@
+// Valid filters shared by the parser, round-trip and randomized tests: MLflow's documented
+// examples (docs/genai/tracing/search-traces) and test_search_utils.py cases, plus
+// tracelake's OR and parentheses.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace tracelake::query::testing {
+
+inline constexpr std::array<std::string_view, 62> kValidFilters = {
+    "attributes.status = 'OK'",
+    "trace.status = \"ERROR\"",
+    "status != 'IN_PROGRESS'",
+    "trace.state = 'ok'",
+    "attributes.status IN ('OK', 'ERROR')",
+    "status NOT IN ('STATE_UNSPECIFIED')",
+    "attributes.timestamp_ms > 1749006880539",
+    "trace.timestamp > 1700000000000",
+    "trace.timestamp_ms >= 1 AND trace.timestamp_ms <= 2",
+    "attributes.execution_time_ms > 5000",
+    "trace.execution_time_ms = 500",
+    "execution_time < 1.5",
+    "trace.end_time_ms > 1762408895531",
+    "end_time != -3",
+    "trace.name = 'predict'",
+    "trace.name LIKE '%inference%'",
+    "trace.name ILIKE '%PREDICT%'",
+    "trace.name RLIKE '^(predict|inference)_[0-9]+'",
+    "name IN ('a', 'b')",
+    "trace.run_id = 'run_id_123456'",
+    "run_id IS NULL",
+    "trace.client_request_id = 'req-1'",
+    "client_request_id NOT IN ('x')",
+    "request_id = 'tr-0123456789abcdef0123456789abcdef'",
+    "trace_id IN ('0123456789ABCDEF0123456789ABCDEF', 'tr-ffffffffffffffffffffffffffffffff')",
+    "prompt = \"qa-agent-system-prompt/4\"",
+    "trace.text LIKE '%authentication error%'",
+    "text ILIKE '%timeout%'",
+    "tag.model_name = 'gpt-4'",
+    "tags.model_name LIKE 'gpt-%'",
+    "tag.environment ILIKE '%prod%'",
+    "tag.version RLIKE '^v[0-9]+\\.[0-9]+'",
+    "tags.`mlflow.traceName` = 'my_function'",
+    "tags.mlflow.traceName = 'my_function'",
+    "tags.\"t.a.g\" = \"a\"",
+    "`tags`.source_name = 'a notebook'",
+    "tags.version IS NULL",
+    "tags.version IS NOT NULL",
+    "metadata.`mlflow.user` = 'alice@company.com'",
+    "metadata.\"mlflow.trace.user\" != 'bob'",
+    "request_metadata.user_id LIKE 'user%'",
+    "span.name = 'llm_call'",
+    "span.name LIKE '%embedding%'",
+    "span.type = 'LLM'",
+    "span.type IN ('LLM', 'CHAIN')",
+    "span.type NOT IN ('UNKNOWN')",
+    "span.status = 'ERROR'",
+    "span.content LIKE '%hello%'",
+    "span.content ILIKE '%WORLD%'",
+    "span.attributes.model_version LIKE '%v2%'",
+    "span.attributes.`gen_ai.request.model` = 'gpt-4o'",
+    "feedback.rating = 'positive'",
+    "feedback.user_comment LIKE '%helpful%'",
+    "feedback.`user satisfaction` IS NOT NULL",
+    "expectation.accuracy = 'high'",
+    "expectation.label ILIKE '%success%'",
+    "tags.m = 'it''s' AND tags.n = \"say \\\"hi\\\"\" AND tags.o = 'back\\\\slash'",
+    "tags.city = 'Zürich' AND metadata.`名前` = '東京 🚀'",
+    "trace.status = 'OK' AND tag.importance = 'high'",
+    "tag.environment = 'production'\n  AND trace.status = 'ERROR'\n  AND trace.execution_time_ms > 500",
+    "status = 'ERROR' OR (tags.env = 'prod' AND execution_time_ms > 1000)",
+    "((span.type = 'LLM' OR span.type = 'TOOL') AND (feedback.ok = 'yes' OR feedback.ok IS NULL))",
+};
+
+}  // namespace tracelake::query::testing
