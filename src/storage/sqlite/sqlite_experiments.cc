@@ -28,7 +28,7 @@ constexpr const char* kExperimentColumns =
 // Experiment filter grammar (MLflow's search_experiments): comparisons joined by AND over
 // name, tags.<key>, creation_time, last_update_time.
 struct ExpFilter {
-  std::string sql = "1";
+  std::string sql;  // " AND <condition>" per comparison
   std::vector<std::variant<int64_t, std::string>> params;
 };
 
