@@ -27,15 +27,17 @@ class AnyValue {
       std::variant<std::monostate, std::string, bool, int64_t, double, Array, KvList, Bytes>;
 
   AnyValue() = default;
-  AnyValue(std::string s) : v_(std::move(s)) {}                 // NOLINT
-  AnyValue(const char* s) : v_(std::string(s)) {}               // NOLINT
-  AnyValue(bool b) : v_(b) {}                                   // NOLINT
-  AnyValue(int64_t i) : v_(i) {}                                // NOLINT
-  AnyValue(int i) : v_(static_cast<int64_t>(i)) {}              // NOLINT
-  AnyValue(double d) : v_(d) {}                                 // NOLINT
-  AnyValue(Array a) : v_(std::move(a)) {}                       // NOLINT
-  AnyValue(KvList kv) : v_(std::move(kv)) {}                    // NOLINT
-  AnyValue(Bytes b) : v_(std::move(b)) {}                       // NOLINT
+  // Defined below KeyValue: clang needs KeyValue complete to instantiate the variant's
+  // converting constructors (their cleanup path destroys a std::vector<KeyValue>).
+  AnyValue(std::string s);   // NOLINT
+  AnyValue(const char* s);   // NOLINT
+  AnyValue(bool b);          // NOLINT
+  AnyValue(int64_t i);       // NOLINT
+  AnyValue(int i);           // NOLINT
+  AnyValue(double d);        // NOLINT
+  AnyValue(Array a);         // NOLINT
+  AnyValue(KvList kv);       // NOLINT
+  AnyValue(Bytes b);         // NOLINT
 
   bool empty() const { return v_.index() == 0; }
   bool is_string() const { return std::holds_alternative<std::string>(v_); }
@@ -76,6 +78,16 @@ struct KeyValue {
     return a.key == b.key && a.value == b.value;
   }
 };
+
+inline AnyValue::AnyValue(std::string s) : v_(std::move(s)) {}
+inline AnyValue::AnyValue(const char* s) : v_(std::string(s)) {}
+inline AnyValue::AnyValue(bool b) : v_(b) {}
+inline AnyValue::AnyValue(int64_t i) : v_(i) {}
+inline AnyValue::AnyValue(int i) : v_(static_cast<int64_t>(i)) {}
+inline AnyValue::AnyValue(double d) : v_(d) {}
+inline AnyValue::AnyValue(Array a) : v_(std::move(a)) {}
+inline AnyValue::AnyValue(KvList kv) : v_(std::move(kv)) {}
+inline AnyValue::AnyValue(Bytes b) : v_(std::move(b)) {}
 
 using Attributes = std::vector<KeyValue>;
 

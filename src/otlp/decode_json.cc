@@ -1,352 +1,448 @@
-// OTLP/JSON decoding. OTLP's JSON differs from plain proto3 JSON: trace and span ids are hex,
-// enums are integers, keys are lowerCamelCase (snake_case accepted too), 64-bit integers arrive
-// as numbers or decimal strings; unknown fields are ignored.
-#include <nlohmann/json.hpp>
-
-#include <charconv>
-#include <cmath>
+// OTLP/JSON decoding (ExportTraceServiceRequest / ExportLogsServiceRequest) with simdjson's DOM.
+//
+// Errors in the envelope (not JSON, wrong types for resourceSpans/resource/scope) fail the
+// request; errors inside one span or log record reject just that item (partial success).
+#include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "otlp/decode.h"
+#include "otlp/json_read.h"
 #include "otlp/validate.h"
 
 namespace tracelake::otlp {
 namespace {
 
-using Json = nlohmann::json;
-constexpr int kMaxDepth = 64;
+using internal::Rejections;
+using internal::json::Element;
+using internal::json::ForEach;
+using internal::json::ItemBudget;
+using internal::json::KeyIs;
+using internal::json::Object;
+using internal::json::ReadAnyValue;
+using internal::json::ReadAttributes;
+using internal::json::ReadEnum;
+using internal::json::ReadId;
+using internal::json::ReadObject;
+using internal::json::ReadString;
+using internal::json::ReadU32;
+using internal::json::ReadU64;
+using simdjson::SUCCESS;
 
-struct Bad {
-  std::string message;
+// Parsers are reused per thread: a parser's buffers are sized to the largest document it has
+// seen, and allocating them per request costs more than parsing a small body. Bodies above this
+// size get a parser of their own so one huge request does not pin memory in every thread.
+constexpr size_t kReusedParserMaxBytes = 4 << 20;
+
+// Owns the parse: the DOM is only valid while the parser that produced it is alive and unused.
+class JsonDocument {
+ public:
+  Status Parse(std::string_view body) {
+    simdjson::dom::parser* parser = nullptr;
+    if (body.size() <= kReusedParserMaxBytes) {
+      static thread_local simdjson::dom::parser reused;
+      parser = &reused;
+    } else {
+      own_ = std::make_unique<simdjson::dom::parser>();
+      parser = own_.get();
+    }
+    // realloc_if_needed copies the body into a padded buffer: simdjson reads past the end.
+    const auto error = parser->parse(body.data(), body.size(), true).get(root_);
+    if (error != SUCCESS) {
+      return InvalidArgumentError(std::string("Body is not valid JSON: ") +
+                                  simdjson::error_message(error));
+    }
+    if (!root_.is_object()) return InvalidArgumentError("Body must be a JSON object");
+    return OkStatus();
+  }
+  Element root() const { return root_; }
+
+ private:
+  std::unique_ptr<simdjson::dom::parser> own_;
+  Element root_;
 };
 
-// Member by camelCase or snake_case name; nullptr when absent or null.
-const Json* Member(const Json& obj, const char* camel, const char* snake) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(camel);
-  if (it == obj.end() && snake != nullptr) it = obj.find(snake);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
+Status EnvelopeError(const char* what, const std::string& reason) {
+  return InvalidArgumentError(std::string("Invalid OTLP/JSON ") + what + " request: " + reason);
 }
 
-const Json& Array(const Json& obj, const char* camel, const char* snake) {
-  static const Json kEmpty = Json::array();
-  const Json* v = Member(obj, camel, snake);
-  if (v == nullptr) return kEmpty;
-  if (!v->is_array()) throw Bad{std::string("field '") + camel + "' must be an array"};
-  return *v;
-}
-
-std::string String(const Json& obj, const char* camel, const char* snake) {
-  const Json* v = Member(obj, camel, snake);
-  if (v == nullptr) return "";
-  if (!v->is_string()) throw Bad{std::string("field '") + camel + "' must be a string"};
-  return v->get<std::string>();
-}
-
-// Accepts a JSON number or a decimal string.
-template <typename T>
-T Integer(const Json& obj, const char* camel, const char* snake) {
-  const Json* v = Member(obj, camel, snake);
-  if (v == nullptr) return 0;
-  if (v->is_number_unsigned()) return static_cast<T>(v->get<uint64_t>());
-  if (v->is_number_integer()) return static_cast<T>(v->get<int64_t>());
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (!std::isfinite(d)) throw Bad{std::string("field '") + camel + "' must be an integer"};
-    return static_cast<T>(d);
-  }
-  if (v->is_string()) {
-    const auto& s = v->get_ref<const std::string&>();
-    T out{};
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (ec == std::errc() && p == s.data() + s.size()) return out;
-  }
-  throw Bad{std::string("field '") + camel + "' must be an integer or a decimal string"};
-}
-
-std::string Base64Decode(const std::string& in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = val(c);
-    if (v < 0) throw Bad{"bytesValue is not valid base64"};
-    buf = (buf << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buf >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-model::AnyValue ToAny(const Json& v, int depth);
-
-void ToAttributes(const Json& arr, model::Attributes& out, int depth) {
-  if (!arr.is_array()) throw Bad{"attributes must be an array"};
-  out.reserve(out.size() + arr.size());
-  for (const auto& kv : arr) {
-    if (!kv.is_object()) throw Bad{"attribute must be an object with key and value"};
-    model::KeyValue item;
-    item.key = String(kv, "key", nullptr);
-    if (const Json* value = Member(kv, "value", nullptr)) item.value = ToAny(*value, depth + 1);
-    out.push_back(std::move(item));
-  }
-}
-
-model::AnyValue ToAny(const Json& v, int depth) {
-  if (depth > kMaxDepth) throw Bad{"attribute values nested deeper than 64 levels"};
-  if (!v.is_object()) throw Bad{"AnyValue must be an object"};
-  if (const Json* s = Member(v, "stringValue", "string_value")) {
-    if (!s->is_string()) throw Bad{"stringValue must be a string"};
-    return model::AnyValue(s->get<std::string>());
-  }
-  if (const Json* b = Member(v, "boolValue", "bool_value")) {
-    if (!b->is_boolean()) throw Bad{"boolValue must be a boolean"};
-    return model::AnyValue(b->get<bool>());
-  }
-  if (Member(v, "intValue", "int_value")) return model::AnyValue(Integer<int64_t>(v, "intValue", "int_value"));
-  if (const Json* d = Member(v, "doubleValue", "double_value")) {
-    if (d->is_number()) return model::AnyValue(d->get<double>());
-    if (d->is_string()) {
-      const auto& s = d->get_ref<const std::string&>();
-      if (s == "NaN") return model::AnyValue(std::nan(""));
-      if (s == "Infinity") return model::AnyValue(HUGE_VAL);
-      if (s == "-Infinity") return model::AnyValue(-HUGE_VAL);
-    }
-    throw Bad{"doubleValue must be a number"};
-  }
-  if (const Json* a = Member(v, "arrayValue", "array_value")) {
-    model::AnyValue::Array arr;
-    for (const auto& e : Array(*a, "values", nullptr)) arr.push_back(ToAny(e, depth + 1));
-    return model::AnyValue(std::move(arr));
-  }
-  if (const Json* kv = Member(v, "kvlistValue", "kvlist_value")) {
-    model::AnyValue::KvList list;
-    ToAttributes(Array(*kv, "values", nullptr), list, depth + 1);
-    return model::AnyValue(std::move(list));
-  }
-  if (const Json* b = Member(v, "bytesValue", "bytes_value")) {
-    if (!b->is_string()) throw Bad{"bytesValue must be a base64 string"};
-    return model::AnyValue(model::Bytes{Base64Decode(b->get<std::string>())});
-  }
-  return model::AnyValue();
-}
-
-// Ids in OTLP/JSON are hex. Empty string = absent. Returns false on a malformed id.
-template <typename Id>
-bool HexId(const Json& obj, const char* camel, const char* snake, Id& out, bool& present) {
-  std::string s = String(obj, camel, snake);
-  present = !s.empty();
+// Reads the "resource" object of a ResourceSpans/ResourceLogs.
+bool ReadResource(Element e, ItemBudget& budget, model::Resource& out, std::string& reason) {
+  Object object;
+  bool present = false;
+  if (!ReadObject(e, "resource", object, present, reason)) return false;
   if (!present) return true;
-  auto id = Id::FromHex(s);
-  if (!id) return false;
-  out = *id;
+  for (auto [key, value] : object) {
+    if (key == "attributes") {
+      if (!ReadAttributes(value, 1, budget, out.attributes, reason)) return false;
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      if (!ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason))
+        return false;
+    }
+  }
   return true;
 }
 
-std::shared_ptr<const model::Resource> ResourceFrom(const Json& rs) {
-  auto r = std::make_shared<model::Resource>();
-  if (const Json* res = Member(rs, "resource", nullptr)) {
-    ToAttributes(Array(*res, "attributes", nullptr), r->attributes, 0);
-    r->dropped_attributes_count = Integer<uint32_t>(*res, "droppedAttributesCount", "dropped_attributes_count");
-  }
-  r->schema_url = String(rs, "schemaUrl", "schema_url");
-  return r;
-}
-
-std::shared_ptr<const model::Scope> ScopeFrom(const Json& ss) {
-  auto s = std::make_shared<model::Scope>();
-  if (const Json* sc = Member(ss, "scope", nullptr)) {
-    s->name = String(*sc, "name", nullptr);
-    s->version = String(*sc, "version", nullptr);
-    ToAttributes(Array(*sc, "attributes", nullptr), s->attributes, 0);
-  }
-  s->schema_url = String(ss, "schemaUrl", "schema_url");
-  return s;
-}
-
-int EnumValue(const Json& obj, const char* camel, const char* snake,
-              std::initializer_list<const char*> names) {
-  const Json* v = Member(obj, camel, snake);
-  if (v == nullptr) return 0;
-  if (v->is_string()) {
-    int i = 0;
-    for (const char* n : names) {
-      if (v->get_ref<const std::string&>() == n) return i;
-      ++i;
-    }
-    throw Bad{std::string("unknown value for enum field '") + camel + "'"};
-  }
-  return Integer<int>(obj, camel, snake);
-}
-
-bool ConvertSpan(const Json& in, model::Span& s, std::string& reason) {
+bool ReadScope(Element e, ItemBudget& budget, model::Scope& out, std::string& reason) {
+  Object object;
   bool present = false;
-  if (!HexId(in, "traceId", "trace_id", s.trace_id, present) || !present || s.trace_id.IsZero()) {
-    reason = "span has an invalid traceId (must be 32 hex digits, not all zero)";
-    return false;
+  if (!ReadObject(e, "scope", object, present, reason)) return false;
+  if (!present) return true;
+  for (auto [key, value] : object) {
+    if (key == "name") {
+      if (!ReadString(value, "name", out.name, reason)) return false;
+    } else if (key == "version") {
+      if (!ReadString(value, "version", out.version, reason)) return false;
+    } else if (key == "attributes") {
+      if (!ReadAttributes(value, 1, budget, out.attributes, reason)) return false;
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      if (!ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason))
+        return false;
+    }
   }
-  if (!HexId(in, "spanId", "span_id", s.span_id, present) || !present || s.span_id.IsZero()) {
-    reason = "span has an invalid spanId (must be 16 hex digits, not all zero)";
-    return false;
-  }
-  if (!HexId(in, "parentSpanId", "parent_span_id", s.parent_span_id, present)) {
-    reason = "span has an invalid parentSpanId (must be empty or 16 hex digits)";
-    return false;
-  }
-  s.trace_state = String(in, "traceState", "trace_state");
-  s.flags = Integer<uint32_t>(in, "flags", nullptr);
-  s.name = String(in, "name", nullptr);
-  int kind = EnumValue(in, "kind", nullptr,
-                       {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
-                        "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"});
-  s.kind = kind >= 0 && kind <= 5 ? static_cast<model::SpanKind>(kind) : model::SpanKind::kUnspecified;
-  s.start_time_unix_nano = Integer<uint64_t>(in, "startTimeUnixNano", "start_time_unix_nano");
-  s.end_time_unix_nano = Integer<uint64_t>(in, "endTimeUnixNano", "end_time_unix_nano");
-  ToAttributes(Array(in, "attributes", nullptr), s.attributes, 0);
-  s.dropped_attributes_count = Integer<uint32_t>(in, "droppedAttributesCount", "dropped_attributes_count");
-  for (const auto& e : Array(in, "events", nullptr)) {
-    model::SpanEvent ev;
-    ev.time_unix_nano = Integer<uint64_t>(e, "timeUnixNano", "time_unix_nano");
-    ev.name = String(e, "name", nullptr);
-    ToAttributes(Array(e, "attributes", nullptr), ev.attributes, 0);
-    ev.dropped_attributes_count = Integer<uint32_t>(e, "droppedAttributesCount", "dropped_attributes_count");
-    s.events.push_back(std::move(ev));
-  }
-  s.dropped_events_count = Integer<uint32_t>(in, "droppedEventsCount", "dropped_events_count");
-  for (const auto& l : Array(in, "links", nullptr)) {
-    model::SpanLink link;
-    bool p = false;
-    HexId(l, "traceId", "trace_id", link.trace_id, p);
-    HexId(l, "spanId", "span_id", link.span_id, p);
-    link.trace_state = String(l, "traceState", "trace_state");
-    ToAttributes(Array(l, "attributes", nullptr), link.attributes, 0);
-    link.flags = Integer<uint32_t>(l, "flags", nullptr);
-    s.links.push_back(std::move(link));
-  }
-  s.dropped_links_count = Integer<uint32_t>(in, "droppedLinksCount", "dropped_links_count");
-  if (const Json* st = Member(in, "status", nullptr)) {
-    int code = EnumValue(*st, "code", nullptr,
-                         {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"});
-    s.status_code = code >= 0 && code <= 2 ? static_cast<model::SpanStatusCode>(code)
-                                           : model::SpanStatusCode::kUnset;
-    s.status_message = String(*st, "message", nullptr);
-  }
-  return ValidateSpan(s, reason);
+  return true;
 }
 
-Result<Json> Parse(std::string_view body) {
-  Json doc = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return InvalidArgumentError("Body is not valid JSON");
-  if (!doc.is_object()) return InvalidArgumentError("Body must be a JSON object");
-  return doc;
+// One ResourceSpans/ResourceLogs or ScopeSpans/ScopeLogs: its fields may come in any order, so
+// they are collected first and read in dependency order.
+struct Group {
+  std::optional<Element> header;  // resource or scope
+  std::optional<Element> items;   // scopeSpans, spans, scopeLogs or logRecords
+  std::string schema_url;
+};
+
+bool ReadGroup(Element e, std::string_view parent_field, std::string_view header_key,
+               std::string_view items_camel, std::string_view items_snake, Group& out,
+               std::string& reason) {
+  Object object;
+  if (e.get_object().get(object) != SUCCESS) {
+    reason = "each element of '" + std::string(parent_field) + "' must be an object";
+    return false;
+  }
+  for (auto [key, value] : object) {
+    if (key == header_key) {
+      out.header = value;
+    } else if (KeyIs(key, items_camel, items_snake)) {
+      out.items = value;
+    } else if (KeyIs(key, "schemaUrl", "schema_url")) {
+      if (!ReadString(value, "schemaUrl", out.schema_url, reason)) return false;
+    }
+  }
+  return true;
+}
+
+bool ReadEvent(Element e, ItemBudget& budget, model::SpanEvent& out, std::string& reason) {
+  Object object;
+  if (e.get_object().get(object) != SUCCESS) {
+    reason = "a span event must be an object";
+    return false;
+  }
+  for (auto [key, value] : object) {
+    bool ok = true;
+    if (KeyIs(key, "timeUnixNano", "time_unix_nano")) {
+      ok = ReadU64(value, "timeUnixNano", out.time_unix_nano, reason);
+    } else if (key == "name") {
+      ok = ReadString(value, "name", out.name, reason);
+    } else if (key == "attributes") {
+      ok = ReadAttributes(value, 1, budget, out.attributes, reason);
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      ok = ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Returns false only for a link that breaks the span (wrong types); a link without usable ids
+// sets `usable` false and is dropped by the caller.
+bool ReadLink(Element e, ItemBudget& budget, model::SpanLink& out, bool& usable,
+              std::string& reason) {
+  Object object;
+  if (e.get_object().get(object) != SUCCESS) {
+    reason = "a span link must be an object";
+    return false;
+  }
+  bool has_trace = false;
+  bool has_span = false;
+  bool ids_ok = true;
+  for (auto [key, value] : object) {
+    bool ok = true;
+    if (KeyIs(key, "traceId", "trace_id")) {
+      std::string ignored;
+      ids_ok = ReadId(value, "traceId", out.trace_id, has_trace, ignored) && ids_ok;
+    } else if (KeyIs(key, "spanId", "span_id")) {
+      std::string ignored;
+      ids_ok = ReadId(value, "spanId", out.span_id, has_span, ignored) && ids_ok;
+    } else if (KeyIs(key, "traceState", "trace_state")) {
+      ok = ReadString(value, "traceState", out.trace_state, reason);
+    } else if (key == "attributes") {
+      ok = ReadAttributes(value, 1, budget, out.attributes, reason);
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      ok = ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason);
+    } else if (key == "flags") {
+      ok = ReadU32(value, "flags", out.flags, reason);
+    }
+    if (!ok) return false;
+  }
+  usable = ids_ok && has_trace && has_span;
+  return true;
+}
+
+bool ReadStatus(Element e, model::Span& out, std::string& reason) {
+  Object object;
+  bool present = false;
+  if (!ReadObject(e, "status", object, present, reason)) return false;
+  if (!present) return true;
+  for (auto [key, value] : object) {
+    if (key == "code") {
+      int code = 0;
+      if (!ReadEnum(value, "status.code",
+                    {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}, code, reason))
+        return false;
+      out.status_code = code >= 0 && code <= 2 ? static_cast<model::SpanStatusCode>(code)
+                                               : model::SpanStatusCode::kUnset;
+    } else if (key == "message") {
+      if (!ReadString(value, "status.message", out.status_message, reason)) return false;
+    }
+  }
+  return true;
+}
+
+bool ReadSpan(Element e, ItemBudget& budget, model::Span& out, std::string& reason) {
+  Object object;
+  if (e.get_object().get(object) != SUCCESS) {
+    reason = "a span must be a JSON object";
+    return false;
+  }
+  bool has_trace = false;
+  bool has_span = false;
+  for (auto [key, value] : object) {
+    bool ok = true;
+    if (KeyIs(key, "traceId", "trace_id")) {
+      ok = ReadId(value, "traceId", out.trace_id, has_trace, reason);
+      if (!ok) reason = internal::kBadTraceId;
+    } else if (KeyIs(key, "spanId", "span_id")) {
+      ok = ReadId(value, "spanId", out.span_id, has_span, reason);
+      if (!ok) reason = internal::kBadSpanId;
+    } else if (KeyIs(key, "parentSpanId", "parent_span_id")) {
+      bool has_parent = false;
+      ok = ReadId(value, "parentSpanId", out.parent_span_id, has_parent, reason);
+      if (!ok) reason = internal::kBadParentSpanId;
+    } else if (key == "name") {
+      ok = ReadString(value, "name", out.name, reason);
+    } else if (key == "kind") {
+      int kind = 0;
+      ok = ReadEnum(value, "kind",
+                    {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+                     "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"},
+                    kind, reason);
+      out.kind = kind >= 0 && kind <= 5 ? static_cast<model::SpanKind>(kind)
+                                        : model::SpanKind::kUnspecified;
+    } else if (KeyIs(key, "startTimeUnixNano", "start_time_unix_nano")) {
+      ok = ReadU64(value, "startTimeUnixNano", out.start_time_unix_nano, reason);
+    } else if (KeyIs(key, "endTimeUnixNano", "end_time_unix_nano")) {
+      ok = ReadU64(value, "endTimeUnixNano", out.end_time_unix_nano, reason);
+    } else if (key == "attributes") {
+      ok = ReadAttributes(value, 1, budget, out.attributes, reason);
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      ok = ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason);
+    } else if (KeyIs(key, "traceState", "trace_state")) {
+      ok = ReadString(value, "traceState", out.trace_state, reason);
+    } else if (key == "flags") {
+      ok = ReadU32(value, "flags", out.flags, reason);
+    } else if (key == "events") {
+      ok = ForEach(value, "events", reason, [&](Element ev) {
+        return budget.Take(reason) && ReadEvent(ev, budget, out.events.emplace_back(), reason);
+      });
+    } else if (KeyIs(key, "droppedEventsCount", "dropped_events_count")) {
+      ok = ReadU32(value, "droppedEventsCount", out.dropped_events_count, reason);
+    } else if (key == "links") {
+      ok = ForEach(value, "links", reason, [&](Element l) {
+        bool usable = false;
+        if (!budget.Take(reason)) return false;
+        if (!ReadLink(l, budget, out.links.emplace_back(), usable, reason)) return false;
+        if (!usable) {
+          out.links.pop_back();
+          ++out.dropped_links_count;
+        }
+        return true;
+      });
+    } else if (KeyIs(key, "droppedLinksCount", "dropped_links_count")) {
+      // Added to links dropped above for unusable ids.
+      uint32_t dropped = 0;
+      ok = ReadU32(value, "droppedLinksCount", dropped, reason);
+      out.dropped_links_count += dropped;
+    } else if (key == "status") {
+      ok = ReadStatus(value, out, reason);
+    }
+    if (!ok) return false;
+  }
+  if (!has_trace || out.trace_id.IsZero()) {
+    reason = internal::kBadTraceId;
+    return false;
+  }
+  if (!has_span || out.span_id.IsZero()) {
+    reason = internal::kBadSpanId;
+    return false;
+  }
+  return internal::ValidateSpan(out, reason);
+}
+
+// severityNumber as a number, or as a SeverityNumber name: SEVERITY_NUMBER_<LEVEL>[2-4], where
+// the six levels take four numbers each starting at 1 (TRACE = 1, DEBUG = 5, ... FATAL4 = 24).
+bool ReadSeverity(Element e, int32_t& out, std::string& reason) {
+  std::string_view name;
+  if (e.get_string().get(name) == SUCCESS && name.substr(0, 16) == "SEVERITY_NUMBER_") {
+    static constexpr std::string_view kLevels[] = {"TRACE", "DEBUG", "INFO",
+                                                   "WARN",  "ERROR", "FATAL"};
+    name.remove_prefix(16);
+    out = 0;  // unknown names, UNSPECIFIED included
+    for (int level = 0; level < 6; ++level) {
+      if (name.substr(0, kLevels[level].size()) != kLevels[level]) continue;
+      const std::string_view rest = name.substr(kLevels[level].size());
+      if (rest.empty()) out = level * 4 + 1;
+      if (rest.size() == 1 && rest[0] >= '2' && rest[0] <= '4') out = level * 4 + (rest[0] - '0');
+    }
+    return true;
+  }
+  int number = 0;
+  if (!ReadEnum(e, "severityNumber", {}, number, reason)) return false;
+  out = number;
+  return true;
+}
+
+bool ReadLogRecord(Element e, ItemBudget& budget, model::LogRecord& out, std::string& reason) {
+  Object object;
+  if (e.get_object().get(object) != SUCCESS) {
+    reason = "a log record must be a JSON object";
+    return false;
+  }
+  for (auto [key, value] : object) {
+    bool ok = true;
+    bool present = false;
+    if (KeyIs(key, "timeUnixNano", "time_unix_nano")) {
+      ok = ReadU64(value, "timeUnixNano", out.time_unix_nano, reason);
+    } else if (KeyIs(key, "observedTimeUnixNano", "observed_time_unix_nano")) {
+      ok = ReadU64(value, "observedTimeUnixNano", out.observed_time_unix_nano, reason);
+    } else if (KeyIs(key, "severityNumber", "severity_number")) {
+      ok = ReadSeverity(value, out.severity_number, reason);
+    } else if (KeyIs(key, "severityText", "severity_text")) {
+      ok = ReadString(value, "severityText", out.severity_text, reason);
+    } else if (key == "body") {
+      ok = ReadAnyValue(value, 1, budget, out.body, reason);
+    } else if (key == "attributes") {
+      ok = ReadAttributes(value, 1, budget, out.attributes, reason);
+    } else if (KeyIs(key, "droppedAttributesCount", "dropped_attributes_count")) {
+      ok = ReadU32(value, "droppedAttributesCount", out.dropped_attributes_count, reason);
+    } else if (key == "flags") {
+      ok = ReadU32(value, "flags", out.flags, reason);
+    } else if (KeyIs(key, "traceId", "trace_id")) {
+      ok = ReadId(value, "traceId", out.trace_id, present, reason);
+      if (!ok) reason = internal::kBadLogTraceId;
+    } else if (KeyIs(key, "spanId", "span_id")) {
+      ok = ReadId(value, "spanId", out.span_id, present, reason);
+      if (!ok) reason = internal::kBadLogSpanId;
+    } else if (KeyIs(key, "eventName", "event_name")) {
+      ok = ReadString(value, "eventName", out.event_name, reason);
+    }
+    if (!ok) return false;
+  }
+  internal::FinishLogRecord(out);
+  return true;
+}
+
+// Walks resource groups -> scope groups -> items, calling read_item for each item; shared by
+// traces and logs. Returns an error only for a broken envelope.
+template <typename Item, typename ReadItem, typename OnResource>
+Status DecodeItems(Element root, const char* what, std::string_view resources_camel,
+                   std::string_view resources_snake, std::string_view scopes_camel,
+                   std::string_view scopes_snake, std::string_view items_camel,
+                   std::string_view items_snake, std::vector<Item>& items, Rejections& rejected,
+                   ReadItem read_item, OnResource on_resource) {
+  Object top = root.get_object().value_unsafe();
+  std::string reason;
+  ItemBudget budget;
+  for (auto [key, value] : top) {
+    if (!KeyIs(key, resources_camel, resources_snake)) continue;
+    const bool ok = ForEach(value, resources_camel, reason, [&](Element rg) {
+      Group resource_group;
+      if (!ReadGroup(rg, resources_camel, "resource", scopes_camel, scopes_snake, resource_group,
+                     reason))
+        return false;
+      auto resource = std::make_shared<model::Resource>();
+      if (resource_group.header && !ReadResource(*resource_group.header, budget, *resource, reason))
+        return false;
+      resource->schema_url = std::move(resource_group.schema_url);
+      on_resource(*resource);
+      std::shared_ptr<const model::Resource> shared_resource = std::move(resource);
+      if (!resource_group.items) return true;
+      return ForEach(*resource_group.items, scopes_camel, reason, [&](Element sg) {
+        Group scope_group;
+        if (!ReadGroup(sg, scopes_camel, "scope", items_camel, items_snake, scope_group, reason))
+          return false;
+        auto scope = std::make_shared<model::Scope>();
+        if (scope_group.header && !ReadScope(*scope_group.header, budget, *scope, reason))
+          return false;
+        scope->schema_url = std::move(scope_group.schema_url);
+        std::shared_ptr<const model::Scope> shared_scope = std::move(scope);
+        if (!scope_group.items) return true;
+        simdjson::dom::array array;
+        if (scope_group.items->get_array().get(array) == SUCCESS) {
+          // Grow geometrically: many small scope groups must not cost a copy each.
+          const size_t needed = items.size() + array.size();
+          if (needed > items.capacity()) items.reserve(std::max(needed, 2 * items.capacity()));
+        }
+        return ForEach(*scope_group.items, items_camel, reason, [&](Element e) {
+          Item& item = items.emplace_back();
+          std::string item_reason;
+          if (!budget.Take(item_reason) || !read_item(e, budget, item, item_reason)) {
+            items.pop_back();
+            if (budget.exhausted()) {
+              reason = std::move(item_reason);
+              return false;  // the whole request goes
+            }
+            rejected.Add(item_reason);
+            return true;
+          }
+          item.resource = shared_resource;
+          item.scope = shared_scope;
+          return true;
+        });
+      });
+    });
+    if (!ok) return EnvelopeError(what, reason);
+  }
+  return OkStatus();
 }
 
 }  // namespace
 
 Result<DecodedTraces> DecodeTracesJson(std::string_view body) {
-  ASSIGN_OR_RETURN(Json doc, Parse(body));
+  JsonDocument doc;
+  RETURN_IF_ERROR(doc.Parse(body));
   DecodedTraces out;
-  try {
-    for (const auto& rs : Array(doc, "resourceSpans", "resource_spans")) {
-      auto resource = ResourceFrom(rs);
-      if (out.experiment_id.empty()) {
-        if (const auto* v = model::FindAttribute(resource->attributes, "mlflow.experimentId"))
-          out.experiment_id = v->ToDisplayString();
-      }
-      for (const auto& ss : Array(rs, "scopeSpans", "scope_spans")) {
-        auto scope = ScopeFrom(ss);
-        for (const auto& in : Array(ss, "spans", nullptr)) {
-          model::Span s;
-          std::string reason;
-          bool ok = false;
-          try {
-            ok = ConvertSpan(in, s, reason);
-          } catch (const Bad& bad) {
-            reason = bad.message;
-          }
-          if (!ok) {
-            if (out.rejected_spans++ == 0) out.rejection_reason = reason;
-            continue;
-          }
-          s.resource = resource;
-          s.scope = scope;
-          out.spans.push_back(std::move(s));
-        }
-      }
-    }
-  } catch (const Bad& bad) {
-    return InvalidArgumentError("Invalid OTLP/JSON traces request: " + bad.message);
-  } catch (const std::exception&) {
-    return InvalidArgumentError("Invalid OTLP/JSON traces request");
-  }
+  Rejections rejected;
+  RETURN_IF_ERROR(DecodeItems(doc.root(), "traces", "resourceSpans", "resource_spans", "scopeSpans",
+                              "scope_spans", "spans", "spans", out.spans, rejected, ReadSpan,
+                              [&](const model::Resource& resource) {
+                                if (out.experiment_id.empty())
+                                  out.experiment_id = internal::ExperimentIdOf(resource);
+                              }));
+  out.rejected_spans = rejected.count;
+  out.rejection_reason = std::move(rejected.first_reason);
   return out;
 }
 
 Result<DecodedLogs> DecodeLogsJson(std::string_view body) {
-  ASSIGN_OR_RETURN(Json doc, Parse(body));
+  JsonDocument doc;
+  RETURN_IF_ERROR(doc.Parse(body));
   DecodedLogs out;
-  try {
-    for (const auto& rl : Array(doc, "resourceLogs", "resource_logs")) {
-      auto resource = ResourceFrom(rl);
-      for (const auto& sl : Array(rl, "scopeLogs", "scope_logs")) {
-        auto scope = ScopeFrom(sl);
-        for (const auto& in : Array(sl, "logRecords", "log_records")) {
-          model::LogRecord r;
-          std::string reason;
-          bool ok = true;
-          try {
-            r.time_unix_nano = Integer<uint64_t>(in, "timeUnixNano", "time_unix_nano");
-            r.observed_time_unix_nano =
-                Integer<uint64_t>(in, "observedTimeUnixNano", "observed_time_unix_nano");
-            r.severity_number = Integer<int32_t>(in, "severityNumber", "severity_number");
-            r.severity_text = String(in, "severityText", "severity_text");
-            if (const Json* b = Member(in, "body", nullptr)) r.body = ToAny(*b, 0);
-            ToAttributes(Array(in, "attributes", nullptr), r.attributes, 0);
-            r.flags = Integer<uint32_t>(in, "flags", nullptr);
-            r.event_name = String(in, "eventName", "event_name");
-            std::string trace_hex = String(in, "traceId", "trace_id");
-            std::string span_hex = String(in, "spanId", "span_id");
-            auto t = TraceId::FromHex(trace_hex);
-            auto s = SpanId::FromHex(span_hex);
-            if ((!trace_hex.empty() && !t) || (!span_hex.empty() && !s)) {
-              ok = false;
-              reason = "log record has an invalid traceId or spanId (hex expected)";
-            } else {
-              if (t) r.trace_id = *t;
-              if (s) r.span_id = *s;
-            }
-          } catch (const Bad& bad) {
-            ok = false;
-            reason = bad.message;
-          }
-          if (!ok) {
-            if (out.rejected_records++ == 0) out.rejection_reason = reason;
-            continue;
-          }
-          FinishLogRecord(r);
-          r.resource = resource;
-          r.scope = scope;
-          out.records.push_back(std::move(r));
-        }
-      }
-    }
-  } catch (const Bad& bad) {
-    return InvalidArgumentError("Invalid OTLP/JSON logs request: " + bad.message);
-  } catch (const std::exception&) {
-    return InvalidArgumentError("Invalid OTLP/JSON logs request");
-  }
+  Rejections rejected;
+  RETURN_IF_ERROR(DecodeItems(doc.root(), "logs", "resourceLogs", "resource_logs", "scopeLogs",
+                              "scope_logs", "logRecords", "log_records", out.records, rejected,
+                              ReadLogRecord, [](const model::Resource&) {}));
+  out.rejected_records = rejected.count;
+  out.rejection_reason = std::move(rejected.first_reason);
   return out;
 }
 

@@ -12,10 +12,13 @@
 
 namespace tracelake::otlp {
 
-// Groups spans by (resource, scope) pointer identity into ResourceSpans/ScopeSpans.
+// Groups spans by (resource, scope) pointer identity into ResourceSpans/ScopeSpans, in order
+// of first appearance. JSON follows OTLP/JSON: hex ids, integer enums, 64-bit integers as
+// decimal strings, lowerCamelCase keys; invalid UTF-8 in text is replaced by U+FFFD.
 std::string EncodeTracesRequestProtobuf(const std::vector<model::Span>& spans);
 std::string EncodeTracesRequestJson(const std::vector<model::Span>& spans);
 std::string EncodeLogsRequestProtobuf(const std::vector<model::LogRecord>& records);
+std::string EncodeLogsRequestJson(const std::vector<model::LogRecord>& records);
 
 // ExportTraceServiceResponse / ExportLogsServiceResponse; partial_success set when rejected > 0.
 std::string EncodeTraceResponseProtobuf(int64_t rejected_spans, std::string_view error_message);

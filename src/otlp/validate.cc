@@ -1,47 +1,33 @@
 #include "otlp/validate.h"
 
-namespace tracelake::otlp {
+#include "otlp/limits.h"
 
-bool ValidateSpan(const model::Span& s, std::string& reason) {
-  if (s.name.size() > kMaxNameBytes) {
+namespace tracelake::otlp::internal {
+
+bool ValidateSpan(const model::Span& span, std::string& reason) {
+  if (span.name.size() > kMaxSpanNameBytes) {
     reason = "span name longer than 64 KiB";
     return false;
   }
-  if (s.attributes.size() > kMaxAttributesPerSpan) {
-    reason = "span has more than 100000 attributes";
-    return false;
-  }
-  if (s.end_time_unix_nano != 0 && s.end_time_unix_nano < s.start_time_unix_nano) {
+  // end == 0 is an unfinished span, which we keep; an end before the start is corrupt and
+  // would turn into a huge unsigned duration downstream.
+  if (span.end_time_unix_nano != 0 && span.end_time_unix_nano < span.start_time_unix_nano) {
     reason = "span ends before it starts";
     return false;
   }
   return true;
 }
 
-bool SetLogIds(model::LogRecord& r, std::string_view trace_id, std::string_view span_id,
-               std::string& reason) {
-  if (trace_id.empty() && span_id.empty()) return true;
-  auto t = TraceId::FromBytes(trace_id);
-  if (!t) {
-    reason = "log record has an invalid trace_id (must be empty or 16 bytes)";
-    return false;
-  }
-  r.trace_id = *t;
-  if (!span_id.empty()) {
-    auto s = SpanId::FromBytes(span_id);
-    if (!s) {
-      reason = "log record has an invalid span_id (must be empty or 8 bytes)";
-      return false;
-    }
-    r.span_id = *s;
-  }
-  return true;
+void FinishLogRecord(model::LogRecord& record) {
+  if (!record.event_name.empty()) return;
+  const model::AnyValue* v = model::FindAttribute(record.attributes, "event.name");
+  if (v != nullptr && v->is_string()) record.event_name = v->as_string();
 }
 
-void FinishLogRecord(model::LogRecord& r) {
-  if (!r.event_name.empty()) return;
-  if (const auto* v = model::FindAttribute(r.attributes, "event.name"); v && v->is_string())
-    r.event_name = v->as_string();
+std::string ExperimentIdOf(const model::Resource& resource) {
+  const model::AnyValue* v = model::FindAttribute(resource.attributes, "mlflow.experimentId");
+  if (v == nullptr || v->empty()) return "";
+  return v->ToDisplayString();
 }
 
-}  // namespace tracelake::otlp
+}  // namespace tracelake::otlp::internal
