@@ -1,189 +1,157 @@
 // Span normalization. The mapping table and the reasons for each rule are in
-// docs/normalization.md; the captured wire data it is built on is spec/instrumentations.md.
+// docs/normalization.md; the captured wire data it is built on is spec/instrumentations.md,
+// and MLflow's own mapping is mlflow/tracing/otel/translation/*.py.
 #include "model/normalize.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <map>
-#include <optional>
+#include <cctype>
+#include <span>
+
+#include "model/normalize_internal.h"
 
 namespace tracelake::model {
 namespace {
 
-using Json = nlohmann::json;
+using normalize_internal::AttrView;
+using normalize_internal::Find;
+using normalize_internal::FindString;
+using normalize_internal::FirstString;
+using normalize_internal::Json;
 
-const std::string* Str(const Attributes& attrs, std::string_view key) {
-  const AnyValue* v = FindAttribute(attrs, key);
-  return v != nullptr && v->is_string() && !v->as_string().empty() ? &v->as_string() : nullptr;
+struct KindMapping {
+  std::string_view from;
+  std::string_view to;
+};
+
+// MLflow's translators, checked in MLflow's order (OpenInference, GenAI, Traceloop); a value
+// a table does not know falls through to the next convention, as in MLflow.
+constexpr KindMapping kOpenInferenceKinds[] = {
+    {"TOOL", "TOOL"},           {"CHAIN", "CHAIN"},         {"LLM", "LLM"},
+    {"RETRIEVER", "RETRIEVER"}, {"EMBEDDING", "EMBEDDING"}, {"AGENT", "AGENT"},
+    {"RERANKER", "RERANKER"},   {"UNKNOWN", "UNKNOWN"},     {"GUARDRAIL", "GUARDRAIL"},
+    {"EVALUATOR", "EVALUATOR"},
+};
+constexpr KindMapping kGenAiOperations[] = {
+    {"chat", "CHAT_MODEL"},     {"create_agent", "AGENT"},   {"embeddings", "EMBEDDING"},
+    {"execute_tool", "TOOL"},   {"generate_content", "LLM"}, {"invoke_agent", "AGENT"},
+    {"text_completion", "LLM"}, {"response", "LLM"},
+};
+constexpr KindMapping kTraceloopKinds[] = {
+    {"workflow", "WORKFLOW"}, {"task", "TASK"},       {"agent", "AGENT"},
+    {"tool", "TOOL"},         {"unknown", "UNKNOWN"},
+};
+
+// How a convention spells its kinds; values are compared after folding to it.
+enum class Spelling { kUpper, kLower };
+
+template <size_t N>
+std::string_view MapKind(AttrView attrs, std::string_view key, const KindMapping (&table)[N],
+                         Spelling spelling) {
+  std::string kind = FirstString(attrs, {key});
+  std::transform(kind.begin(), kind.end(), kind.begin(), [spelling](unsigned char c) {
+    return static_cast<char>(spelling == Spelling::kUpper ? std::toupper(c) : std::tolower(c));
+  });
+  for (const KindMapping& m : table)
+    if (m.from == kind) return m.to;
+  return {};
 }
 
-// An integer from an int, a finite double, or a numeric string.
-std::optional<int64_t> Int(const Attributes& attrs, std::string_view key) {
-  const AnyValue* v = FindAttribute(attrs, key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int()) return v->as_int();
-  if (v->is_double() && std::isfinite(v->as_double()) && std::abs(v->as_double()) < 9e18)
-    return static_cast<int64_t>(v->as_double());
-  if (v->is_string()) {
-    const std::string& s = v->as_string();
-    int64_t out = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (ec == std::errc() && p == s.data() + s.size()) return out;
+std::string SpanTypeOf(AttrView a) {
+  // MLflow's own attribute wins; it is a JSON-encoded string, but accept plain text too.
+  if (const std::string* t = FindString(a, "mlflow.spanType")) {
+    std::string type = normalize_internal::UnquoteJsonString(*t);
+    if (!type.empty() && type != "null") return type;
   }
-  return std::nullopt;
-}
-
-std::optional<Json> ParseJson(std::string_view text) {
-  Json j = Json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded()) return std::nullopt;
-  return j;
-}
-
-// JSON text for a value that may or may not already be JSON.
-std::string AsJsonText(const std::string& text, bool prefer_json) {
-  if (prefer_json && ParseJson(text)) return text;
-  std::string out;
-  AppendJsonString(out, text);
-  return out;
-}
-
-// mlflow.* attributes hold JSON-encoded strings; "\"LLM\"" -> LLM. Plain text passes through.
-std::string UnquoteJsonString(const std::string& s) {
-  if (s.size() >= 2 && s.front() == '"') {
-    if (auto j = ParseJson(s); j && j->is_string()) return j->get<std::string>();
-  }
-  return s;
-}
-
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
-std::string SpanTypeOf(const Span& span) {
-  const Attributes& a = span.attributes;
-  if (const auto* t = Str(a, "mlflow.spanType")) return UnquoteJsonString(*t);
-  if (const auto* k = Str(a, "openinference.span.kind")) {
-    std::string kind = Upper(*k);
-    return kind == "UNKNOWN" || kind.empty() ? "UNKNOWN" : kind;
-  }
-  if (const auto* op = Str(a, "gen_ai.operation.name")) {
-    static const std::map<std::string, std::string, std::less<>> kOps = {
-        {"chat", "CHAT_MODEL"},        {"text_completion", "LLM"},
-        {"generate_content", "LLM"},   {"embeddings", "EMBEDDING"},
-        {"invoke_agent", "AGENT"},     {"create_agent", "AGENT"},
-        {"execute_tool", "TOOL"},
-    };
-    if (auto it = kOps.find(*op); it != kOps.end()) return it->second;
-  }
-  if (const auto* k = Str(a, "traceloop.span.kind")) {
-    static const std::map<std::string, std::string, std::less<>> kKinds = {
-        {"workflow", "WORKFLOW"}, {"task", "TASK"}, {"tool", "TOOL"}, {"agent", "AGENT"}};
-    if (auto it = kKinds.find(*k); it != kKinds.end()) return it->second;
+  for (std::string_view type :
+       {MapKind(a, "openinference.span.kind", kOpenInferenceKinds, Spelling::kUpper),
+        MapKind(a, "gen_ai.operation.name", kGenAiOperations, Spelling::kLower),
+        MapKind(a, "traceloop.span.kind", kTraceloopKinds, Spelling::kLower)}) {
+    if (!type.empty()) return std::string(type);
   }
   return "UNKNOWN";
 }
 
-// Flattened "prefix.{i}.message.role/content" (OpenInference) or "prefix.{i}.role/content"
-// (legacy OpenLLMetry) keys into an OpenAI-style messages list.
-std::string FlattenedMessages(const Attributes& attrs, std::string_view prefix, bool openinference) {
-  std::map<int, Json> messages;
-  for (const auto& kv : attrs) {
+// mlflow.spanInputs / mlflow.spanOutputs are authoritative when present, even if they carry
+// nothing; invalid JSON is kept as a JSON string.
+std::string MlflowValue(AttrView a, std::string_view key) {
+  const AnyValue* v = Find(a, key);
+  if (v == nullptr) return "";
+  if (v->is_string()) {
+    const std::string& s = v->as_string();
+    if (s.empty()) return "";
+    return normalize_internal::IsJson(s) ? s : normalize_internal::JsonQuote(s);
+  }
+  return v->empty() ? "" : v->ToJson();
+}
+
+bool IsJsonMime(std::string_view mime) {
+  constexpr std::string_view kJson = "application/json";
+  if (mime.size() < kJson.size()) return false;
+  for (size_t i = 0; i < kJson.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(mime[i])) != kJson[i]) return false;
+  return mime.size() == kJson.size() || mime[kJson.size()] == ';' || mime[kJson.size()] == ' ';
+}
+
+// OpenInference input.value / output.value: JSON only when its mime type says so.
+std::string OpenInferenceValue(AttrView a, std::string_view value_key, std::string_view mime_key) {
+  const AnyValue* v = Find(a, value_key);
+  if (v == nullptr) return "";
+  const std::string* mime = FindString(a, mime_key);
+  return normalize_internal::ValueAsJson(*v, mime != nullptr && IsJsonMime(*mime));
+}
+
+std::string FirstJsonValue(AttrView a, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    if (const AnyValue* v = Find(a, key)) {
+      std::string json = normalize_internal::ValueAsJson(*v, /*json_allowed=*/true);
+      if (!json.empty()) return json;
+    }
+  }
+  return "";
+}
+
+// OpenInference embedding spans: embedding.embeddings.{i}.embedding.text, in index order.
+std::string EmbeddingTexts(AttrView a) {
+  constexpr std::string_view kPrefix = "embedding.embeddings.";
+  constexpr std::string_view kSuffix = ".embedding.text";
+  std::vector<std::pair<int64_t, const std::string*>> texts;
+  for (const KeyValue& kv : a) {
     std::string_view key = kv.key;
-    if (!key.starts_with(prefix) || key.size() <= prefix.size() || key[prefix.size()] != '.') continue;
-    std::string_view rest = key.substr(prefix.size() + 1);
-    int index = 0;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), index);
-    if (ec != std::errc() || index < 0 || index > 10000 || p == rest.data() + rest.size() || *p != '.')
-      continue;
-    std::string_view field = rest.substr(static_cast<size_t>(p - rest.data()) + 1);
-    if (openinference) {
-      if (!field.starts_with("message.")) continue;
-      field.remove_prefix(8);
-    }
-    Json& m = messages[index];
-    if (!m.is_object()) m = Json::object();
-    std::string value = kv.value.ToDisplayString();
-    if (field == "role" || field == "content" || field == "name" || field == "tool_call_id") {
-      m[std::string(field)] = value;
-    } else if (field.starts_with("tool_calls.")) {
-      std::string_view tc = field.substr(11);
-      int ti = 0;
-      auto [q, ec2] = std::from_chars(tc.data(), tc.data() + tc.size(), ti);
-      if (ec2 != std::errc() || ti < 0 || ti > 1000 || q == tc.data() + tc.size()) continue;
-      std::string_view sub = tc.substr(static_cast<size_t>(q - tc.data()) + 1);
-      if (sub.starts_with("tool_call.")) sub.remove_prefix(10);
-      Json& calls = m["tool_calls"];
-      if (!calls.is_array()) calls = Json::array();
-      while (calls.size() <= static_cast<size_t>(ti)) calls.push_back({{"type", "function"}});
-      Json& call = calls[static_cast<size_t>(ti)];
-      if (sub == "id") call["id"] = value;
-      else if (sub == "function.name") call["function"]["name"] = value;
-      else if (sub == "function.arguments") call["function"]["arguments"] = value;
-    }
+    if (!key.starts_with(kPrefix) || !key.ends_with(kSuffix) || !kv.value.is_string()) continue;
+    std::string_view index =
+        key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size());
+    auto i = normalize_internal::ToCount(index);
+    if (!i || index.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    texts.emplace_back(*i, &kv.value.as_string());
   }
-  if (messages.empty()) return "";
+  if (texts.empty()) return "";
+  std::stable_sort(texts.begin(), texts.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
   Json arr = Json::array();
-  for (auto& [i, m] : messages) arr.push_back(std::move(m));
-  return arr.dump(-1, ' ', false, Json::error_handler_t::replace);
+  for (const auto& [i, text] : texts) arr.push_back(*text);
+  return normalize_internal::Dump(arr);
 }
 
-std::string InputsOf(const Span& span) {
-  const Attributes& a = span.attributes;
-  if (const auto* v = Str(a, "mlflow.spanInputs")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "input.value")) {
-    const auto* mime = Str(a, "input.mime_type");
-    return AsJsonText(*v, mime != nullptr && *mime == "application/json");
-  }
-  if (const auto* v = Str(a, "gen_ai.input.messages")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "gen_ai.tool.call.arguments")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "traceloop.entity.input")) return AsJsonText(*v, true);
-  if (auto m = FlattenedMessages(a, "llm.input_messages", true); !m.empty()) return m;
-  if (auto m = FlattenedMessages(a, "gen_ai.prompt", false); !m.empty()) return m;
-  if (const auto* v = Str(a, "embedding.embeddings.0.embedding.text")) return AsJsonText(*v, false);
-  return "";
-}
-
-std::string OutputsOf(const Span& span) {
-  const Attributes& a = span.attributes;
-  if (const auto* v = Str(a, "mlflow.spanOutputs")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "output.value")) {
-    const auto* mime = Str(a, "output.mime_type");
-    return AsJsonText(*v, mime != nullptr && *mime == "application/json");
-  }
-  if (const auto* v = Str(a, "gen_ai.output.messages")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "gen_ai.tool.call.result")) return AsJsonText(*v, true);
-  if (const auto* v = Str(a, "traceloop.entity.output")) return AsJsonText(*v, true);
-  if (auto m = FlattenedMessages(a, "llm.output_messages", true); !m.empty()) return m;
-  if (auto m = FlattenedMessages(a, "gen_ai.completion", false); !m.empty()) return m;
-  return "";
-}
-
-std::string FirstStr(const Attributes& a, std::initializer_list<std::string_view> keys) {
-  for (auto k : keys)
-    if (const auto* v = Str(a, k)) return UnquoteJsonString(*v);
-  return "";
-}
-
-std::optional<int64_t> FirstInt(const Attributes& a, std::initializer_list<std::string_view> keys) {
-  for (auto k : keys)
-    if (auto v = Int(a, k); v && *v >= 0) return v;
+std::optional<int64_t> FirstCount(AttrView a, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys)
+    if (const AnyValue* v = Find(a, key))
+      if (auto n = normalize_internal::ToCount(*v)) return n;
   return std::nullopt;
 }
 
-TokenUsage UsageOf(const Span& span) {
-  const Attributes& a = span.attributes;
+TokenUsage UsageOf(AttrView a) {
   TokenUsage u;
-  if (const auto* v = Str(a, "mlflow.chat.tokenUsage")) {
-    if (auto j = ParseJson(*v); j && j->is_object()) {
-      auto get = [&](const char* k) -> std::optional<int64_t> {
-        auto it = j->find(k);
-        if (it != j->end() && it->is_number_integer() && it->get<int64_t>() >= 0) return it->get<int64_t>();
-        return std::nullopt;
+  // MLflow's own per-span usage is authoritative when it holds any known count.
+  if (const AnyValue* v = Find(a, "mlflow.chat.tokenUsage")) {
+    const std::string text = v->is_string() ? v->as_string() : v->ToJson();
+    // Only the top-level counts matter: drop anything nested deeper than one level.
+    Json j = Json::parse(
+        text, [](int depth, Json::parse_event_t, Json&) { return depth <= 1; },
+        /*allow_exceptions=*/false);
+    if (j.is_object()) {
+      auto get = [&j](const char* key) -> std::optional<int64_t> {
+        auto it = j.find(key);
+        return it == j.end() ? std::nullopt : normalize_internal::ToCount(*it);
       };
       u.input_tokens = get("input_tokens");
       u.output_tokens = get("output_tokens");
@@ -192,151 +160,128 @@ TokenUsage UsageOf(const Span& span) {
     }
   }
   if (u.empty()) {
-    u.input_tokens = FirstInt(a, {"gen_ai.usage.input_tokens", "llm.token_count.prompt",
-                                  "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens"});
-    u.output_tokens = FirstInt(a, {"gen_ai.usage.output_tokens", "llm.token_count.completion",
-                                   "gen_ai.usage.completion_tokens", "llm.usage.completion_tokens"});
-    u.total_tokens = FirstInt(a, {"gen_ai.usage.total_tokens", "llm.token_count.total",
-                                  "llm.usage.total_tokens"});
-    u.cached_input_tokens =
-        FirstInt(a, {"llm.token_count.prompt_details.cache_read",
-                     "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-                     "gen_ai.usage.cached_tokens"});
+    u.input_tokens = FirstCount(a, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+                                    "llm.token_count.prompt", "llm.usage.prompt_tokens"});
+    u.output_tokens = FirstCount(a, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                                     "llm.token_count.completion", "llm.usage.completion_tokens"});
+    u.total_tokens = FirstCount(
+        a, {"gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens"});
+    u.cached_input_tokens = FirstCount(
+        a, {"llm.token_count.prompt_details.cache_read", "gen_ai.usage.cache_read.input_tokens",
+            "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_tokens"});
   }
-  if (!u.total_tokens && u.input_tokens && u.output_tokens)
-    u.total_tokens = *u.input_tokens + *u.output_tokens;
+  int64_t sum = 0;
+  if (!u.total_tokens && u.input_tokens && u.output_tokens &&
+      !__builtin_add_overflow(*u.input_tokens, *u.output_tokens, &sum)) {
+    u.total_tokens = sum;
+  }
   return u;
 }
 
-std::string UsageJson(const TokenUsage& u) {
-  Json j = Json::object();
-  if (u.input_tokens) j["input_tokens"] = *u.input_tokens;
-  if (u.output_tokens) j["output_tokens"] = *u.output_tokens;
-  if (u.total_tokens) j["total_tokens"] = *u.total_tokens;
-  if (u.cached_input_tokens) j["cache_read_input_tokens"] = *u.cached_input_tokens;
-  return j.dump();
+// As MLflow writes it (Python json.dumps: ", " and ": " separators, TokenUsageKey order),
+// with only the counts that are known.
+// A session or user id: a string (JSON-quoted or plain) or an integer.
+std::string FirstId(AttrView a, std::span<const std::string_view> keys) {
+  for (std::string_view key : keys) {
+    const AnyValue* v = Find(a, key);
+    if (v == nullptr) continue;
+    if (v->is_int()) return std::to_string(v->as_int());
+    if (v->is_string() && !v->as_string().empty()) {
+      std::string id = normalize_internal::UnquoteJsonString(v->as_string());
+      if (!id.empty()) return id;
+    }
+  }
+  return "";
 }
 
-void SetIfAbsent(Attributes& attrs, std::string_view key, const std::string& json_text) {
-  if (json_text.empty() || FindAttribute(attrs, key) != nullptr) return;
-  attrs.push_back(KeyValue{std::string(key), AnyValue(json_text)});
+constexpr std::string_view kSessionKeys[] = {"mlflow.trace.session", "session.id",
+                                             "gen_ai.conversation.id"};
+constexpr std::string_view kUserKeys[] = {"mlflow.trace.user", "user.id", "enduser.id"};
+
+SpanView DeriveView(const Span& span) {
+  const AttrView a(span.attributes);
+  SpanView v;
+  v.span_type = SpanTypeOf(a);
+  v.inputs_json = normalize_internal::InputsJson(a);
+  v.outputs_json = normalize_internal::OutputsJson(a);
+  v.model = FirstString(a, {"mlflow.llm.model", "gen_ai.response.model", "gen_ai.request.model",
+                            "llm.response.model_name", "llm.model_name", "llm.request.model_name",
+                            "embedding.model_name"});
+  v.provider = FirstString(a, {"mlflow.llm.provider", "gen_ai.provider.name", "gen_ai.system",
+                               "llm.provider", "llm.system"});
+  v.usage = UsageOf(a);
+  const AttrView resource = span.resource ? AttrView(span.resource->attributes) : AttrView();
+  v.session_id = FirstId(a, kSessionKeys);
+  if (v.session_id.empty()) v.session_id = FirstId(resource, kSessionKeys);
+  v.user_id = FirstId(a, kUserKeys);
+  if (v.user_id.empty()) v.user_id = FirstId(resource, kUserKeys);
+  return v;
 }
 
-std::string Quoted(const std::string& s) {
-  std::string out;
-  AppendJsonString(out, s);
-  return out;
-}
-
-// kvlist body of a GenAI event -> JSON object; other bodies -> their JSON.
-Json BodyJson(const AnyValue& body) {
-  if (auto j = ParseJson(body.ToJson())) return *j;
-  return Json();
+// Appends key = json_text unless json_text is empty or the sender's first sender_count
+// attributes already hold key.
+void AddIfAbsent(Attributes& attrs, size_t sender_count, std::string_view key,
+                 std::string json_text) {
+  if (json_text.empty() || Find(AttrView(attrs.data(), sender_count), key) != nullptr) return;
+  attrs.push_back(KeyValue{std::string(key), AnyValue(std::move(json_text))});
 }
 
 }  // namespace
 
+namespace normalize_internal {
+
+std::string InputsJson(AttrView a) {
+  if (Find(a, "mlflow.spanInputs") != nullptr) return MlflowValue(a, "mlflow.spanInputs");
+  std::string json = OpenInferenceValue(a, "input.value", "input.mime_type");
+  if (json.empty())
+    json = FirstJsonValue(
+        a, {"gen_ai.input.messages", "gen_ai.tool.call.arguments", "traceloop.entity.input"});
+  if (json.empty()) json = FlattenedMessages(a, "llm.input_messages", FlatStyle::kOpenInference);
+  if (json.empty()) json = FlattenedMessages(a, "gen_ai.prompt", FlatStyle::kOpenLlmetry);
+  if (json.empty()) json = EmbeddingTexts(a);
+  return json;
+}
+
+std::string OutputsJson(AttrView a) {
+  if (Find(a, "mlflow.spanOutputs") != nullptr) return MlflowValue(a, "mlflow.spanOutputs");
+  std::string json = OpenInferenceValue(a, "output.value", "output.mime_type");
+  if (json.empty())
+    json = FirstJsonValue(
+        a, {"gen_ai.output.messages", "gen_ai.tool.call.result", "traceloop.entity.output"});
+  if (json.empty()) json = FlattenedMessages(a, "llm.output_messages", FlatStyle::kOpenInference);
+  if (json.empty()) json = FlattenedMessages(a, "gen_ai.completion", FlatStyle::kOpenLlmetry);
+  return json;
+}
+
+}  // namespace normalize_internal
+
 void NormalizeSpan(Span& span) {
-  SpanView& v = span.view;
-  v.span_type = SpanTypeOf(span);
-  v.inputs_json = InputsOf(span);
-  v.outputs_json = OutputsOf(span);
-  const Attributes& a = span.attributes;
-  v.model = FirstStr(a, {"gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
-                         "llm.model_name", "llm.request.model_name", "embedding.model_name",
-                         "mlflow.llm.model"});
-  v.provider = FirstStr(a, {"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system",
-                            "mlflow.llm.provider"});
-  v.usage = UsageOf(span);
-  static const Attributes kNone;
-  const Attributes& res = span.resource ? span.resource->attributes : kNone;
-  v.session_id = FirstStr(a, {"mlflow.trace.session", "session.id", "gen_ai.conversation.id"});
-  if (v.session_id.empty()) v.session_id = FirstStr(res, {"mlflow.trace.session", "session.id"});
-  v.user_id = FirstStr(a, {"mlflow.trace.user", "user.id", "enduser.id"});
-  if (v.user_id.empty()) v.user_id = FirstStr(res, {"mlflow.trace.user", "user.id", "enduser.id"});
-
   Attributes& attrs = span.attributes;
-  const size_t before = attrs.size();
-  SetIfAbsent(attrs, "mlflow.traceRequestId", Quoted("tr-" + span.trace_id.Hex()));
-  SetIfAbsent(attrs, "mlflow.spanType", Quoted(v.span_type));
-  SetIfAbsent(attrs, "mlflow.spanInputs", v.inputs_json);
-  SetIfAbsent(attrs, "mlflow.spanOutputs", v.outputs_json);
-  if (!v.usage.empty()) SetIfAbsent(attrs, "mlflow.chat.tokenUsage", UsageJson(v.usage));
-  if (!v.model.empty()) SetIfAbsent(attrs, "mlflow.llm.model", Quoted(v.model));
-  if (!v.provider.empty()) SetIfAbsent(attrs, "mlflow.llm.provider", Quoted(v.provider));
-  v.derived_attribute_count = attrs.size() - before;
-}
-
-bool IsGenAiContentRecord(const LogRecord& r) {
-  if (r.trace_id.IsZero() || r.span_id.IsZero()) return false;
-  const std::string& e = r.event_name;
-  return e == "gen_ai.system.message" || e == "gen_ai.user.message" ||
-         e == "gen_ai.assistant.message" || e == "gen_ai.tool.message" || e == "gen_ai.choice" ||
-         e == "gen_ai.client.inference.operation.details";
-}
-
-void ApplyLogRecords(Span& span, const std::vector<LogRecord>& records) {
-  std::vector<const LogRecord*> sorted;
-  for (const auto& r : records)
-    if (r.trace_id == span.trace_id && r.span_id == span.span_id && IsGenAiContentRecord(r))
-      sorted.push_back(&r);
-  if (sorted.empty()) return;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const LogRecord* x, const LogRecord* y) {
-    return x->time_unix_nano < y->time_unix_nano;
-  });
-  Json inputs = Json::array();
-  Json choices = Json::array();
-  std::string details_in, details_out;
-  for (const LogRecord* r : sorted) {
-    const std::string& e = r->event_name;
-    if (e == "gen_ai.client.inference.operation.details") {
-      if (const auto* v = Str(r->attributes, "gen_ai.input.messages")) details_in = AsJsonText(*v, true);
-      if (const auto* v = Str(r->attributes, "gen_ai.output.messages")) details_out = AsJsonText(*v, true);
-      continue;
-    }
-    Json body = BodyJson(r->body);
-    if (!body.is_object()) body = Json{{"content", body}};
-    if (e == "gen_ai.choice") {
-      Json choice = body;
-      if (choice.contains("message") && choice["message"].is_object() &&
-          !choice["message"].contains("role"))
-        choice["message"]["role"] = "assistant";
-      choices.push_back(std::move(choice));
-      continue;
-    }
-    Json msg = Json::object();
-    msg["role"] = e.substr(7, e.size() - 7 - 8);  // gen_ai.<role>.message
-    for (auto& [k, val] : body.items()) {
-      if (k == "id" && msg["role"] == "tool") msg["tool_call_id"] = val;
-      else if (k != "role") msg[k] = val;
-    }
-    inputs.push_back(std::move(msg));
+  // Idempotent: what an earlier call derived is dropped and derived again.
+  const size_t earlier = std::min(span.view.derived_attribute_count, attrs.size());
+  attrs.erase(attrs.end() - static_cast<std::ptrdiff_t>(earlier), attrs.end());
+  const size_t sender_count = attrs.size();
+  span.view = SpanView{};
+  span.view.span_type = "UNKNOWN";
+  try {
+    span.view = DeriveView(span);
+    const SpanView& v = span.view;
+    AddIfAbsent(attrs, sender_count, "mlflow.traceRequestId",
+                normalize_internal::JsonQuote(MlflowTraceId(span.trace_id)));
+    AddIfAbsent(attrs, sender_count, "mlflow.spanType", normalize_internal::JsonQuote(v.span_type));
+    AddIfAbsent(attrs, sender_count, "mlflow.spanInputs", v.inputs_json);
+    AddIfAbsent(attrs, sender_count, "mlflow.spanOutputs", v.outputs_json);
+    if (!v.usage.empty())
+      AddIfAbsent(attrs, sender_count, "mlflow.chat.tokenUsage", v.usage.ToMlflowJson());
+    if (!v.model.empty())
+      AddIfAbsent(attrs, sender_count, "mlflow.llm.model", normalize_internal::JsonQuote(v.model));
+    if (!v.provider.empty())
+      AddIfAbsent(attrs, sender_count, "mlflow.llm.provider",
+                  normalize_internal::JsonQuote(v.provider));
+  } catch (...) {
+    // Only allocation can fail here; keep what was derived, counted consistently.
   }
-  const bool has_inputs = !span.view.inputs_json.empty() && span.view.inputs_json != "null";
-  const bool has_outputs = !span.view.outputs_json.empty() && span.view.outputs_json != "null";
-  auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
-  if (!has_inputs) {
-    std::string in = !inputs.empty() ? dump(Json{{"messages", inputs}}) : details_in;
-    if (!in.empty()) {
-      span.view.inputs_json = in;
-      SetAttribute(span.attributes, "mlflow.spanInputs", AnyValue(in));
-    }
-  }
-  if (!has_outputs) {
-    std::string out = !choices.empty() ? dump(Json{{"choices", choices}}) : details_out;
-    if (!out.empty()) {
-      span.view.outputs_json = out;
-      SetAttribute(span.attributes, "mlflow.spanOutputs", AnyValue(out));
-    }
-  }
-}
-
-std::string MakePreview(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes;
-  // Step back over UTF-8 continuation bytes so a character is never split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut));
+  span.view.derived_attribute_count = attrs.size() - sender_count;
 }
 
 }  // namespace tracelake::model

@@ -64,6 +64,10 @@ struct TokenUsage {
   }
   // Adds other's present counts into this one.
   void Add(const TokenUsage& other);
+  // The JSON MLflow stores in mlflow.chat.tokenUsage and mlflow.trace.tokenUsage, as Python's
+  // json.dumps writes it: {"input_tokens": 12, "output_tokens": 5, "total_tokens": 17}; absent
+  // counts are left out, cached input tokens go under "cache_read_input_tokens".
+  std::string ToMlflowJson() const;
 };
 
 // What normalization derives from a span's attributes (see model/normalize.h). Strings are

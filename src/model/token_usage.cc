@@ -1,5 +1,7 @@
 #include "model/span.h"
 
+#include <string>
+
 namespace tracelake::model {
 
 void TokenUsage::Add(const TokenUsage& other) {
@@ -10,6 +12,24 @@ void TokenUsage::Add(const TokenUsage& other) {
   add(output_tokens, other.output_tokens);
   add(total_tokens, other.total_tokens);
   add(cached_input_tokens, other.cached_input_tokens);
+}
+
+std::string TokenUsage::ToMlflowJson() const {
+  std::string out = "{";
+  auto add = [&out](const char* key, const std::optional<int64_t>& v) {
+    if (!v) return;
+    if (out.size() > 1) out += ", ";
+    out += '"';
+    out += key;
+    out += "\": ";
+    out += std::to_string(*v);
+  };
+  add("input_tokens", input_tokens);
+  add("output_tokens", output_tokens);
+  add("total_tokens", total_tokens);
+  add("cache_read_input_tokens", cached_input_tokens);
+  out += '}';
+  return out;
 }
 
 }  // namespace tracelake::model
