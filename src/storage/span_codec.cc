@@ -2,19 +2,22 @@
 
 #include <zstd.h>
 
-#include <algorithm>
 #include <cstring>
 
 namespace tracelake::storage {
 namespace {
 
-constexpr uint8_t kRaw = 0;
-constexpr uint8_t kZstd = 1;
-constexpr size_t kCompressAbove = 128;
+constexpr uint8_t kFrameRaw = 0;
+constexpr uint8_t kFrameZstd = 1;
+constexpr size_t kCompressAbove = 64;
+constexpr int kCompressionLevel = 3;
+constexpr uint64_t kMaxDecompressed = 256ull << 20;
 constexpr int kMaxDepth = 64;
 
-// Common attribute key text, given to zstd as a raw-content dictionary so that even one
-// small span body compresses: the key names of real instrumentations repeat across spans.
+// Common attribute key text, given to zstd as a raw-content dictionary: the first span of a
+// chunk (and a lone log record) then compresses too, because real instrumentations repeat
+// these names. Changing this text changes how stored frames decode: append-only, never edit
+// (a new dictionary needs a new frame byte).
 constexpr std::string_view kDictionary =
     "mlflow.spanTypemlflow.spanInputsmlflow.spanOutputsmlflow.traceRequestIdmlflow.chat.tokenUsage"
     "mlflow.llm.modelmlflow.llm.providermlflow.spanFunctionName\"CHAT_MODEL\"\"UNKNOWN\"\"TOOL\""
@@ -35,127 +38,77 @@ constexpr std::string_view kDictionary =
     "service.nameservice.versiondeployment.environment.nametelemetry.sdk.language"
     "session.iduser.idllm.invocation_parametersllm.tools.0.tool.json_schema";
 
-struct Dicts {
-  ZSTD_CDict* cdict;
-  ZSTD_DDict* ddict;
-  Dicts()
-      : cdict(ZSTD_createCDict(kDictionary.data(), kDictionary.size(), 3)),
-        ddict(ZSTD_createDDict(kDictionary.data(), kDictionary.size())) {}
+struct Dictionaries {
+  ZSTD_CDict* cdict = ZSTD_createCDict(kDictionary.data(), kDictionary.size(), kCompressionLevel);
+  ZSTD_DDict* ddict = ZSTD_createDDict(kDictionary.data(), kDictionary.size());
 };
-const Dicts& GetDicts() {
-  static const Dicts d;
+const Dictionaries& Dicts() {
+  static const Dictionaries d;
   return d;
 }
 
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>(v | 0x80);
-    v >>= 7;
+// One compression and one decompression context per thread, freed when the thread ends.
+struct ThreadContexts {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  ThreadContexts() = default;
+  ThreadContexts(const ThreadContexts&) = delete;
+  ThreadContexts& operator=(const ThreadContexts&) = delete;
+  ~ThreadContexts() {
+    ZSTD_freeCCtx(cctx);
+    ZSTD_freeDCtx(dctx);
   }
-  out += static_cast<char>(v);
+};
+ThreadContexts& Contexts() {
+  thread_local ThreadContexts contexts;
+  return contexts;
 }
+
 void PutString(std::string& out, std::string_view s) {
   PutVarint(out, s.size());
   out.append(s);
 }
-void PutFixed64(std::string& out, uint64_t v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  out.append(b, 8);
-}
 
-void PutAny(std::string& out, const model::AnyValue& v);
-void PutAttrs(std::string& out, const model::Attributes& attrs) {
+void PutAny(std::string& out, const model::AnyValue& v, int depth);
+void PutAttrs(std::string& out, const model::Attributes& attrs, int depth) {
   PutVarint(out, attrs.size());
   for (const auto& kv : attrs) {
     PutString(out, kv.key);
-    PutAny(out, kv.value);
+    PutAny(out, kv.value, depth + 1);
   }
 }
-void PutAny(std::string& out, const model::AnyValue& v) {
+void PutAny(std::string& out, const model::AnyValue& v, int depth) {
   const auto& s = v.storage();
+  // Values nested deeper than the decoder accepts are stored empty rather than unreadable.
+  if (depth > kMaxDepth) {
+    out += '\0';
+    return;
+  }
   out += static_cast<char>(s.index());
   switch (s.index()) {
-    case 0: break;
     case 1: PutString(out, std::get<1>(s)); break;
     case 2: out += static_cast<char>(std::get<2>(s) ? 1 : 0); break;
     case 3: PutVarint(out, static_cast<uint64_t>(std::get<3>(s))); break;
     case 4: {
       uint64_t bits;
-      double d = std::get<4>(s);
+      const double d = std::get<4>(s);
       std::memcpy(&bits, &d, 8);
       PutFixed64(out, bits);
       break;
     }
     case 5:
       PutVarint(out, std::get<5>(s).size());
-      for (const auto& e : std::get<5>(s)) PutAny(out, e);
+      for (const auto& e : std::get<5>(s)) PutAny(out, e, depth + 1);
       break;
-    case 6: PutAttrs(out, std::get<6>(s)); break;
+    case 6: PutAttrs(out, std::get<6>(s), depth); break;
     case 7: PutString(out, std::get<7>(s).data); break;
+    default: break;
   }
 }
 
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool done() const { return pos_ == in_.size(); }
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return Fail();
-      auto b = static_cast<uint8_t>(in_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    return Fail();
-  }
-  std::string String() {
-    uint64_t n = Varint();
-    if (!ok_ || n > in_.size() - pos_) return Fail(), std::string();
-    std::string s(in_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
-  uint8_t Byte() {
-    if (pos_ >= in_.size()) return static_cast<uint8_t>(Fail());
-    return static_cast<uint8_t>(in_[pos_++]);
-  }
-  uint64_t Fixed64() {
-    if (in_.size() - pos_ < 8) return Fail();
-    uint64_t v;
-    std::memcpy(&v, in_.data() + pos_, 8);
-    pos_ += 8;
-    return v;
-  }
-  std::string_view Raw(size_t n) {
-    if (in_.size() - pos_ < n) return Fail(), std::string_view();
-    auto s = in_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  // Element counts can never exceed the bytes left (each element takes at least one byte).
-  uint64_t Count() {
-    uint64_t n = Varint();
-    if (n > in_.size() - pos_) return Fail();
-    return n;
-  }
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = in_.size();
-    return 0;
-  }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-model::AnyValue GetAny(Reader& r, int depth);
-void GetAttrs(Reader& r, model::Attributes& attrs, int depth) {
-  uint64_t n = r.Count();
+model::AnyValue GetAny(ByteReader& r, int depth);
+void GetAttrs(ByteReader& r, model::Attributes& attrs, int depth) {
+  const uint64_t n = r.Count();
   attrs.reserve(attrs.size() + n);
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     model::KeyValue kv;
@@ -164,28 +117,32 @@ void GetAttrs(Reader& r, model::Attributes& attrs, int depth) {
     attrs.push_back(std::move(kv));
   }
 }
-model::AnyValue GetAny(Reader& r, int depth) {
-  if (depth > kMaxDepth) return r.Fail(), model::AnyValue();
+model::AnyValue GetAny(ByteReader& r, int depth) {
+  if (depth > kMaxDepth + 1) {
+    r.Fail();
+    return {};
+  }
   switch (r.Byte()) {
     case 0: return {};
     case 1: return model::AnyValue(r.String());
     case 2: return model::AnyValue(r.Byte() != 0);
     case 3: return model::AnyValue(static_cast<int64_t>(r.Varint()));
     case 4: {
-      uint64_t bits = r.Fixed64();
+      const uint64_t bits = r.Fixed64();
       double d;
       std::memcpy(&d, &bits, 8);
       return model::AnyValue(d);
     }
     case 5: {
       model::AnyValue::Array arr;
-      uint64_t n = r.Count();
+      const uint64_t n = r.Count();
+      arr.reserve(n);
       for (uint64_t i = 0; i < n && r.ok(); ++i) arr.push_back(GetAny(r, depth + 1));
       return model::AnyValue(std::move(arr));
     }
     case 6: {
       model::AnyValue::KvList kv;
-      GetAttrs(r, kv, depth + 1);
+      GetAttrs(r, kv, depth);
       return model::AnyValue(std::move(kv));
     }
     case 7: return model::AnyValue(model::Bytes{r.String()});
@@ -193,61 +150,103 @@ model::AnyValue GetAny(Reader& r, int depth) {
   }
 }
 
-std::string Frame(std::string raw) {
-  if (raw.size() > kCompressAbove) {
-    std::string out(1 + ZSTD_compressBound(raw.size()), '\0');
-    out[0] = static_cast<char>(kZstd);
-    thread_local ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    size_t n = ZSTD_compress_usingCDict(cctx, out.data() + 1, out.size() - 1, raw.data(),
-                                        raw.size(), GetDicts().cdict);
-    if (!ZSTD_isError(n) && n + 1 < raw.size()) {
-      out.resize(n + 1);
-      return out;
-    }
-  }
-  raw.insert(raw.begin(), static_cast<char>(kRaw));
-  return raw;
-}
-
-Result<std::string> Unframe(std::string_view bytes) {
-  if (bytes.empty()) return DataLossError("empty stored body");
-  if (static_cast<uint8_t>(bytes[0]) == kRaw) return std::string(bytes.substr(1));
-  if (static_cast<uint8_t>(bytes[0]) != kZstd) return DataLossError("unknown body format");
-  unsigned long long size = ZSTD_getFrameContentSize(bytes.data() + 1, bytes.size() - 1);
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31))
-    return DataLossError("corrupt compressed body");
-  std::string out(size, '\0');
-  thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
-  size_t n = ZSTD_decompress_usingDDict(dctx, out.data(), out.size(), bytes.data() + 1,
-                                        bytes.size() - 1, GetDicts().ddict);
-  if (ZSTD_isError(n) || n != size) return DataLossError("corrupt compressed body");
-  return out;
-}
+uint32_t Get32(ByteReader& r) { return static_cast<uint32_t>(r.Varint()); }
 
 }  // namespace
 
-std::string EncodeSpanBody(const model::Span& s) {
-  std::string out;
-  out.reserve(256);
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void PutFixed64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out.append(b, 8);
+}
+
+uint64_t ByteReader::Varint() {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos_ >= in_.size()) break;
+    const auto b = static_cast<uint8_t>(in_[pos_++]);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return v;
+  }
+  Fail();
+  return 0;
+}
+
+uint64_t ByteReader::Fixed64() {
+  if (in_.size() - pos_ < 8) {
+    Fail();
+    return 0;
+  }
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+  pos_ += 8;
+  return v;
+}
+
+uint8_t ByteReader::Byte() {
+  if (pos_ >= in_.size()) {
+    Fail();
+    return 0;
+  }
+  return static_cast<uint8_t>(in_[pos_++]);
+}
+
+std::string_view ByteReader::Bytes(size_t n) {
+  if (in_.size() - pos_ < n) {
+    Fail();
+    return {};
+  }
+  std::string_view s = in_.substr(pos_, n);
+  pos_ += n;
+  return s;
+}
+
+std::string ByteReader::String() {
+  const uint64_t n = Varint();
+  if (!ok_ || n > in_.size() - pos_) {
+    Fail();
+    return {};
+  }
+  return std::string(Bytes(static_cast<size_t>(n)));
+}
+
+uint64_t ByteReader::Count() {
+  const uint64_t n = Varint();
+  if (n > in_.size() - pos_) {
+    Fail();
+    return 0;
+  }
+  return n;
+}
+
+void AppendSpanBody(const model::Span& s, std::string& out) {
   out += static_cast<char>(s.kind);
   PutVarint(out, s.flags);
   PutString(out, s.trace_state);
   PutString(out, s.status_message);
   PutString(out, s.scope ? s.scope->name : "");
   PutString(out, s.scope ? s.scope->version : "");
-  // Only the sender's attributes: the ones normalization appended are derived again on read.
+  PutAttrs(out, s.scope ? s.scope->attributes : model::Attributes(), 0);
   const size_t derived = std::min(s.view.derived_attribute_count, s.attributes.size());
   PutVarint(out, s.attributes.size() - derived);
   for (size_t i = 0; i + derived < s.attributes.size(); ++i) {
     PutString(out, s.attributes[i].key);
-    PutAny(out, s.attributes[i].value);
+    PutAny(out, s.attributes[i].value, 1);
   }
   PutVarint(out, s.dropped_attributes_count);
   PutVarint(out, s.events.size());
   for (const auto& e : s.events) {
     PutVarint(out, e.time_unix_nano);
     PutString(out, e.name);
-    PutAttrs(out, e.attributes);
+    PutAttrs(out, e.attributes, 0);
     PutVarint(out, e.dropped_attributes_count);
   }
   PutVarint(out, s.dropped_events_count);
@@ -256,90 +255,136 @@ std::string EncodeSpanBody(const model::Span& s) {
     out.append(l.trace_id.AsStringView());
     out.append(l.span_id.AsStringView());
     PutString(out, l.trace_state);
-    PutAttrs(out, l.attributes);
+    PutAttrs(out, l.attributes, 0);
     PutVarint(out, l.dropped_attributes_count);
     PutVarint(out, l.flags);
   }
   PutVarint(out, s.dropped_links_count);
-  return Frame(std::move(out));
 }
 
-Status DecodeSpanBody(std::string_view bytes, model::Span& s) {
-  ASSIGN_OR_RETURN(std::string raw, Unframe(bytes));
-  Reader r(raw);
-  uint8_t kind = r.Byte();
+Status DecodeSpanBody(std::string_view raw, model::Span& s) {
+  ByteReader r(raw);
+  const uint8_t kind = r.Byte();
   s.kind = kind <= 5 ? static_cast<model::SpanKind>(kind) : model::SpanKind::kUnspecified;
-  s.flags = static_cast<uint32_t>(r.Varint());
+  s.flags = Get32(r);
   s.trace_state = r.String();
   s.status_message = r.String();
   auto scope = std::make_shared<model::Scope>();
   scope->name = r.String();
   scope->version = r.String();
+  GetAttrs(r, scope->attributes, 0);
   s.scope = std::move(scope);
   GetAttrs(r, s.attributes, 0);
-  s.dropped_attributes_count = static_cast<uint32_t>(r.Varint());
+  s.dropped_attributes_count = Get32(r);
   uint64_t n = r.Count();
+  s.events.reserve(n);
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     model::SpanEvent e;
     e.time_unix_nano = r.Varint();
     e.name = r.String();
     GetAttrs(r, e.attributes, 0);
-    e.dropped_attributes_count = static_cast<uint32_t>(r.Varint());
+    e.dropped_attributes_count = Get32(r);
     s.events.push_back(std::move(e));
   }
-  s.dropped_events_count = static_cast<uint32_t>(r.Varint());
+  s.dropped_events_count = Get32(r);
   n = r.Count();
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     model::SpanLink l;
-    auto t = TraceId::FromBytes(r.Raw(16));
-    auto sp = SpanId::FromBytes(r.Raw(8));
-    if (t) l.trace_id = *t;
-    if (sp) l.span_id = *sp;
+    if (auto t = TraceId::FromBytes(r.Bytes(16))) l.trace_id = *t;
+    if (auto sp = SpanId::FromBytes(r.Bytes(8))) l.span_id = *sp;
     l.trace_state = r.String();
     GetAttrs(r, l.attributes, 0);
-    l.dropped_attributes_count = static_cast<uint32_t>(r.Varint());
-    l.flags = static_cast<uint32_t>(r.Varint());
+    l.dropped_attributes_count = Get32(r);
+    l.flags = Get32(r);
     s.links.push_back(std::move(l));
   }
-  s.dropped_links_count = static_cast<uint32_t>(r.Varint());
+  s.dropped_links_count = Get32(r);
   if (!r.ok() || !r.done()) return DataLossError("corrupt span body");
   return OkStatus();
 }
 
-std::string EncodeAttributes(const model::Attributes& attrs) {
+std::string EncodeResource(const model::Resource& resource) {
   std::string out;
-  PutAttrs(out, attrs);
-  return Frame(std::move(out));
+  PutAttrs(out, resource.attributes, 0);
+  PutVarint(out, resource.dropped_attributes_count);
+  PutString(out, resource.schema_url);
+  return out;
 }
 
-Status DecodeAttributes(std::string_view bytes, model::Attributes& attrs) {
-  ASSIGN_OR_RETURN(std::string raw, Unframe(bytes));
-  Reader r(raw);
-  GetAttrs(r, attrs, 0);
-  if (!r.ok() || !r.done()) return DataLossError("corrupt attributes");
+Status DecodeResource(std::string_view raw, model::Resource& resource) {
+  ByteReader r(raw);
+  GetAttrs(r, resource.attributes, 0);
+  resource.dropped_attributes_count = Get32(r);
+  resource.schema_url = r.String();
+  if (!r.ok() || !r.done()) return DataLossError("corrupt resource");
   return OkStatus();
+}
+
+uint64_t ContentHash(std::string_view bytes) {
+  // FNV-1a, then splitmix64's finalizer to spread the bits. Equal hashes are checked against
+  // the stored bytes before they are trusted (see SqliteTraceStore's resource table).
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  h ^= bytes.size();
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
 }
 
 std::string EncodeLogRecord(const model::LogRecord& rec) {
   std::string out;
   PutVarint(out, rec.time_unix_nano);
-  PutVarint(out, static_cast<uint64_t>(rec.severity_number));
+  PutVarint(out, static_cast<uint32_t>(rec.severity_number));
   PutString(out, rec.event_name);
-  PutAny(out, rec.body);
-  PutAttrs(out, rec.attributes);
-  return Frame(std::move(out));
+  PutAny(out, rec.body, 0);
+  PutAttrs(out, rec.attributes, 0);
+  return Compress(out);
 }
 
-Status DecodeLogRecord(std::string_view bytes, model::LogRecord& rec) {
-  ASSIGN_OR_RETURN(std::string raw, Unframe(bytes));
-  Reader r(raw);
+Status DecodeLogRecord(std::string_view framed, model::LogRecord& rec) {
+  ASSIGN_OR_RETURN(std::string raw, Decompress(framed));
+  ByteReader r(raw);
   rec.time_unix_nano = r.Varint();
-  rec.severity_number = static_cast<int32_t>(r.Varint());
+  rec.severity_number = static_cast<int32_t>(static_cast<uint32_t>(r.Varint()));
   rec.event_name = r.String();
   rec.body = GetAny(r, 0);
   GetAttrs(r, rec.attributes, 0);
   if (!r.ok() || !r.done()) return DataLossError("corrupt log record");
   return OkStatus();
+}
+
+std::string Compress(std::string_view raw) {
+  std::string out;
+  if (raw.size() > kCompressAbove) {
+    out.resize(1 + ZSTD_compressBound(raw.size()));
+    out[0] = static_cast<char>(kFrameZstd);
+    const size_t n = ZSTD_compress_usingCDict(Contexts().cctx, out.data() + 1, out.size() - 1, raw.data(),
+                                              raw.size(), Dicts().cdict);
+    if (!ZSTD_isError(n) && n + 1 < raw.size()) {
+      out.resize(n + 1);
+      return out;
+    }
+  }
+  out.clear();
+  out.reserve(raw.size() + 1);
+  out += static_cast<char>(kFrameRaw);
+  out.append(raw);
+  return out;
+}
+
+Result<std::string> Decompress(std::string_view framed) {
+  if (framed.empty()) return DataLossError("empty stored frame");
+  const auto format = static_cast<uint8_t>(framed[0]);
+  if (format == kFrameRaw) return std::string(framed.substr(1));
+  if (format != kFrameZstd) return DataLossError("unknown stored frame format");
+  const unsigned long long size = ZSTD_getFrameContentSize(framed.data() + 1, framed.size() - 1);
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxDecompressed)
+    return DataLossError("corrupt compressed frame");
+  std::string out(size, '\0');
+  const size_t n = ZSTD_decompress_usingDDict(Contexts().dctx, out.data(), out.size(), framed.data() + 1,
+                                              framed.size() - 1, Dicts().ddict);
+  if (ZSTD_isError(n) || n != size) return DataLossError("corrupt compressed frame");
+  return out;
 }
 
 }  // namespace tracelake::storage

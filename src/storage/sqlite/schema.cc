@@ -1,14 +1,18 @@
 #include "storage/sqlite/schema.h"
 
+#include <string>
+
 namespace tracelake::storage::sqlite {
 namespace {
 
-constexpr const char* kV1 = R"sql(
+// Version 1. Times are ns for traces and spans, ms for experiments and assessments (MLflow's
+// units). Keep in step with docs/schema.md.
+constexpr const char* kCreateV1 = R"sql(
 CREATE TABLE experiments(
   experiment_id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   artifact_location TEXT NOT NULL,
-  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  lifecycle_stage TEXT NOT NULL,
   creation_time INTEGER NOT NULL,
   last_update_time INTEGER NOT NULL);
 CREATE TABLE experiment_tags(
@@ -21,18 +25,29 @@ CREATE TABLE traces(
   request_time INTEGER NOT NULL,
   duration INTEGER NOT NULL,
   state INTEGER NOT NULL,
-  client_state INTEGER,
-  root_span_id INTEGER,
+  fragmented INTEGER NOT NULL,
+  span_count INTEGER NOT NULL,
+  error_spans INTEGER NOT NULL,
   root_name TEXT,
+  preview_span_id INTEGER,
+  preview_span_start INTEGER,
   min_start INTEGER,
   max_end INTEGER,
-  span_count INTEGER NOT NULL DEFAULT 0,
-  error_spans INTEGER NOT NULL DEFAULT 0,
-  input_tokens INTEGER, output_tokens INTEGER, total_tokens INTEGER, cached_tokens INTEGER,
-  request_preview TEXT, response_preview TEXT,
-  client_previews INTEGER NOT NULL DEFAULT 0,
-  client_request_id TEXT);
-CREATE INDEX traces_by_time ON traces(experiment_id, request_time DESC);
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  total_tokens INTEGER,
+  cached_tokens INTEGER,
+  client_state INTEGER,
+  client_request_time INTEGER,
+  client_duration INTEGER,
+  client_previews INTEGER NOT NULL,
+  client_request_id TEXT,
+  next_chunk INTEGER NOT NULL);
+CREATE INDEX traces_by_time ON traces(experiment_id, request_time);
+CREATE TABLE trace_previews(
+  trace_key INTEGER PRIMARY KEY,
+  request_preview TEXT NOT NULL,
+  response_preview TEXT NOT NULL);
 CREATE TABLE trace_tags(
   trace_key INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(trace_key, key)) WITHOUT ROWID;
@@ -40,77 +55,100 @@ CREATE TABLE trace_metadata(
   trace_key INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(trace_key, key)) WITHOUT ROWID;
 CREATE TABLE resources(
-  resource_id INTEGER PRIMARY KEY,
-  hash INTEGER NOT NULL,
+  resource_hash INTEGER PRIMARY KEY,
   body BLOB NOT NULL);
-CREATE INDEX resources_by_hash ON resources(hash);
 CREATE TABLE spans(
   trace_key INTEGER NOT NULL,
   span_id INTEGER NOT NULL,
   parent_id INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  type TEXT NOT NULL,
   start_ns INTEGER NOT NULL,
-  end_ns INTEGER NOT NULL,
+  duration_ns INTEGER NOT NULL,
   status INTEGER NOT NULL,
-  resource_id INTEGER,
-  input_tokens INTEGER, output_tokens INTEGER, total_tokens INTEGER, cached_tokens INTEGER,
-  body BLOB NOT NULL,
+  chunk INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT,
   PRIMARY KEY(trace_key, span_id)) WITHOUT ROWID;
+CREATE TABLE span_chunks(
+  chunk_id INTEGER PRIMARY KEY,
+  body BLOB NOT NULL);
 CREATE TABLE span_logs(
-  trace_id BLOB NOT NULL, span_id INTEGER NOT NULL, seq INTEGER NOT NULL,
-  body BLOB NOT NULL,
-  PRIMARY KEY(trace_id, span_id, seq)) WITHOUT ROWID;
+  log_id INTEGER PRIMARY KEY,
+  trace_id BLOB NOT NULL,
+  span_id INTEGER NOT NULL,
+  body BLOB NOT NULL);
+CREATE INDEX span_logs_by_span ON span_logs(trace_id, span_id);
 CREATE TABLE assessments(
   assessment_id TEXT PRIMARY KEY,
   trace_key INTEGER NOT NULL,
-  span_id TEXT NOT NULL DEFAULT '',
+  span_id TEXT NOT NULL,
   name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
   source_type INTEGER NOT NULL,
-  source_id TEXT NOT NULL DEFAULT '',
+  source_id TEXT NOT NULL,
   create_time INTEGER NOT NULL,
   last_update_time INTEGER NOT NULL,
-  kind INTEGER NOT NULL,
-  value_json TEXT,
-  error_json TEXT,
-  rationale TEXT NOT NULL DEFAULT '',
-  metadata_json TEXT NOT NULL DEFAULT '{}',
-  overrides TEXT NOT NULL DEFAULT '',
-  valid INTEGER NOT NULL DEFAULT 1,
-  extra_json TEXT NOT NULL DEFAULT '{}');
+  value_json TEXT NOT NULL,
+  error_json TEXT NOT NULL,
+  rationale TEXT NOT NULL,
+  metadata_json TEXT NOT NULL,
+  overrides TEXT NOT NULL,
+  valid INTEGER NOT NULL,
+  extra_json TEXT NOT NULL);
 CREATE INDEX assessments_by_trace ON assessments(trace_key);
 )sql";
+
+// One step per schema version: migration i takes a database at version i-1 to version i.
+// Later issues append steps; a step never changes once released.
+Status MigrateTo1(Db& db, int64_t now_ms) {
+  RETURN_IF_ERROR(db.Exec(kCreateV1));
+  ASSIGN_OR_RETURN(Stmt ins, db.Prepare(
+      "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, "
+      "creation_time, last_update_time) VALUES(0, 'Default', 'mlflow-artifacts:/0', 'active', ?, ?)"));
+  return ins.Bind(1, now_ms).Bind(2, now_ms).Run();
+}
+
+using Migration = Status (*)(Db&, int64_t);
+constexpr Migration kMigrations[] = {MigrateTo1};
+static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
 
 Status MigrateSchema(Db& db, int64_t now_ms) {
-  ASSIGN_OR_RETURN(Stmt v, db.Prepare("PRAGMA user_version"));
-  bool row = false;
-  RETURN_IF_ERROR(v.Step(&row));
-  int64_t version = row ? v.Int(0) : 0;
-  v = Stmt();
-  if (version == kSchemaVersion) return OkStatus();
-  if (version > kSchemaVersion) {
-    return FailedPreconditionError("Database schema version " + std::to_string(version) +
-                                   " is newer than this tracelake (" +
-                                   std::to_string(kSchemaVersion) + "); upgrade tracelake");
-  }
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  Status st = OkStatus();
-  if (version < 1) {
-    st = db.Exec(kV1);
-    if (st.ok()) {
-      auto ins = db.Prepare(
-          "INSERT INTO experiments(experiment_id,name,artifact_location,lifecycle_stage,"
-          "creation_time,last_update_time) VALUES(0,'Default','mlflow-artifacts:/0','active',?,?)");
-      st = ins.ok() ? ins->Bind(1, now_ms).Bind(2, now_ms).Run() : ins.status();
-    }
-  }
-  // Future migrations: if (version < 2) { ... } each in this same transaction.
-  if (st.ok()) st = db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
-  if (!st.ok()) {
+  auto fail = [&](Status st) {
     db.Exec("ROLLBACK").IgnoreError();
     return st;
+  };
+  auto version = [&]() -> Result<int64_t> {
+    ASSIGN_OR_RETURN(Stmt v, db.Prepare("PRAGMA user_version"));
+    bool row = false;
+    RETURN_IF_ERROR(v.Step(&row));
+    return row ? v.Int(0) : 0;
+  }();
+  if (!version.ok()) return fail(version.status());
+  if (*version > kSchemaVersion) {
+    return fail(FailedPreconditionError(
+        "The database has schema version " + std::to_string(*version) +
+        ", newer than this tracelake understands (" + std::to_string(kSchemaVersion) +
+        "); upgrade tracelake"));
+  }
+  if (*version == 0) {
+    // A version-0 file with tables is not ours: refuse rather than mix schemas.
+    ASSIGN_OR_RETURN(Stmt t, db.Prepare("SELECT count(*) FROM sqlite_schema"));
+    bool row = false;
+    Status st = t.Step(&row);
+    if (!st.ok()) return fail(st);
+    if (row && t.Int(0) > 0)
+      return fail(FailedPreconditionError(
+          "The database file already holds tables that tracelake did not create"));
+  }
+  for (int64_t v = *version; v < kSchemaVersion; ++v) {
+    Status st = kMigrations[v](db, now_ms);
+    if (!st.ok()) return fail(st);
+  }
+  if (*version != kSchemaVersion) {
+    Status st = db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    if (!st.ok()) return fail(st);
   }
   return db.Exec("COMMIT");
 }

@@ -1,14 +1,23 @@
-// The SQLite schema (docs/schema.md explains every choice) and its migrations.
+// The SQLite schema (docs/schema.md explains every table and index) and its migrations.
 #pragma once
+
+#include <cstdint>
 
 #include "storage/sqlite/sqlite_db.h"
 
 namespace tracelake::storage::sqlite {
 
+// PRAGMA user_version of a database this binary fully understands.
 inline constexpr int kSchemaVersion = 1;
 
-// Creates or migrates the schema to kSchemaVersion inside one transaction, and creates the
-// "Default" experiment 0. kFailedPrecondition for a database newer than this binary.
+// span_chunks.chunk_id = trace_key * kChunksPerTrace + sequence number within the trace, so a
+// trace's chunks are one range of the table's rowid B-tree (no index needed) and new traces
+// append at its end.
+inline constexpr int64_t kChunksPerTrace = int64_t{1} << 20;
+
+// Creates the schema in an empty database, or migrates an older one to kSchemaVersion, in one
+// transaction; creates experiment 0 ("Default"). kFailedPrecondition for a database written by
+// a newer tracelake.
 Status MigrateSchema(Db& db, int64_t now_ms);
 
 }  // namespace tracelake::storage::sqlite

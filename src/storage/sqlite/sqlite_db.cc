@@ -43,6 +43,14 @@ Stmt& Stmt::BindBlob(int i, std::string_view b) {
   sqlite3_bind_blob64(stmt_, i, b.data(), b.size(), SQLITE_TRANSIENT);
   return *this;
 }
+Stmt& Stmt::BindStatic(int i, std::string_view t) {
+  sqlite3_bind_text64(stmt_, i, t.data(), t.size(), SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
+Stmt& Stmt::BindBlobStatic(int i, std::string_view b) {
+  sqlite3_bind_blob64(stmt_, i, b.data(), b.size(), SQLITE_STATIC);
+  return *this;
+}
 Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;

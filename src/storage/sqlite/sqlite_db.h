@@ -30,6 +30,9 @@ class Stmt {
   Stmt& Bind(int i, double v);
   Stmt& Bind(int i, std::string_view text);
   Stmt& BindBlob(int i, std::string_view blob);
+  // Without a copy: the bytes must stay valid and unchanged until the statement is reset.
+  Stmt& BindStatic(int i, std::string_view text);
+  Stmt& BindBlobStatic(int i, std::string_view blob);
   Stmt& BindNull(int i);
   // kOk with *row=true when a row is ready, *row=false when done.
   Status Step(bool* row);

@@ -1,11 +1,15 @@
-// SqliteTraceStore: the embedded default TraceStore. WAL mode; one writer thread commits many
-// callers' ingest batches per transaction (group commit); reads use their own connections and
-// run concurrently with the writer. Layout and reasons: docs/schema.md.
+// SqliteTraceStore: the embedded default TraceStore (layout and reasons: docs/schema.md).
+//
+// One writer connection, used by one writer thread that merges queued ingest batches into one
+// transaction (group commit) and by the other write methods under the same lock; a small pool
+// of reader connections that run beside it (WAL: readers never wait for the writer). Spans are
+// encoded and compressed on the calling thread, so the writer only binds bytes.
 //
 // Safe for concurrent use.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -13,7 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/sqlite/sqlite_db.h"
@@ -21,12 +25,12 @@
 
 namespace tracelake::storage::sqlite {
 
-// Pragmas and SQL functions every connection needs.
-Status ConfigureConnection(Db& db, bool writer);
+struct TraceRow;
 
 class SqliteTraceStore final : public TraceStore {
  public:
-  // path: a file path, or ":memory:" for a private in-memory database (one connection).
+  // path: a file (parent directories are created), or ":memory:" for an in-memory database
+  // that lives as long as this store and is shared by its connections.
   static Result<std::unique_ptr<SqliteTraceStore>> Open(const std::string& path,
                                                         const StoreOptions& options);
   ~SqliteTraceStore() override;
@@ -65,56 +69,100 @@ class SqliteTraceStore final : public TraceStore {
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
 
-  // Holds the writer thread before its next transaction while paused (queue-full tests).
+  // While paused, the writer thread takes nothing from the queue (queue-full and shutdown
+  // tests). Shutdown unpauses.
   void PauseWriterForTesting(bool paused);
 
  private:
+  // Work the caller's thread prepares so the writer only binds bytes.
+  struct PreparedTrace {
+    TraceId trace_id;
+    std::vector<size_t> spans;  // indexes into batch.spans, one per span id (last copy wins)
+    std::string chunk;          // EncodeSpanChunk of those spans
+  };
   struct Pending {
     IngestBatch batch;
-    // Encoded (and compressed) span bodies, made on the caller's thread so the single writer
-    // only binds bytes: compression is the most expensive step of ingest.
-    std::vector<std::string> bodies;
-    std::vector<std::string> log_bodies;
+    std::vector<PreparedTrace> traces;
+    std::vector<std::pair<uint64_t, std::string>> resources;  // hash, EncodeResource bytes
+    std::vector<std::pair<size_t, std::string>> logs;  // index into batch.log_records, body
     std::promise<Status> done;
+    // Effects to publish after COMMIT.
+    int64_t new_traces = 0;
+    int64_t new_spans = 0;
+    std::vector<uint64_t> new_resources;
   };
 
   SqliteTraceStore(std::string path, StoreOptions options);
   Status Init();
-  void WriterLoop();
-  Status ApplyBatch(Pending& pending);
-  Result<int64_t> ResourceId(const model::Resource& resource);
+  Result<std::unique_ptr<Db>> OpenConnection(bool writer);
 
-  // Runs f(Db&) on a reader connection (the writer's, under its lock, for :memory:).
+  // Ingest (sqlite_ingest.cc).
+  static std::shared_ptr<Pending> Prepare(IngestBatch batch);
+  void WriterLoop();
+  void CommitGroup(std::vector<std::shared_ptr<Pending>>& work);
+  Status ApplyBatch(Pending& pending);
+  Status ApplyTrace(Pending& pending, const PreparedTrace& prepared, int64_t experiment_id);
+  Status ApplyLogs(Pending& pending);
+  Status EnsureResource(Pending& pending, uint64_t hash, const std::string& body);
+  // Takes re-delivered spans (id, stored status) out of chunk `seq` of the trace, out of
+  // `spans`, and out of the trace's aggregate.
+  Status RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
+                         const std::vector<std::pair<int64_t, int64_t>>& removed,
+                         Pending& pending);
+  // Sets the span-derived previews of row from `span` (a copy; GenAI log records stored for it
+  // are merged in first).
+  Status PreviewFromSpan(Db& db, TraceRow& row, model::Span span);
+  Status RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row);
+
+  // Runs f(Db&) in one read transaction on a pooled reader connection.
   template <typename F>
   auto WithReader(F&& f) -> decltype(f(std::declval<Db&>()));
   // Runs f(Db&) in a write transaction on the writer connection; rolls back on error.
   template <typename F>
   auto WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>()));
 
+  // Reads (sqlite_trace_reads.cc).
   Result<model::TraceInfo> LoadTraceInfo(Db& db, int64_t trace_key, bool with_assessments);
-  Result<int64_t> TraceKey(Db& db, const TraceId& id);
-  Status CheckExperimentActive(Db& db, const std::string& experiment_id);
-  Result<model::Experiment> LoadExperiment(Db& db, Stmt& stmt);
+  Result<std::vector<model::Span>> LoadSpans(Db& db, int64_t trace_key, const TraceId& id);
   Result<std::vector<model::Assessment>> LoadAssessments(Db& db, int64_t trace_key,
                                                          const std::string* assessment_id);
+  Status CheckExperimentActive(Db& db, const std::string& experiment_id);
+  Result<model::Experiment> LoadExperiment(Db& db, Stmt& stmt);
 
-  const std::string path_;
+  const std::string path_;  // file path, or the memdb URI
   const StoreOptions options_;
   const bool memory_;
 
   std::mutex write_mu_;
-  Db writer_db_;  // GUARDED_BY(write_mu_)
-  std::unordered_map<uint64_t, int64_t> resource_ids_;  // GUARDED_BY(write_mu_)
+  std::unique_ptr<Db> writer_db_;             // GUARDED_BY(write_mu_)
+  int64_t next_trace_key_ = 1;                // GUARDED_BY(write_mu_)
+  std::unordered_set<uint64_t> known_resources_;  // GUARDED_BY(write_mu_)
+  std::atomic<bool> any_logs_{false};
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;  // GUARDED_BY(readers_mu_)
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Pending>> queue_;  // GUARDED_BY(queue_mu_)
+  std::condition_variable queue_cv_;    // work arrived, or stop/pause changed
+  std::condition_variable drained_cv_;  // the writer took work from the queue
+  // shared_ptr: the waiting caller holds the other reference, so a batch's memory is freed on
+  // the caller's thread, not on the writer's (freeing 512 spans' strings is real work).
+  std::deque<std::shared_ptr<Pending>> queue_;  // GUARDED_BY(queue_mu_)
   bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
   bool paused_ = false;                         // GUARDED_BY(queue_mu_)
-  std::jthread writer_;
+  std::thread writer_;
+
+  // Background WAL checkpoints (file databases only).
+  static constexpr int kCheckpointFrames = 4096;  // 16 MiB of 4 KiB pages
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  void CheckpointLoop();
+  std::unique_ptr<Db> checkpoint_db_;  // used only by checkpointer_
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mu_)
+  bool checkpoint_stop_ = false;    // GUARDED_BY(checkpoint_mu_)
+  std::thread checkpointer_;
+  std::mutex shutdown_mu_;  // serializes Shutdown calls
 
   std::atomic<int64_t> trace_count_{0};
   std::atomic<int64_t> span_count_{0};
@@ -123,12 +171,6 @@ class SqliteTraceStore final : public TraceStore {
 
 template <typename F>
 auto SqliteTraceStore::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
-  if (memory_) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    auto result = f(writer_db_);
-    writer_db_.ResetAll();
-    return result;
-  }
   std::unique_ptr<Db> db;
   {
     std::lock_guard<std::mutex> lock(readers_mu_);
@@ -138,31 +180,40 @@ auto SqliteTraceStore::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
     }
   }
   if (!db) {
-    db = std::make_unique<Db>();
-    Status st = db->Open(path_, true);
-    if (st.ok()) st = ConfigureConnection(*db, false);
-    if (!st.ok()) return st;
+    auto opened = OpenConnection(/*writer=*/false);
+    if (!opened.ok()) return opened.status();
+    db = std::move(*opened);
   }
+  // One snapshot for the whole unit of work: an info read of several tables never mixes two
+  // commits of the writer.
+  Status begin = db->Exec("BEGIN");
+  if (!begin.ok()) return begin;
   auto result = f(*db);
   db->ResetAll();
-  std::lock_guard<std::mutex> lock(readers_mu_);
-  if (idle_readers_.size() < 8) idle_readers_.push_back(std::move(db));
+  const bool healthy = db->Exec("COMMIT").ok();
+  if (healthy) {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (idle_readers_.size() < 8) idle_readers_.push_back(std::move(db));
+  }
   return result;
 }
 
 template <typename F>
 auto SqliteTraceStore::WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>())) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  RETURN_IF_ERROR(writer_db_.Exec("BEGIN IMMEDIATE"));
-  auto result = f(writer_db_);
-  writer_db_.ResetAll();
+  Db& db = *writer_db_;
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto result = f(db);
+  db.ResetAll();
   if (!internal::AsStatus(result).ok()) {
-    writer_db_.Exec("ROLLBACK").IgnoreError();
+    db.Exec("ROLLBACK").IgnoreError();
+    known_resources_.clear();
     return result;
   }
-  Status commit = writer_db_.Exec("COMMIT");
+  Status commit = db.Exec("COMMIT");
   if (!commit.ok()) {
-    writer_db_.Exec("ROLLBACK").IgnoreError();
+    db.Exec("ROLLBACK").IgnoreError();
+    known_resources_.clear();
     return commit;
   }
   return result;

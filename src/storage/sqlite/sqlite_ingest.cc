@@ -1,0 +1,442 @@
+// SqliteTraceStore ingest: preparing batches on the caller's thread, the writer thread's group
+// commit, and applying spans and GenAI log records to trace rows.
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "model/normalize.h"
+#include "storage/span_chunk.h"
+#include "storage/span_codec.h"
+#include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/store_util.h"
+#include "storage/sqlite/trace_rows.h"
+
+namespace tracelake::storage::sqlite {
+namespace {
+
+// Builds a span from its row in `spans` and its body in a decoded chunk, then normalizes it.
+Status FillStoredSpan(const Stmt& row, int first_col, const ChunkSpan& body, model::Span& span) {
+  span.parent_span_id = SpanIdFromInt(row.Int(first_col));
+  const int64_t start = row.Int(first_col + 1);
+  span.start_time_unix_nano = static_cast<uint64_t>(start);
+  span.end_time_unix_nano = static_cast<uint64_t>(start + row.Int(first_col + 2));
+  span.status_code = static_cast<model::SpanStatusCode>(row.Int(first_col + 3) & 3);
+  span.name = std::string(row.Text(first_col + 4));
+  return DecodeSpanBody(body.body, span);
+}
+
+}  // namespace
+
+Status SqliteTraceStore::Ingest(IngestBatch batch) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
+  }
+  RETURN_IF_ERROR(
+      WithReader([&](Db& db) { return CheckExperimentActive(db, batch.experiment_id); }));
+  for (const auto& span : batch.spans) {
+    if (span.trace_id.IsZero() || span.span_id.IsZero())
+      return InvalidArgumentError("A span has an all-zero trace_id or span_id");
+  }
+  if (batch.spans.empty() && batch.log_records.empty()) return OkStatus();
+  std::shared_ptr<Pending> pending = Prepare(std::move(batch));
+  if (pending->traces.empty() && pending->logs.empty()) return OkStatus();
+  std::future<Status> done = pending->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
+    if (queue_.size() >= static_cast<size_t>(options_.max_queued_batches)) {
+      rejected_batches_.fetch_add(1);
+      return ResourceExhaustedError("The ingest queue is full; retry after a short delay");
+    }
+    queue_.push_back(pending);
+  }
+  queue_cv_.notify_one();
+  Status result = done.get();
+  pending.reset();  // frees the batch here, on the caller's thread
+  return result;
+}
+
+std::shared_ptr<SqliteTraceStore::Pending> SqliteTraceStore::Prepare(IngestBatch batch) {
+  auto p = std::make_shared<Pending>();
+  p->batch = std::move(batch);
+  const auto& spans = p->batch.spans;
+
+  // Group by trace in first-seen order; a span id seen twice keeps its last copy.
+  std::unordered_map<TraceId, size_t, ByteIdHash> trace_index;
+  std::vector<std::unordered_map<SpanId, size_t, ByteIdHash>> span_slots;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    auto [it, inserted] = trace_index.try_emplace(spans[i].trace_id, p->traces.size());
+    if (inserted) {
+      p->traces.push_back(PreparedTrace{spans[i].trace_id, {}, {}});
+      span_slots.emplace_back();
+    }
+    PreparedTrace& t = p->traces[it->second];
+    auto [slot, fresh] = span_slots[it->second].try_emplace(spans[i].span_id, t.spans.size());
+    if (fresh) t.spans.push_back(i);
+    else t.spans[slot->second] = i;
+  }
+
+  // Each distinct resource is encoded and hashed once per batch.
+  std::unordered_map<const model::Resource*, uint64_t> resource_hash;
+  for (const auto& span : spans) {
+    const model::Resource* r = span.resource.get();
+    if (r == nullptr || resource_hash.count(r) != 0) continue;
+    std::string body = EncodeResource(*r);
+    uint64_t h = ContentHash(body);
+    if (h == 0) h = 1;  // 0 means "no resource" in chunks
+    resource_hash[r] = h;
+    bool seen = false;
+    for (const auto& [known, unused] : p->resources) seen = seen || known == h;
+    if (!seen) p->resources.emplace_back(h, std::move(body));
+  }
+
+  std::vector<const model::Span*> ptrs;
+  std::vector<uint64_t> hashes;
+  for (PreparedTrace& t : p->traces) {
+    // Bodies in span-id order: the order of the rows that will point at the chunk.
+    std::sort(t.spans.begin(), t.spans.end(), [&spans](size_t a, size_t b) {
+      return SpanIdToInt(spans[a].span_id) < SpanIdToInt(spans[b].span_id);
+    });
+    ptrs.clear();
+    hashes.clear();
+    for (size_t i : t.spans) {
+      ptrs.push_back(&spans[i]);
+      const model::Resource* r = spans[i].resource.get();
+      hashes.push_back(r == nullptr ? 0 : resource_hash[r]);
+    }
+    t.chunk = EncodeSpanChunk(ptrs, hashes);
+  }
+
+  const auto& logs = p->batch.log_records;
+  for (size_t i = 0; i < logs.size(); ++i) {
+    if (model::IsGenAiContentRecord(logs[i])) p->logs.emplace_back(i, EncodeLogRecord(logs[i]));
+  }
+  return p;
+}
+
+void SqliteTraceStore::WriterLoop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Pending>> work;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return !paused_ && (stopping_ || !queue_.empty()); });
+      if (queue_.empty()) return;  // stopping, and everything queued was taken
+      size_t spans = 0;
+      while (!queue_.empty() &&
+             (work.empty() || spans + queue_.front()->batch.spans.size() <=
+                                  static_cast<size_t>(options_.max_batch_spans))) {
+        spans += queue_.front()->batch.spans.size();
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    drained_cv_.notify_all();
+    CommitGroup(work);
+  }
+}
+
+void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) {
+  std::vector<Status> results(work.size());
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    Db& db = *writer_db_;
+    const Status begin = db.Exec("BEGIN IMMEDIATE");
+    for (size_t i = 0; i < work.size(); ++i) {
+      if (!begin.ok()) {
+        results[i] = begin;
+        continue;
+      }
+      // A savepoint per batch: a batch that fails is undone alone; the others still commit.
+      Status st = db.Exec("SAVEPOINT batch");
+      if (st.ok()) st = ApplyBatch(*work[i]);
+      db.ResetAll();
+      if (st.ok()) st = db.Exec("RELEASE batch");
+      if (!st.ok()) {
+        db.Exec("ROLLBACK TO batch").IgnoreError();
+        db.Exec("RELEASE batch").IgnoreError();
+        for (uint64_t h : work[i]->new_resources) known_resources_.erase(h);
+      }
+      results[i] = st;
+    }
+    if (begin.ok()) {
+      const Status commit = db.Exec("COMMIT");
+      if (!commit.ok()) {
+        db.Exec("ROLLBACK").IgnoreError();
+        known_resources_.clear();
+        for (auto& r : results)
+          if (r.ok()) r = commit;
+      }
+    }
+  }
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (results[i].ok()) {
+      trace_count_.fetch_add(work[i]->new_traces);
+      span_count_.fetch_add(work[i]->new_spans);
+    }
+    std::promise<Status> done = std::move(work[i]->done);
+    work[i].reset();  // before waking the caller, so the caller frees the batch
+    done.set_value(results[i]);
+  }
+}
+
+Status SqliteTraceStore::EnsureResource(Pending& pending, uint64_t hash, const std::string& body) {
+  if (known_resources_.count(hash) != 0) return OkStatus();
+  Db& db = *writer_db_;
+  ASSIGN_OR_RETURN(Stmt * ins,
+                   db.Cached("INSERT OR IGNORE INTO resources(resource_hash, body) VALUES(?, ?)"));
+  RETURN_IF_ERROR(ins->Bind(1, static_cast<int64_t>(hash)).BindBlob(2, body).Run());
+  if (db.Changes() == 0) {
+    ASSIGN_OR_RETURN(Stmt * get, db.Cached("SELECT body FROM resources WHERE resource_hash = ?"));
+    get->Bind(1, static_cast<int64_t>(hash));
+    bool row = false;
+    RETURN_IF_ERROR(get->Step(&row));
+    const bool same = row && get->Blob(0) == body;
+    get->Reset();
+    if (!same) return InternalError("Resource hash collision; this batch cannot be stored");
+  }
+  known_resources_.insert(hash);
+  pending.new_resources.push_back(hash);
+  return OkStatus();
+}
+
+Status SqliteTraceStore::ApplyBatch(Pending& pending) {
+  pending.new_traces = 0;
+  pending.new_spans = 0;
+  pending.new_resources.clear();
+  ASSIGN_OR_RETURN(int64_t experiment_id, ParseExperimentId(pending.batch.experiment_id));
+  for (const auto& [hash, body] : pending.resources)
+    RETURN_IF_ERROR(EnsureResource(pending, hash, body));
+  for (const PreparedTrace& t : pending.traces)
+    RETURN_IF_ERROR(ApplyTrace(pending, t, experiment_id));
+  return ApplyLogs(pending);
+}
+
+Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepared,
+                                    int64_t experiment_id) {
+  Db& db = *writer_db_;
+  const auto& spans = pending.batch.spans;
+  ASSIGN_OR_RETURN(std::optional<TraceRow> existing, LoadTraceRow(db, prepared.trace_id));
+  TraceRow row;
+  if (existing) {
+    row = std::move(*existing);
+  } else {
+    row.trace_key = next_trace_key_++;
+    row.trace_id = prepared.trace_id;
+    row.experiment_id = experiment_id;  // the first writer's experiment keeps the trace
+    ++pending.new_traces;
+  }
+  TraceAggregate& agg = row.agg;
+  const int64_t seq = row.next_chunk++;
+  if (seq >= kChunksPerTrace)
+    return ResourceExhaustedError("Trace " + MlflowTraceId(row.trace_id) +
+                                  " received more span batches than tracelake stores per trace");
+
+  // Spans stored before under the same ids (exporter retries): old chunk -> (span id, status).
+  std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> replaced;
+  if (existing && agg.span_count > 0) {
+    ASSIGN_OR_RETURN(Stmt * old, db.Cached(
+        "SELECT chunk, status FROM spans WHERE trace_key = ? AND span_id = ?"));
+    for (size_t i : prepared.spans) {
+      const int64_t id = SpanIdToInt(spans[i].span_id);
+      old->Bind(1, row.trace_key).Bind(2, id);
+      bool found = false;
+      RETURN_IF_ERROR(old->Step(&found));
+      if (found) replaced[old->Int(0)].emplace_back(id, old->Int(1));
+      old->Reset();
+    }
+  }
+  // Take the old copies out of their chunks and out of the aggregate, before the new rows
+  // change which rows point at which chunk.
+  for (const auto& [old_seq, ids] : replaced) {
+    RETURN_IF_ERROR(RemoveFromChunk(db, row, old_seq, ids, pending));
+  }
+
+  ASSIGN_OR_RETURN(Stmt * chunk, db.Cached("INSERT INTO span_chunks(chunk_id, body) VALUES(?, ?)"));
+  RETURN_IF_ERROR(
+      chunk->Bind(1, row.trace_key * kChunksPerTrace + seq).BindBlobStatic(2, prepared.chunk).Run());
+  ASSIGN_OR_RETURN(Stmt * ins, db.Cached(
+      "INSERT OR REPLACE INTO spans(trace_key, span_id, parent_id, start_ns, duration_ns, status, "
+      "chunk, name, type) VALUES(?,?,?,?,?,?,?,?,?)"));
+  for (size_t i : prepared.spans) {
+    const model::Span& s = spans[i];
+    const auto start = static_cast<int64_t>(s.start_time_unix_nano);
+    ins->Bind(1, row.trace_key).Bind(2, SpanIdToInt(s.span_id))
+        .Bind(3, SpanIdToInt(s.parent_span_id)).Bind(4, start)
+        .Bind(5, static_cast<int64_t>(s.end_time_unix_nano) - start)
+        .Bind(6, static_cast<int64_t>(s.status_code)).Bind(7, seq).BindStatic(8, s.name);
+    // UNKNOWN, the type of most plain OTel spans, is stored as NULL (no bytes).
+    if (s.view.span_type.empty() || s.view.span_type == "UNKNOWN") ins->BindNull(9);
+    else ins->BindStatic(9, s.view.span_type);
+    RETURN_IF_ERROR(ins->Run());
+  }
+
+  const model::Span* session_source = nullptr;
+  const model::Span* user_source = nullptr;
+  for (size_t i : prepared.spans) {
+    const model::Span& s = spans[i];
+    agg.AddSpan(s);
+    ++pending.new_spans;
+    if (!s.view.session_id.empty() && (session_source == nullptr || s.is_root())) session_source = &s;
+    if (!s.view.user_id.empty() && (user_source == nullptr || s.is_root())) user_source = &s;
+  }
+  // Previews follow the preview span (root or stand-in) when this batch brought it, new or
+  // re-delivered.
+  for (size_t i : prepared.spans) {
+    if (agg.preview_span == spans[i].span_id) {
+      RETURN_IF_ERROR(PreviewFromSpan(db, row, spans[i]));
+      break;
+    }
+  }
+  agg.Finish();
+  if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row));
+  else RETURN_IF_ERROR(InsertTraceRow(db, row));
+
+  // MLflow's session/user metadata; a value the client set is never overwritten.
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{
+            "mlflow.trace.session", session_source ? &session_source->view.session_id : nullptr},
+        {"mlflow.trace.user", user_source ? &user_source->view.user_id : nullptr}}) {
+    if (value == nullptr) continue;
+    ASSIGN_OR_RETURN(Stmt * md, db.Cached(
+        "INSERT OR IGNORE INTO trace_metadata(trace_key, key, value) VALUES(?,?,?)"));
+    RETURN_IF_ERROR(md->Bind(1, row.trace_key).Bind(2, key).Bind(3, *value).Run());
+  }
+  return OkStatus();
+}
+
+Status SqliteTraceStore::RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
+                                         const std::vector<std::pair<int64_t, int64_t>>& removed,
+                                         Pending& pending) {
+  const int64_t chunk_id = row.trace_key * kChunksPerTrace + seq;
+  // The chunk's bodies are in the order of its rows' span ids.
+  std::vector<int64_t> members;
+  ASSIGN_OR_RETURN(Stmt * ids, db.Cached(
+      "SELECT span_id FROM spans WHERE trace_key = ? AND chunk = ? ORDER BY span_id"));
+  ids->Bind(1, row.trace_key).Bind(2, seq);
+  while (ids->Next()) members.push_back(ids->Int(0));
+  RETURN_IF_ERROR(ids->error());
+  ids->Reset();
+  ASSIGN_OR_RETURN(Stmt * get, db.Cached("SELECT body FROM span_chunks WHERE chunk_id = ?"));
+  get->Bind(1, chunk_id);
+  bool found = false;
+  RETURN_IF_ERROR(get->Step(&found));
+  SpanChunk decoded;
+  Status parsed = found ? decoded.Parse(get->Blob(0)) : DataLossError("missing span chunk");
+  get->Reset();
+  RETURN_IF_ERROR(parsed);
+  if (decoded.spans().size() != members.size())
+    return DataLossError("A span chunk does not match its spans");
+  std::vector<ChunkSpan> keep;
+  for (size_t k = 0; k < members.size(); ++k) {
+    const auto it = std::find_if(removed.begin(), removed.end(),
+                                 [&](const auto& p) { return p.first == members[k]; });
+    if (it == removed.end()) {
+      keep.push_back(decoded.spans()[k]);
+      continue;
+    }
+    model::Span old_span;
+    if (DecodeSpanBody(decoded.spans()[k].body, old_span).ok()) model::NormalizeSpan(old_span);
+    row.agg.RemoveSpan(static_cast<model::SpanStatusCode>(it->second & 3), old_span.view.usage);
+    --pending.new_spans;
+  }
+  ASSIGN_OR_RETURN(Stmt * del_rows, db.Cached(
+      "DELETE FROM spans WHERE trace_key = ? AND span_id = ?"));
+  for (const auto& [id, status] : removed)
+    RETURN_IF_ERROR(del_rows->Bind(1, row.trace_key).Bind(2, id).Run());
+  if (keep.empty()) {
+    ASSIGN_OR_RETURN(Stmt * del, db.Cached("DELETE FROM span_chunks WHERE chunk_id = ?"));
+    return del->Bind(1, chunk_id).Run();
+  }
+  ASSIGN_OR_RETURN(Stmt * put, db.Cached("UPDATE span_chunks SET body = ? WHERE chunk_id = ?"));
+  return put->BindBlob(1, EncodeSpanChunk(keep)).Bind(2, chunk_id).Run();
+}
+
+Status SqliteTraceStore::PreviewFromSpan(Db& db, TraceRow& row, model::Span span) {
+  if (row.agg.client_previews == (TraceAggregate::kClientRequestPreview |
+                                  TraceAggregate::kClientResponsePreview))
+    return OkStatus();
+  if (any_logs_.load()) {
+    ASSIGN_OR_RETURN(Stmt * logs, db.Cached(
+        "SELECT body FROM span_logs WHERE trace_id = ? AND span_id = ? ORDER BY log_id"));
+    logs->BindBlob(1, row.trace_id.AsStringView()).Bind(2, SpanIdToInt(span.span_id));
+    std::vector<model::LogRecord> records;
+    while (logs->Next()) {
+      model::LogRecord rec;
+      if (!DecodeLogRecord(logs->Blob(0), rec).ok()) continue;
+      rec.trace_id = row.trace_id;
+      rec.span_id = span.span_id;
+      records.push_back(std::move(rec));
+    }
+    RETURN_IF_ERROR(logs->error());
+    logs->Reset();
+    if (!records.empty()) model::ApplyLogRecords(span, records);
+  }
+  row.agg.SetSpanPreviews(span.view.inputs_json, span.view.outputs_json);
+  return OkStatus();
+}
+
+Status SqliteTraceStore::RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row) {
+  const int64_t span_int = SpanIdToInt(*row.agg.preview_span);
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(
+      "SELECT chunk, parent_id, start_ns, duration_ns, status, name, "
+      "(SELECT count(*) FROM spans o WHERE o.trace_key = spans.trace_key AND "
+      "o.chunk = spans.chunk AND o.span_id < spans.span_id) "
+      "FROM spans WHERE trace_key = ? AND span_id = ?"));
+  s->Bind(1, row.trace_key).Bind(2, span_int);
+  bool found = false;
+  RETURN_IF_ERROR(s->Step(&found));
+  if (!found) {
+    s->Reset();
+    return OkStatus();
+  }
+  const int64_t position = s->Int(6);
+  ASSIGN_OR_RETURN(Stmt * c, db.Cached("SELECT body FROM span_chunks WHERE chunk_id = ?"));
+  c->Bind(1, row.trace_key * kChunksPerTrace + s->Int(0));
+  bool chunk_found = false;
+  RETURN_IF_ERROR(c->Step(&chunk_found));
+  SpanChunk chunk;
+  Status parsed = chunk_found ? chunk.Parse(c->Blob(0)) : DataLossError("missing span chunk");
+  c->Reset();
+  if (parsed.ok() && static_cast<size_t>(position) >= chunk.spans().size())
+    parsed = DataLossError("A span chunk does not match its spans");
+  if (!parsed.ok()) {
+    s->Reset();
+    return parsed;
+  }
+  model::Span span;
+  span.trace_id = row.trace_id;
+  span.span_id = *row.agg.preview_span;
+  Status st = FillStoredSpan(*s, 1, chunk.spans()[static_cast<size_t>(position)], span);
+  s->Reset();
+  RETURN_IF_ERROR(st);
+  model::NormalizeSpan(span);
+  return PreviewFromSpan(db, row, std::move(span));
+}
+
+Status SqliteTraceStore::ApplyLogs(Pending& pending) {
+  if (pending.logs.empty()) return OkStatus();
+  Db& db = *writer_db_;
+  any_logs_ = true;
+  ASSIGN_OR_RETURN(Stmt * ins, db.Cached(
+      "INSERT INTO span_logs(trace_id, span_id, body) VALUES(?, ?, ?)"));
+  std::vector<std::pair<TraceId, SpanId>> touched;
+  for (const auto& [index, body] : pending.logs) {
+    const model::LogRecord& rec = pending.batch.log_records[index];
+    RETURN_IF_ERROR(ins->BindBlob(1, rec.trace_id.AsStringView())
+                        .Bind(2, SpanIdToInt(rec.span_id)).BindBlob(3, body).Run());
+    const std::pair<TraceId, SpanId> key{rec.trace_id, rec.span_id};
+    if (std::find(touched.begin(), touched.end(), key) == touched.end()) touched.push_back(key);
+  }
+  // Content for a trace's preview span changes the trace's previews.
+  for (const auto& [trace_id, span_id] : touched) {
+    ASSIGN_OR_RETURN(std::optional<TraceRow> row, LoadTraceRow(db, trace_id));
+    if (!row || row->agg.preview_span != span_id) continue;
+    RETURN_IF_ERROR(RecomputePreviewsFromStoredSpan(db, *row));
+    if (row->agg.previews_changed) RETURN_IF_ERROR(UpdateTraceRow(db, *row));
+  }
+  return OkStatus();
+}
+
+}  // namespace tracelake::storage::sqlite

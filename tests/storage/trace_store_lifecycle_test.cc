@@ -1,0 +1,203 @@
+// TraceStore contract, lifecycle: back-pressure, shutdown, concurrency, stats, reopening, URIs.
+#include <atomic>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include "trace_store_contract.h"
+
+namespace tracelake::storage::testing {
+namespace {
+
+template <typename B>
+using LifecycleContractTest = StoreFixture<B>;
+TYPED_TEST_SUITE(LifecycleContractTest, Backends, BackendNames);
+
+// Waits (without sleeping) until the writer queue holds n batches.
+void AwaitQueueDepth(TraceStore& store, int64_t n) {
+  while (store.Stats().queue_depth < n) std::this_thread::yield();
+}
+
+TYPED_TEST(LifecycleContractTest, FullQueueRefusesWithResourceExhausted) {
+  StoreOptions tiny;
+  tiny.max_queued_batches = 1;
+  this->Open(tiny);
+  TypeParam::PauseWriter(this->store(), true);
+  Status queued_result;
+  std::thread queued([&] { queued_result = this->Ingest({MakeSpan(1, 1, 0, 0, 10)}); });
+  AwaitQueueDepth(this->store(), 1);
+  EXPECT_THAT(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}), StatusIs(StatusCode::kResourceExhausted));
+  EXPECT_EQ(this->store().Stats().rejected_batches, 1);
+  TypeParam::PauseWriter(this->store(), false);
+  queued.join();
+  EXPECT_TRUE(queued_result.ok()) << queued_result.ToString();
+  EXPECT_TRUE(this->store().GetTraceInfo(Tid(1)).ok());
+  EXPECT_THAT(this->store().GetTraceInfo(Tid(2)), StatusIs(StatusCode::kNotFound));
+}
+
+TYPED_TEST(LifecycleContractTest, ShutdownCommitsQueuedBatchesThenRefuses) {
+  TypeParam::PauseWriter(this->store(), true);
+  std::vector<Status> results(3);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i)
+    callers.emplace_back([&, i] { results[i] = this->Ingest({MakeSpan(i + 1, 1, 0, 0, 10)}); });
+  AwaitQueueDepth(this->store(), 3);
+  EXPECT_TRUE(this->store().Shutdown(std::chrono::seconds(30)).ok());
+  for (auto& t : callers) t.join();
+  for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(this->store().Stats().traces, 3);
+  EXPECT_EQ(this->store().Stats().queue_depth, 0);
+  EXPECT_TRUE(this->store().GetTrace(Tid(3)).ok());  // reads still work
+  EXPECT_THAT(this->Ingest({MakeSpan(4, 1, 0, 0, 10)}), StatusIs(StatusCode::kUnavailable));
+  EXPECT_TRUE(this->store().Shutdown(std::chrono::seconds(1)).ok());  // idempotent
+}
+
+// Writers and readers at once: every read sees whole batches (a trace's span count always
+// matches the spans GetTrace returns), and at the end everything is there exactly once.
+TYPED_TEST(LifecycleContractTest, ConcurrentIngestAndSearch) {
+  constexpr int kWriters = 3;
+  constexpr int kBatches = 25;
+  constexpr int kTracesPerBatch = 4;
+  std::atomic<int> writers_done{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<model::Span> spans;
+        for (int t = 0; t < kTracesPerBatch; ++t) {
+          const int trace = (w * kBatches + b) * kTracesPerBatch + t + 1;
+          spans.push_back(MakeSpan(trace, 1, 0, trace, 5, Tokens(1, 1)));
+          spans.push_back(MakeSpan(trace, 2, 1, trace + 1, 1));
+        }
+        if (!this->Ingest(std::move(spans)).ok()) ++failures;
+      }
+      ++writers_done;
+    });
+  }
+  std::atomic<int64_t> reads{0};
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      while (writers_done.load() < kWriters) {
+        TraceSearchRequest req;
+        req.experiment_ids = {"0"};
+        req.max_results = 10;
+        auto page = this->store().SearchTraces(req);
+        if (!page.ok()) {
+          ++failures;
+          continue;
+        }
+        for (const auto& info : page->traces) {
+          if (info.span_count != 2) ++failures;
+          auto trace = this->store().GetTrace(info.trace_id);
+          if (!trace.ok() || trace->spans.size() != 2) ++failures;
+        }
+        ++reads;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  const StoreStats stats = this->store().Stats();
+  EXPECT_EQ(stats.traces, kWriters * kBatches * kTracesPerBatch);
+  EXPECT_EQ(stats.spans, 2 * stats.traces);
+  TraceSearchRequest all;
+  all.max_results = 1000;
+  EXPECT_EQ(static_cast<int64_t>(this->store().SearchTraces(all)->traces.size()), stats.traces);
+}
+
+TYPED_TEST(LifecycleContractTest, StatsCountTracesSpansAndBytes) {
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 1, 1),
+                            MakeSpan(2, 1, 0, 0, 10)}).ok());
+  const StoreStats s = this->store().Stats();
+  EXPECT_EQ(s.traces, 2);
+  EXPECT_EQ(s.spans, 3);
+  EXPECT_GT(s.bytes_on_disk, 0);
+  EXPECT_EQ(s.queue_depth, 0);
+  EXPECT_EQ(s.rejected_batches, 0);
+}
+
+TYPED_TEST(LifecycleContractTest, ReopeningKeepsEverything) {
+  if (!TypeParam::kPersistent) GTEST_SKIP() << "in-memory stores end with their process";
+  const std::string exp = this->NewExperiment("kept");
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10, Io(R"("in")", R"("out")"))}, exp).ok());
+  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "v").ok());
+  this->Open();
+  EXPECT_EQ(this->store().Stats().traces, 1);
+  EXPECT_EQ(this->store().Stats().spans, 1);
+  model::TraceInfo info = this->Info(1);
+  EXPECT_EQ(info.experiment_id, exp);
+  EXPECT_EQ(info.request_preview, R"("in")");
+  EXPECT_EQ(info.tags.at("k"), "v");
+  // New traces get fresh keys after a restart: both remain readable.
+  ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}).ok());
+  EXPECT_EQ(this->Trace(1).spans.size(), 1u);
+  EXPECT_EQ(this->Trace(2).spans.size(), 1u);
+  EXPECT_EQ(*this->store().CreateExperiment("next", "", {}), "2");
+}
+
+TEST(OpenTraceStoreTest, UriRules) {
+  TempDir dir;
+  const std::string abs = (dir.path() / "a" / "b" / "abs.db").string();
+  auto store = OpenTraceStore("sqlite:///" + abs);  // "/tmp/..." after three slashes: absolute
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(abs));
+  store->reset();
+
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto relative = OpenTraceStore("sqlite:///rel/x.db?check_same_thread=false");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(relative.ok()) << relative.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "rel" / "x.db"));
+
+  EXPECT_TRUE(OpenTraceStore("sqlite:///:memory:").ok());
+  EXPECT_TRUE(OpenTraceStore("sqlite://").ok());
+  auto bad = OpenTraceStore("mysql://host/db");
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("sqlite:///"));
+  EXPECT_THAT(OpenTraceStore("postgresql://u@h/db"), StatusIs(StatusCode::kUnimplemented));
+  EXPECT_THAT(OpenTraceStore("sqlite://host/x.db"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenTraceStore("sqlite:///"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenTraceStore(""), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(OpenTraceStoreTest, InMemoryStoresAreIndependent) {
+  auto a = OpenTraceStore("sqlite:///:memory:");
+  auto b = OpenTraceStore("sqlite:///:memory:");
+  ASSERT_TRUE(a.ok() && b.ok());
+  IngestBatch batch;
+  batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
+  ASSERT_TRUE((*a)->Ingest(std::move(batch)).ok());
+  EXPECT_TRUE((*a)->GetTraceInfo(Tid(1)).ok());
+  EXPECT_THAT((*b)->GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
+}
+
+TEST(OpenTraceStoreTest, RefusesNewerSchemasAndForeignDatabases) {
+  TempDir dir;
+  const std::string newer = (dir.path() / "newer.db").string();
+  const std::string foreign = (dir.path() / "foreign.db").string();
+  const std::string garbage = (dir.path() / "garbage.db").string();
+  for (const auto& [path, sql] : {std::pair{newer, "PRAGMA user_version = 99"},
+                                  std::pair{foreign, "CREATE TABLE t(x)"}}) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    std::FILE* f = std::fopen(garbage.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("this is not a database file, not at all, definitely not one", f);
+    std::fclose(f);
+  }
+  EXPECT_THAT(OpenTraceStore("sqlite:///" + newer), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(OpenTraceStore("sqlite:///" + foreign), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(OpenTraceStore("sqlite:///" + garbage).ok());
+  // A directory where the file should be cannot be opened.
+  EXPECT_FALSE(OpenTraceStore("sqlite:///" + dir.path().string()).ok());
+}
+
+}  // namespace
+}  // namespace tracelake::storage::testing
