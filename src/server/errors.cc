@@ -6,19 +6,33 @@ namespace tracelake::server {
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return 200;
+    case StatusCode::kOk:
+      return 200;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kAlreadyExists:
+    case StatusCode::kAlreadyExists:  // MLflow: RESOURCE_ALREADY_EXISTS is a 400, not a 409
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kOutOfRange: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kUnimplemented: return 501;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kCancelled:
+      return 499;
+    case StatusCode::kUnimplemented:
+      return 501;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
   }
 }
 
@@ -26,16 +40,32 @@ std::string MlflowErrorCode(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kOutOfRange: return "INVALID_PARAMETER_VALUE";
-    case StatusCode::kAlreadyExists: return "RESOURCE_ALREADY_EXISTS";
-    case StatusCode::kNotFound: return "RESOURCE_DOES_NOT_EXIST";
-    case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnavailable: return "TEMPORARILY_UNAVAILABLE";
-    case StatusCode::kUnimplemented: return "NOT_IMPLEMENTED";
-    case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    default: return "INTERNAL_ERROR";
+    case StatusCode::kOutOfRange:
+      return "INVALID_PARAMETER_VALUE";
+    case StatusCode::kAlreadyExists:
+      return "RESOURCE_ALREADY_EXISTS";
+    case StatusCode::kNotFound:
+      return "RESOURCE_DOES_NOT_EXIST";
+    case StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case StatusCode::kUnavailable:
+      return "TEMPORARILY_UNAVAILABLE";
+    case StatusCode::kUnimplemented:
+      return "NOT_IMPLEMENTED";
+    case StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case StatusCode::kAborted:
+      return "ABORTED";
+    case StatusCode::kCancelled:
+      return "CANCELLED";
+    case StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    default:
+      return "INTERNAL_ERROR";
   }
 }
 

@@ -42,7 +42,9 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   int threads = options_.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(30);
+  // Idle keep-alive connections hold a handler thread and delay shutdown (Stop() waits for
+  // them); exporters reconnect cheaply, so a short idle timeout costs nothing.
+  s.set_keep_alive_timeout(2);
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
   s.set_tcp_nodelay(true);
@@ -73,18 +75,20 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
       req.body.append(data, len);
       return true;
     });
+    auto body_error = [&](int status, const Status& st) {
+      if (!options_.body_error_writer || !options_.body_error_writer(req, status, st, res)) {
+        SetMlflowError(res, st);
+        res.status = status;
+      }
+      res.headers.emplace_back("Connection", "close");
+    };
     if (too_large) {
-      res.status = 413;
-      SetMlflowError(res, InvalidArgumentError("Request body exceeds the server's limit of " +
-                                               std::to_string(limit) +
-                                               " bytes (--max-request-bytes)"));
-      res.status = 413;
-      res.headers.emplace_back("Connection", "close");
+      body_error(413, InvalidArgumentError("Request body exceeds the server's limit of " +
+                                           std::to_string(limit) +
+                                           " bytes (--max-request-bytes)"));
     } else if (!read_ok) {
-      SetMlflowError(res, InvalidArgumentError(
-                              "Could not read the request body (malformed or truncated "
-                              "Content-Encoding data?)"));
-      res.headers.emplace_back("Connection", "close");
+      body_error(400, InvalidArgumentError("Could not read the request body (malformed or "
+                                           "truncated Content-Encoding data?)"));
     } else {
       Dispatch(req, res);
     }
@@ -119,7 +123,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     SetMlflowError(res, InternalError("Internal error while handling the request"));
     FromResponse(res, out);
   });
-  s.set_error_handler([](const httplib::Request&, httplib::Response& out) {
+  s.set_error_handler([this](const httplib::Request& in, httplib::Response& out) {
     // httplib's own errors (413 on wire size, 400 on bad request lines, 415 on unknown encodings).
     if (!out.body.empty()) return;
     HttpResponse res;
@@ -127,9 +131,12 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
                     ? InvalidArgumentError("Request body exceeds the server's limit (--max-request-bytes)")
                 : out.status == 415 ? InvalidArgumentError("Unsupported Content-Encoding")
                                     : InvalidArgumentError("Malformed HTTP request");
-    int status = out.status;
-    SetMlflowError(res, st);
-    res.status = status;
+    const int status = out.status;
+    const HttpRequest req = ToRequest(in);
+    if (!options_.body_error_writer || !options_.body_error_writer(req, status, st, res)) {
+      SetMlflowError(res, st);
+      res.status = status;
+    }
     FromResponse(res, out);
   });
 }

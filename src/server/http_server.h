@@ -25,6 +25,10 @@ struct HttpServerOptions {
   int threads = 32;                          // connection handler threads
   // Called after each request with method, path, status and latency in seconds.
   std::function<void(const HttpRequest&, int status, double seconds)> on_request;
+  // Writes the answer for a body that could not be read (413 oversized, 400 truncated or bad
+  // Content-Encoding) when the route has its own error format; returns false to use MLflow's.
+  std::function<bool(const HttpRequest&, int status, const Status&, HttpResponse&)>
+      body_error_writer;
 };
 
 // Bind() and Run() from one thread; Stop() from any thread.

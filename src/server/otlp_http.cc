@@ -78,6 +78,14 @@ void Handle(OtlpIngestor& ingestor, OtlpSignal signal, HttpRequest& req, HttpRes
 
 }  // namespace
 
+bool WriteOtlpBodyError(const HttpRequest& req, int http_status, const Status& st,
+                        HttpResponse& res) {
+  if (req.path != "/v1/traces" && req.path != "/v1/logs") return false;
+  const auto enc = EncodingFor(MediaType(req.Header("content-type")));
+  WriteRpcStatus(res, enc.value_or(OtlpEncoding::kJson), http_status, st);
+  return true;
+}
+
 void RegisterOtlpHttpRoutes(Router& router, OtlpIngestor& ingestor) {
   router.Add("POST", "/v1/traces", [&ingestor](HttpRequest& req, HttpResponse& res) {
     Handle(ingestor, OtlpSignal::kTraces, req, res);

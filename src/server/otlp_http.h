@@ -10,4 +10,9 @@ namespace tracelake::server {
 
 void RegisterOtlpHttpRoutes(Router& router, OtlpIngestor& ingestor);
 
+// For HttpServerOptions::body_error_writer: answers an unreadable or oversized body sent to
+// /v1/traces or /v1/logs with a google.rpc.Status in the request's encoding, as OTLP says.
+bool WriteOtlpBodyError(const HttpRequest& req, int http_status, const Status& st,
+                        HttpResponse& res);
+
 }  // namespace tracelake::server

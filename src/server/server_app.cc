@@ -37,6 +37,7 @@ class ServerApp::Impl {
     http.max_request_bytes = options_.max_request_bytes;
     http.threads = options_.http_threads;
     RequestMetrics* metrics = request_metrics_.get();
+    http.body_error_writer = WriteOtlpBodyError;
     http.on_request = [metrics](const HttpRequest& req, int status, double seconds) {
       metrics->Record(req.path, status, seconds);
     };
@@ -73,9 +74,12 @@ class ServerApp::Impl {
     }
     // Receivers first (they answer in-flight requests, which wait for their commits), then the
     // store drains whatever is still queued.
+    // Both receivers stop at once: each waits for its in-flight requests.
+    std::jthread grpc_stop;
+    if (grpc_) grpc_stop = std::jthread([this, deadline] { grpc_->Shutdown(deadline); });
     if (http_) http_->Stop();
     if (http_thread_.joinable()) http_thread_.join();
-    if (grpc_) grpc_->Shutdown(deadline);
+    if (grpc_stop.joinable()) grpc_stop.join();
     if (store_) store_->Shutdown(deadline).IgnoreError();
     {
       std::lock_guard<std::mutex> lock(mu_);
