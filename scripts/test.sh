@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script):
+#   1. dependencies (scripts/install-deps.sh --test)
+#   2. one build with ASan+UBSan and -Werror into build-ci/ (build/ stays a release build)
+#   3. unit and integration tests (ctest)
+#   4. every benchmark once, as a smoke test with tiny settings (figures are not asserted)
+#   5. end-to-end tests: the real server driven by OpenTelemetry JS exporters (tests/e2e)
+#   6. fuzzers built with clang-14 into build-fuzz/, run for a short while each
+# Every step runs even when an earlier independent one failed; the summary at the end lists
+# them all, and the exit code is non-zero when any failed.
+#
+# Environment knobs:
+#   TRACELAKE_JOBS=N            build and ctest parallelism (default: nproc)
+#   TRACELAKE_FUZZ_SECONDS=S    seconds per fuzz target (default 30)
+#   TRACELAKE_SKIP=a,b          skip steps by name: build ctest bench e2e fuzz
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+jobs=${TRACELAKE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+fuzz_seconds=${TRACELAKE_FUZZ_SECONDS:-30}
+skip=",${TRACELAKE_SKIP:-},"
+ci_dir="$repo/build-ci"
+fuzz_dir="$repo/build-fuzz"
+log_dir="$ci_dir/test-logs"
+export CI=${CI:-true}
+# Sanitizer reports must fail the run and say where.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+start_all=$SECONDS
+names=()
+results=()
+durations=()
+
+record() {  # record <name> <PASS|FAIL|SKIP> <seconds> [note]
+  names+=("$1${4:+ ($4)}")
+  results+=("$2")
+  durations+=("$3")
+}
+
+banner() { printf '\n======== %s ========\n' "$*"; }
+
+skipped() { [[ "$skip" == *",$1,"* ]]; }
+
+# run_step <name> <function>: runs the function, records PASS/FAIL and its duration.
+run_step() {
+  local name=$1 fn=$2 t0=$SECONDS
+  if skipped "$name"; then
+    record "$name" SKIP 0 "TRACELAKE_SKIP"
+    return 0
+  fi
+  banner "$name"
+  if "$fn"; then
+    record "$name" PASS $((SECONDS - t0))
+    return 0
+  fi
+  record "$name" FAIL $((SECONDS - t0))
+  return 1
+}
+
+step_deps() { bash "$repo/scripts/install-deps.sh" --test; }
+
+step_build() {
+  # GCC 12's -Wmaybe-uninitialized gives false positives with ASan at -O2 (std::variant,
+  # std::string moves); it stays a visible warning, the rest of -Werror holds.
+  local extra_flags=""
+  if "${CXX:-c++}" --version 2>/dev/null | grep -q "Free Software Foundation"; then
+    extra_flags="-Wno-error=maybe-uninitialized"
+  fi
+  cmake -S "$repo" -B "$ci_dir" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS="$extra_flags" \
+    -DTRACELAKE_SANITIZE=ON \
+    -DTRACELAKE_WERROR=ON \
+    -DTRACELAKE_BUILD_TESTS=ON \
+    -DTRACELAKE_BUILD_BENCHMARKS=ON \
+    -DTRACELAKE_BUILD_FUZZERS=OFF || return 1
+  # -k 0: report every compile error of the run, not just the first.
+  cmake --build "$ci_dir" -j "$jobs" -- -k 0 || return 1
+  [[ -x "$ci_dir/bin/tracelake" ]] || { echo "test.sh: $ci_dir/bin/tracelake was not built" >&2; return 1; }
+}
+
+step_ctest() {
+  ctest --test-dir "$ci_dir" --output-on-failure -j "$jobs" --timeout 600 \
+    --output-junit "$log_dir/ctest-junit.xml"
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# Google Benchmark programs run with a tiny minimum time; the load generator runs for one
+# second against a real server started from the same build.
+step_bench() {
+  local bench_dir="$ci_dir/bench" failed=0 ran=0 exe
+  if [[ ! -d "$bench_dir" ]]; then
+    echo "no benchmarks were built"
+    return 0
+  fi
+  for exe in "$bench_dir"/*; do
+    [[ -f "$exe" && -x "$exe" ]] || continue
+    ran=$((ran + 1))
+    local name
+    name=$(basename "$exe")
+    echo "--- $name"
+    case "$name" in
+      tracelake_loadgen) bench_loadgen "$exe" || { echo "FAILED: $name"; failed=1; } ;;
+      *)
+        if ! timeout 300 "$exe" --benchmark_min_time=0.01 --benchmark_repetitions=1; then
+          echo "FAILED: $name"
+          failed=1
+        fi ;;
+    esac
+  done
+  echo "$ran benchmark programs run"
+  return $failed
+}
+
+bench_loadgen() {
+  local exe=$1 port data pid rc=0
+  port=$(free_port) || return 1
+  data=$(mktemp -d)
+  "$ci_dir/bin/tracelake" server --host 127.0.0.1 --port "$port" --otlp-grpc-port 0 \
+    --backend-store-uri "sqlite:///$data/tracelake.db" >"$log_dir/loadgen-server.log" 2>&1 &
+  pid=$!
+  local i
+  for i in $(seq 1 300); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/health"; then
+    echo "loadgen smoke: server did not start"; cat "$log_dir/loadgen-server.log"
+    kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"
+    return 1
+  fi
+  timeout 120 "$exe" --endpoint "http://127.0.0.1:$port" --protocol http-proto --profile A \
+    --connections 1 --seconds 1 --spans-per-request 64 || rc=1
+  kill -TERM "$pid" 2>/dev/null
+  local server_rc=0
+  wait "$pid" || server_rc=$?
+  if [[ $server_rc != 0 ]]; then
+    echo "loadgen smoke: server exited with $server_rc after SIGTERM"
+    cat "$log_dir/loadgen-server.log"
+    rc=1
+  fi
+  rm -rf "$data"
+  return $rc
+}
+
+step_e2e() {
+  # (set -e would be ignored here: run_step calls this inside an `if`.)
+  cd "$repo/tests/e2e" || return 1
+  npm ci --no-audit --no-fund --loglevel=error || { cd "$repo"; return 1; }
+  local rc=0
+  TRACELAKE_BIN="$ci_dir/bin/tracelake" TRACELAKE_E2E_LOG_DIR="$log_dir/e2e" \
+    node --test --test-concurrency=1 --test-reporter=spec test/ || rc=$?
+  cd "$repo"
+  return $rc
+}
+
+step_fuzz() {
+  local runner="$repo/tests/fuzz/run_fuzzers.sh"
+  CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$fuzz_dir" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTRACELAKE_BUILD_FUZZERS=ON \
+    -DTRACELAKE_BUILD_TESTS=OFF \
+    -DTRACELAKE_BUILD_BENCHMARKS=OFF || return 1
+  cmake --build "$fuzz_dir" -j "$jobs" -- -k 0 || return 1
+  bash "$runner" "$fuzz_dir" "$fuzz_seconds"
+}
+
+# Everything runs inside main so that bash has read the whole script before it starts (editing
+# this file during a run cannot derail the run).
+main() {
+  local passed=0 failed=0 skipped_n=0 total s i
+  mkdir -p "$log_dir"
+  echo "tracelake test suite: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $jobs jobs, repo $repo"
+
+  if ! run_step deps step_deps; then
+    echo "test.sh: dependencies could not be installed; nothing else can run" >&2
+    for s in build ctest bench e2e fuzz; do record "$s" SKIP 0 "dependencies missing"; done
+  else
+    if run_step build step_build; then
+      run_step ctest step_ctest
+      run_step bench step_bench
+      run_step e2e step_e2e
+    else
+      for s in ctest bench e2e; do record "$s" SKIP 0 "build failed"; done
+    fi
+    if [[ -f "$repo/tests/fuzz/run_fuzzers.sh" ]]; then
+      run_step fuzz step_fuzz
+    else
+      record fuzz SKIP 0 "tests/fuzz/run_fuzzers.sh not present"
+    fi
+  fi
+
+  banner "summary"
+  for i in "${!names[@]}"; do
+    printf '  %-5s %6ss  %s\n' "${results[$i]}" "${durations[$i]}" "${names[$i]}"
+    case "${results[$i]}" in
+      PASS) passed=$((passed + 1)) ;;
+      FAIL) failed=$((failed + 1)) ;;
+      SKIP) skipped_n=$((skipped_n + 1)) ;;
+    esac
+  done
+  total=$((SECONDS - start_all))
+  printf '\n%d passed, %d failed, %d skipped in %dm%02ds (logs: %s)\n' \
+    "$passed" "$failed" "$skipped_n" $((total / 60)) $((total % 60)) "$log_dir"
+  [[ $failed == 0 ]]
+}
+
+main "$@"
