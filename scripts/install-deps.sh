@@ -2,8 +2,8 @@
 # Installs what tracelake needs on Debian 12 (bookworm). Idempotent: when every package is
 # already installed it returns without touching apt (fast path, no network).
 #
-#   bash scripts/install-deps.sh          # build dependencies
-#   bash scripts/install-deps.sh --test   # plus what the test suite needs (clang/libFuzzer, node)
+#   bash scripts/install-deps.sh          # build dependencies (node + npm build the web UI)
+#   bash scripts/install-deps.sh --test   # plus what the test suite needs (clang/libFuzzer, chromium)
 #
 # Runs apt-get as root, or through sudo when not root.
 set -euo pipefail
@@ -31,27 +31,28 @@ test_packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev curl
   # ---- Later issues add their test dependencies here (keep this marker) ----
   # PostgreSQL store contract tests:  postgresql postgresql-client libpq-dev
-  # Web UI end-to-end tests:          chromium
+  chromium  # web UI end-to-end tests (playwright-core drives /usr/bin/chromium)
   # ---------------------------------------------------------------------------
 )
 
 wanted=("${build_packages[@]}")
+# Node.js and npm build the web UI (web/, npm ci + esbuild) and drive the end-to-end tests. Keep
+# whatever node is already there (for example node 20 from NodeSource, which bundles npm);
+# Debian's nodejs/npm only when node is absent.
+if ! command -v node >/dev/null 2>&1; then
+  wanted+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  if command -v node >/dev/null 2>&1 && dpkg-query -W -f='${Version}' nodejs 2>/dev/null \
+      | grep -q nodesource; then
+    echo "install-deps.sh: node is installed from NodeSource but npm is missing;" \
+         "reinstall the NodeSource nodejs package (it bundles npm)" >&2
+    exit 1
+  fi
+  wanted+=(npm)
+fi
 if [[ $with_test == 1 ]]; then
   wanted+=("${test_packages[@]}")
-  # Node.js drives the end-to-end tests. Keep whatever node is already there (for example
-  # node 20 from NodeSource, which bundles npm); Debian's nodejs/npm only when node is absent.
-  if ! command -v node >/dev/null 2>&1; then
-    wanted+=(nodejs)
-  fi
-  if ! command -v npm >/dev/null 2>&1; then
-    if command -v node >/dev/null 2>&1 && dpkg-query -W -f='${Version}' nodejs 2>/dev/null \
-        | grep -q nodesource; then
-      echo "install-deps.sh: node is installed from NodeSource but npm is missing;" \
-           "reinstall the NodeSource nodejs package (it bundles npm)" >&2
-      exit 1
-    fi
-    wanted+=(npm)
-  fi
 fi
 
 missing=()

@@ -167,8 +167,13 @@ step_fuzz() {
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DTRACELAKE_BUILD_FUZZERS=ON \
     -DTRACELAKE_BUILD_TESTS=OFF \
-    -DTRACELAKE_BUILD_BENCHMARKS=OFF || return 1
-  cmake --build "$fuzz_dir" -j "$jobs" -- -k 0 || return 1
+    -DTRACELAKE_BUILD_BENCHMARKS=OFF \
+    -DTRACELAKE_BUILD_UI=OFF || return 1
+  # Only the fuzz targets (and the libraries they link), not the server, UI or SDK.
+  local targets
+  targets=$(find "$repo/tests/fuzz" -maxdepth 1 -name '*_fuzzer.cc' -printf '%f\n' | sed 's/\.cc$//')
+  # shellcheck disable=SC2086
+  cmake --build "$fuzz_dir" -j "$jobs" --target $targets -- -k 0 || return 1
   bash "$runner" "$fuzz_dir" "$fuzz_seconds"
 }
 

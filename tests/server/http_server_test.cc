@@ -114,6 +114,21 @@ TEST_F(HttpServerTest, RejectsOversizedBodyWith413) {
   EXPECT_EQ(res->status, 413);
 }
 
+TEST_F(HttpServerTest, BrowsersGetGzipNotSlowBrotli) {
+  client_->set_decompress(false);
+  for (const char* accept : {"gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "br"}) {
+    httplib::Headers headers = {{"Accept-Encoding", accept}};
+    auto res = client_->Get("/api/2.0/mlflow/experiments/search?max_results=10", headers);
+    ASSERT_TRUE(res) << accept;
+    EXPECT_EQ(res->status, 200) << accept;
+    EXPECT_NE(res->get_header_value("Content-Encoding"), "br") << accept;
+  }
+  httplib::Headers gzip = {{"Accept-Encoding", "gzip, deflate, br"}};
+  auto res = client_->Get("/api/2.0/mlflow/experiments/search?max_results=10", gzip);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Encoding"), "gzip");
+}
+
 TEST_F(HttpServerTest, RejectsMalformedGzipWith400) {
   httplib::Headers headers = {{"Content-Encoding", "gzip"}};
   auto res = client_->Post("/v1/traces", headers, "not gzip at all", "application/x-protobuf");
