@@ -1,0 +1,41 @@
+import { render } from 'preact';
+import { linkClick, useLocation } from './router';
+import { ExperimentsPage } from './components/ExperimentsPage';
+import { TracesPage } from './components/TracesPage';
+import { DashboardPage } from './components/DashboardPage';
+import './styles.css';
+
+function NotFound({ path }: { path: string }) {
+  return (
+    <div class="empty">
+      Nothing here: <code>{path}</code>. <a href="/" onClick={linkClick}>Go to the experiments</a>.
+    </div>
+  );
+}
+
+function App() {
+  const loc = useLocation();
+  const m = /^\/experiments\/([^/]+)(?:\/traces\/([^/]+))?\/?$/.exec(loc.path);
+  const dash = /^\/experiments\/([^/]+)\/dashboard\/?$/.exec(loc.path);
+  let page;
+  if (dash) {
+    page = <DashboardPage experimentId={decodeURIComponent(dash[1])} query={loc.query} />;
+  } else if (loc.path === '/' || loc.path === '/experiments' || loc.path === '/experiments/') {
+    page = <ExperimentsPage />;
+  } else if (m) {
+    page = <TracesPage experimentId={decodeURIComponent(m[1])} traceId={m[2] ? decodeURIComponent(m[2]) : undefined} query={loc.query} />;
+  } else {
+    page = <NotFound path={loc.path} />;
+  }
+  return (
+    <>
+      <header class="top">
+        <a href="/" onClick={linkClick} class="logo">tracelake</a>
+        <span class="muted small">traces for LLM agents</span>
+      </header>
+      <main>{page}</main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
