@@ -1,0 +1,103 @@
+// BatchProcessor: the bounded hand-off between agent threads and the exporter thread.
+//
+// OnEnd puts a finished span into a fixed-size ring (one short critical section) and never
+// waits for the exporter; when the ring is full the span is dropped and counted. A background
+// thread (owned here) takes batches, converts them and exports them with retries and backoff.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "sdk/span_convert.h"
+#include "sdk/span_exporter.h"
+#include "sdk/span_record.h"
+#include "tracelake/status.h"
+#include "tracelake/tracing.h"
+
+namespace tracelake::sdk {
+
+// Process-wide counters behind tracelake::GetTracingStats(). Atomics only.
+struct SdkCounters {
+  std::atomic<uint64_t> spans_ended{0};
+  std::atomic<uint64_t> spans_exported{0};
+  std::atomic<uint64_t> spans_dropped_queue_full{0};
+  std::atomic<uint64_t> spans_dropped_export_failed{0};
+  std::atomic<uint64_t> export_requests{0};
+  std::atomic<uint64_t> export_retries{0};
+  std::atomic<bool> drop_reported{false};
+
+  static SdkCounters& Global();
+};
+
+struct RetryPolicy {
+  int max_retries = 5;
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{30000};
+  std::chrono::milliseconds attempt_timeout{10000};
+};
+
+// Safe for concurrent use.
+class BatchProcessor {
+ public:
+  // REQUIRES: options.max_queue_size > 0, options.max_export_batch_size > 0.
+  BatchProcessor(std::unique_ptr<SpanExporter> exporter, const BatchOptions& options,
+                 const RetryPolicy& retry, SpanConverter converter, SdkCounters& counters);
+  ~BatchProcessor();  // Shutdown(0) unless already shut down
+  BatchProcessor(const BatchProcessor&) = delete;
+  BatchProcessor& operator=(const BatchProcessor&) = delete;
+
+  // Takes the record's reference. Never blocks on export.
+  void OnEnd(SpanRecord* record) noexcept;
+
+  // Exports everything queued before the call. kDeadlineExceeded after timeout.
+  Status Flush(std::chrono::milliseconds timeout);
+
+  // Stops accepting spans, exports what is queued within timeout, drops the rest, joins the
+  // thread. Idempotent. kDeadlineExceeded when spans were dropped at shutdown.
+  Status Shutdown(std::chrono::milliseconds timeout);
+
+  size_t queued() const;
+
+ private:
+  using SteadyClock = std::chrono::steady_clock;
+
+  void Run();
+  // Takes up to max_batch records from the ring. REQUIRES: mu_ held.
+  void TakeBatchLocked(std::vector<SpanRecord*>& out);
+  void ExportBatch(std::vector<SpanRecord*>& records);
+  // Waits up to d unless aborted. Returns false when aborted (or shutdown deadline passed).
+  bool WaitForRetry(std::chrono::milliseconds d);
+  void CountDropped(std::atomic<uint64_t>& counter, uint64_t n, const char* reason);
+
+  const std::unique_ptr<SpanExporter> exporter_;
+  const BatchOptions options_;
+  const RetryPolicy retry_;
+  const SpanConverter converter_;
+  SdkCounters& counters_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;       // wakes the exporter thread
+  std::condition_variable done_cv_;  // flush progress / thread exit
+  std::vector<SpanRecord*> ring_;    // GUARDED_BY(mu_), fixed size max_queue_size
+  size_t head_ = 0;                  // GUARDED_BY(mu_)
+  size_t size_ = 0;                  // GUARDED_BY(mu_)
+  bool accepting_ = true;            // GUARDED_BY(mu_)
+  bool stop_ = false;                // GUARDED_BY(mu_)
+  bool abort_ = false;               // GUARDED_BY(mu_): the shutdown deadline passed
+  bool exited_ = false;              // GUARDED_BY(mu_)
+  bool exporting_ = false;           // GUARDED_BY(mu_): a taken batch is not yet done
+  uint64_t flush_requested_ = 0;     // GUARDED_BY(mu_)
+  uint64_t flush_done_ = 0;          // GUARDED_BY(mu_)
+  SteadyClock::time_point shutdown_deadline_ = SteadyClock::time_point::max();  // GUARDED_BY(mu_)
+  uint64_t dropped_at_shutdown_ = 0;  // GUARDED_BY(mu_)
+  std::thread thread_;  // joined by Shutdown
+  std::mutex join_mu_;  // serializes Shutdown callers
+  bool joined_ = false;  // GUARDED_BY(join_mu_)
+};
+
+}  // namespace tracelake::sdk
