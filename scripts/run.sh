@@ -84,7 +84,36 @@ if ! "$bin" demo --endpoint "$url"; then
   echo "run.sh: the demo failed (the server keeps running)" >&2
 fi
 
+# The example C++ agent (examples/support_agent) against the bundled OpenAI-compatible stand-in
+# model: one AGENT trace with its LLM calls and three tool calls, exported by the C++ SDK.
+agent_trace=""
+if [[ -x "$build_dir/bin/support_agent" && -x "$build_dir/bin/openai_standin" ]]; then
+  step "Running the example agent (build/bin/support_agent) against a stand-in model"
+  standin_port=${TRACELAKE_STANDIN_PORT:-8089}
+  "$build_dir/bin/openai_standin" --host 127.0.0.1 --port "$standin_port" >/dev/null 2>&1 &
+  standin_pid=$!
+  for _ in $(seq 1 50); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$standin_port/v1/models" 2>/dev/null && break
+    sleep 0.1
+  done
+  if agent_out=$(OPENAI_BASE_URL="http://127.0.0.1:$standin_port/v1" OPENAI_API_KEY=demo \
+        OPENAI_MODEL=gpt-4o-mini OTEL_EXPORTER_OTLP_ENDPOINT="$url" MLFLOW_TRACKING_URI="$url" \
+        MLFLOW_EXPERIMENT_ID=0 OTEL_SERVICE_NAME=support-agent \
+        "$build_dir/bin/support_agent" --user demo-user --session demo-session \
+        "What were total sales in EMEA, APAC and AMER last quarter?" 2>&1); then
+    echo "$agent_out"
+    agent_trace=$(grep -oE 'tr-[0-9a-f]{32}' <<<"$agent_out" | tail -1 || true)
+  else
+    echo "$agent_out"
+    echo "run.sh: the example agent failed (the server keeps running)" >&2
+  fi
+  kill "$standin_pid" 2>/dev/null || true
+  wait "$standin_pid" 2>/dev/null || true
+fi
+
 cat <<EOF
+
+Open the web UI:                   $url/   (dashboards: Default experiment -> Dashboard)$([[ -n $agent_trace ]] && printf '\nThe example agent'"'"'s trace:         %s' "$url/experiments/0/traces/$agent_trace")
 
 tracelake is running: $url  (OTLP/HTTP at $url/v1/traces$([[ $grpc_port != 0 ]] && echo ", OTLP/gRPC at $client_host:$grpc_port"))
 

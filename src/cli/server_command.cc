@@ -30,6 +30,12 @@ FlagSet ServerFlags() {
            "Largest accepted request body, on the wire and decompressed (413 above)"},
           {"max-queued-batches", "N", "256",
            "Ingest batches that may wait for the writer before exporters get 429/503"},
+          {"ui-dir", "DIR", "",
+           "Folder of the built web UI served at / (default: ../share/tracelake/web next to "
+           "the executable)"},
+          {"prices", "FILE", "",
+           "JSON price table whose models override the shipped prices used for cost "
+           "(docs/metrics.md)"},
       });
 }
 
@@ -64,6 +70,8 @@ int RunServer(const std::vector<std::string>& args) {
   options.max_request_bytes = static_cast<size_t>(*max_bytes);
   options.max_queued_batches = *max_batches;
   options.backend_store_uri = flags.Get("backend-store-uri");
+  options.ui_dir = flags.Get("ui-dir");
+  options.prices_file = flags.Get("prices");
   if (options.backend_store_uri.empty()) {
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::absolute(flags.Get("data-dir"), ec);

@@ -98,6 +98,18 @@ void RegisterMetricsRoute(Router& router, storage::TraceStore& store, OtlpIngest
                  c.spans_accepted.load());
     AppendMetric(out, "tracelake_rejected_spans_total", "Spans rejected by validation", "counter",
                  c.spans_rejected.load());
+    out +=
+        "# HELP tracelake_refused_spans_total Spans not stored, by reason (invalid: failed "
+        "validation; throttled: queue full or shutting down; store_error: refused by the store)\n"
+        "# TYPE tracelake_refused_spans_total counter\n";
+    for (const auto& [reason, value] :
+         {std::pair{"invalid", c.spans_rejected.load()},
+          std::pair{"throttled", c.spans_throttled.load()},
+          std::pair{"store_error", c.spans_store_failed.load()}}) {
+      out += "tracelake_refused_spans_total{reason=\"";
+      out += reason;
+      out += "\"} " + std::to_string(value) + "\n";
+    }
     AppendMetric(out, "tracelake_ingested_log_records_total", "Log records received", "counter",
                  c.logs_accepted.load());
     AppendMetric(out, "tracelake_rejected_log_records_total", "Log records rejected", "counter",

@@ -121,6 +121,7 @@ void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
   RegisterTraceWriteRoutes(routes);
   RegisterAssessmentRoutes(routes);
   RegisterArtifactRoutes(routes);
+  RegisterMetricsQueryRoutes(routes);
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version",

@@ -21,6 +21,9 @@ struct MlflowContext {
 
   int64_t NowUnixNanos() const { return options.clock->NowUnixNanos(); }
   TraceId NewTraceId() const { return options.new_trace_id(); }
+  const model::PriceTable& prices() const {
+    return options.prices ? *options.prices : model::PriceTable::Default();
+  }
 };
 
 // A handler that answers JSON: the value, or an error turned into MLflow's error body.
@@ -54,6 +57,8 @@ void RegisterTraceReadRoutes(MlflowRouteTable& routes);
 void RegisterTraceWriteRoutes(MlflowRouteTable& routes);
 void RegisterAssessmentRoutes(MlflowRouteTable& routes);
 void RegisterArtifactRoutes(MlflowRouteTable& routes);
+// tracelake's own: POST /api/2.0/tracelake/metrics/query and /tracelake/traces/costs.
+void RegisterMetricsQueryRoutes(MlflowRouteTable& routes);
 
 // Helpers shared by the handlers.
 

@@ -75,9 +75,12 @@ OtlpOutcome OtlpIngestor::Ingest(OtlpSignal signal, OtlpEncoding encoding, std::
   batch.experiment_id = std::move(*experiment);
 
   if (out.accepted > 0) out.status = store_.Ingest(std::move(batch));
-  if (out.status.code() == StatusCode::kResourceExhausted ||
-      out.status.code() == StatusCode::kUnavailable) {
-    counters_.throttled_requests.fetch_add(1, std::memory_order_relaxed);
+  const bool throttled = out.status.code() == StatusCode::kResourceExhausted ||
+                         out.status.code() == StatusCode::kUnavailable;
+  if (throttled) counters_.throttled_requests.fetch_add(1, std::memory_order_relaxed);
+  if (!out.status.ok() && signal == OtlpSignal::kTraces && out.accepted > 0) {
+    (throttled ? counters_.spans_throttled : counters_.spans_store_failed)
+        .fetch_add(out.accepted, std::memory_order_relaxed);
   }
   if (out.status.ok()) {
     auto& accepted = signal == OtlpSignal::kTraces ? counters_.spans_accepted : counters_.logs_accepted;

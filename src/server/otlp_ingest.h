@@ -28,7 +28,11 @@ struct OtlpOutcome {
 struct IngestCounters {
   std::atomic<int64_t> requests{0};
   std::atomic<int64_t> spans_accepted{0};
-  std::atomic<int64_t> spans_rejected{0};
+  std::atomic<int64_t> spans_rejected{0};  // failed validation (partial_success)
+  // Valid spans of requests the store refused: queue full / shutting down, or another error
+  // (unknown experiment, storage failure).
+  std::atomic<int64_t> spans_throttled{0};
+  std::atomic<int64_t> spans_store_failed{0};
   std::atomic<int64_t> logs_accepted{0};
   std::atomic<int64_t> logs_rejected{0};
   std::atomic<int64_t> malformed_requests{0};

@@ -1,6 +1,8 @@
 #include "server/server_app.h"
 
 #include <condition_variable>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
@@ -10,15 +12,36 @@
 #include "server/mlflow_api.h"
 #include "server/otlp_http.h"
 #include "server/otlp_ingest.h"
+#include "server/static_ui.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
+namespace {
+
+// The shipped prices with the entries of `path` (if any) on top.
+Result<std::shared_ptr<const model::PriceTable>> LoadPrices(const std::string& path) {
+  auto table = std::make_shared<model::PriceTable>(model::PriceTable::Default());
+  if (path.empty()) return std::shared_ptr<const model::PriceTable>(std::move(table));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgumentError("Cannot read the price table " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = model::PriceTable::FromJson(text.str());
+  if (!parsed.ok())
+    return InvalidArgumentError("Price table " + path + ": " + parsed.status().message());
+  table->MergeFrom(*parsed);
+  return std::shared_ptr<const model::PriceTable>(std::move(table));
+}
+
+}  // namespace
 
 class ServerApp::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
 
   Status Start() {
+    ASSIGN_OR_RETURN(std::shared_ptr<const model::PriceTable> prices,
+                     LoadPrices(options_.prices_file));
     storage::StoreOptions store_options;
     store_options.max_queued_batches = options_.max_queued_batches;
     ASSIGN_OR_RETURN(store_, storage::OpenTraceStore(options_.backend_store_uri, store_options));
@@ -27,9 +50,15 @@ class ServerApp::Impl {
 
     MlflowApiOptions api;
     api.server_version = options_.version;
+    api.prices = std::move(prices);
     RegisterMlflowRoutes(router_, *store_, api);
     RegisterOtlpHttpRoutes(router_, *ingestor_);
     RegisterMetricsRoute(router_, *store_, *ingestor_, *request_metrics_);
+    // Last: the UI's catch-all routes lose to every literal route above.
+    StaticUiOptions ui;
+    ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
+    static_ui_ = std::make_unique<StaticUi>(router_, std::move(ui));
+    static_ui_->RegisterRoutes(router_);
 
     HttpServerOptions http;
     http.host = options_.host;
@@ -96,6 +125,7 @@ class ServerApp::Impl {
   std::unique_ptr<storage::TraceStore> store_;
   std::unique_ptr<OtlpIngestor> ingestor_;
   std::unique_ptr<RequestMetrics> request_metrics_;
+  std::unique_ptr<StaticUi> static_ui_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<GrpcServer> grpc_;

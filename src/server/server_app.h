@@ -20,6 +20,10 @@ struct ServerOptions {
   int max_queued_batches = 256;   // bounded ingest queue
   int http_threads = 32;
   std::string version = "3.5.0";  // answered at /version (MLflow clients gate features on it)
+  // Folder of the built web UI served at /; empty: DefaultUiDir() (next to the executable).
+  std::string ui_dir;
+  // JSON price table (docs/metrics.md) whose entries override the shipped prices; empty: none.
+  std::string prices_file;
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

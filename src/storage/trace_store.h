@@ -20,6 +20,7 @@
 #include "model/span.h"
 #include "model/trace.h"
 #include "query/filter.h"
+#include "storage/metric_query.h"
 #include "tracelake/status.h"
 
 namespace tracelake::storage {
@@ -130,6 +131,16 @@ class TraceStore {
                                                      const std::string& assessment_id,
                                                      const AssessmentUpdate& update) = 0;
   virtual Status DeleteAssessment(const TraceId& trace, const std::string& assessment_id) = 0;
+
+  // --- metrics (docs/metrics.md) ------------------------------------------------------
+  // Aggregates of q.level over q.experiment_ids in [start_ms, end_ms): one cell per time bucket,
+  // group and (span level) model. Unfiltered, minute-aligned queries over rollup dimensions are
+  // answered from rollups kept at ingest (latency as a sketch); others from raw rows (exact).
+  // kInvalidArgument for a bad range, a dimension the level lacks, or an unsupported filter.
+  virtual Result<MetricTable> QueryMetrics(const MetricQuery& q) = 0;
+  // Token usage per model of each trace (same order as ids; unknown ids get an empty list).
+  virtual Result<std::vector<std::vector<ModelUsage>>> GetModelUsage(
+      const std::vector<TraceId>& ids) = 0;
 
   // --- lifecycle ----------------------------------------------------------------------
   virtual StoreStats Stats() = 0;

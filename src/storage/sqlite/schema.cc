@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "storage/sqlite/rollup_tables.h"
+
 namespace tracelake::storage::sqlite {
 namespace {
 
@@ -107,8 +109,53 @@ Status MigrateTo1(Db& db, int64_t now_ms) {
   return ins.Bind(1, now_ms).Bind(2, now_ms).Run();
 }
 
+// Version 2: metrics (docs/metrics.md). span_facts keeps what raw metric queries need of a span
+// beyond its columns; the rollups are per experiment and minute (period 1) or hour (period 60).
+constexpr const char* kCreateV2 = R"sql(
+CREATE TABLE span_facts(
+  trace_key INTEGER NOT NULL,
+  span_id INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  error_type TEXT NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cached_tokens INTEGER,
+  total_tokens INTEGER,
+  PRIMARY KEY(trace_key, span_id)) WITHOUT ROWID;
+CREATE TABLE rollup_traces(
+  experiment_id INTEGER NOT NULL,
+  period INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  trace_count INTEGER NOT NULL,
+  latency BLOB NOT NULL,
+  PRIMARY KEY(experiment_id, period, time_ms, state)) WITHOUT ROWID;
+CREATE TABLE rollup_spans(
+  experiment_id INTEGER NOT NULL,
+  period INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  error_type TEXT NOT NULL,
+  span_count INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cached_tokens INTEGER NOT NULL,
+  total_tokens INTEGER NOT NULL,
+  latency BLOB NOT NULL,
+  PRIMARY KEY(experiment_id, period, time_ms, name, type, status, model, error_type))
+  WITHOUT ROWID;
+)sql";
+
+Status MigrateTo2(Db& db, int64_t) {
+  RETURN_IF_ERROR(db.Exec(kCreateV2));
+  return BackfillRollups(db);
+}
+
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "model/normalize.h"
 #include "storage/span_chunk.h"
 #include "storage/span_codec.h"
+#include "storage/sqlite/rollup_tables.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
@@ -205,11 +206,13 @@ Status SqliteTraceStore::ApplyBatch(Pending& pending) {
   pending.new_traces = 0;
   pending.new_spans = 0;
   pending.new_resources.clear();
+  pending.rollups.Clear();
   ASSIGN_OR_RETURN(int64_t experiment_id, ParseExperimentId(pending.batch.experiment_id));
   for (const auto& [hash, body] : pending.resources)
     RETURN_IF_ERROR(EnsureResource(pending, hash, body));
   for (const PreparedTrace& t : pending.traces)
     RETURN_IF_ERROR(ApplyTrace(pending, t, experiment_id));
+  RETURN_IF_ERROR(ApplyRollupDelta(*writer_db_, pending.rollups));
   return ApplyLogs(pending);
 }
 
@@ -228,6 +231,10 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
     ++pending.new_traces;
   }
   TraceAggregate& agg = row.agg;
+  // The trace's rollup contribution before this batch, taken back below if it changes.
+  const int64_t old_minute = MinuteOf(agg.request_time_ns);
+  const model::TraceState old_state = agg.state;
+  const int64_t old_duration = agg.duration_ns;
   const int64_t seq = row.next_chunk++;
   if (seq >= kChunksPerTrace)
     return ResourceExhaustedError("Trace " + MlflowTraceId(row.trace_id) +
@@ -245,6 +252,8 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
       RETURN_IF_ERROR(old->Step(&found));
       if (found) replaced[old->Int(0)].emplace_back(id, old->Int(1));
       old->Reset();
+      if (found)
+        RETURN_IF_ERROR(RemoveSpanFacts(db, row.trace_key, id, row.experiment_id, pending.rollups));
     }
   }
   // Take the old copies out of their chunks and out of the aggregate, before the new rows
@@ -278,6 +287,10 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
     const model::Span& s = spans[i];
     agg.AddSpan(s);
     ++pending.new_spans;
+    const SpanFacts facts = SpanFacts::From(s);
+    pending.rollups.AddSpan(row.experiment_id, facts, 1);
+    if (facts.HasExtras())
+      RETURN_IF_ERROR(PutSpanFacts(db, row.trace_key, SpanIdToInt(s.span_id), facts));
     if (!s.view.session_id.empty() && (session_source == nullptr || s.is_root())) session_source = &s;
     if (!s.view.user_id.empty() && (user_source == nullptr || s.is_root())) user_source = &s;
   }
@@ -292,6 +305,17 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
   agg.Finish();
   if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row));
   else RETURN_IF_ERROR(InsertTraceRow(db, row));
+  if (!existing || old_minute != MinuteOf(agg.request_time_ns) || old_state != agg.state ||
+      old_duration != agg.duration_ns) {
+    if (existing) {
+      TraceAggregate old;
+      old.request_time_ns = old_minute * 1'000'000;
+      old.state = old_state;
+      old.duration_ns = old_duration;
+      pending.rollups.AddTrace(row.experiment_id, old, -1);
+    }
+    pending.rollups.AddTrace(row.experiment_id, agg, 1);
+  }
 
   // MLflow's session/user metadata; a value the client set is never overwritten.
   for (const auto& [key, value] :

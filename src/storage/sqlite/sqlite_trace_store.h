@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/rollup_delta.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::storage::sqlite {
@@ -66,6 +67,10 @@ class SqliteTraceStore final : public TraceStore {
                                              const AssessmentUpdate& update) override;
   Status DeleteAssessment(const TraceId& trace, const std::string& assessment_id) override;
 
+  Result<MetricTable> QueryMetrics(const MetricQuery& q) override;
+  Result<std::vector<std::vector<ModelUsage>>> GetModelUsage(
+      const std::vector<TraceId>& ids) override;
+
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
 
@@ -90,6 +95,7 @@ class SqliteTraceStore final : public TraceStore {
     int64_t new_traces = 0;
     int64_t new_spans = 0;
     std::vector<uint64_t> new_resources;
+    RollupDelta rollups;  // applied at the end of ApplyBatch, inside its savepoint
   };
 
   SqliteTraceStore(std::string path, StoreOptions options);
@@ -120,6 +126,11 @@ class SqliteTraceStore final : public TraceStore {
   // Runs f(Db&) in a write transaction on the writer connection; rolls back on error.
   template <typename F>
   auto WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>()));
+
+  // Metrics (sqlite_metrics.cc).
+  Result<MetricTable> QueryRollups(Db& db, const MetricQuery& q);
+  Result<MetricTable> QueryRawTraces(Db& db, const MetricQuery& q);
+  Result<MetricTable> QueryRawSpans(Db& db, const MetricQuery& q);
 
   // Reads (sqlite_trace_reads.cc).
   Result<model::TraceInfo> LoadTraceInfo(Db& db, int64_t trace_key, bool with_assessments);

@@ -1,6 +1,7 @@
 // SqliteTraceStore trace writes outside ingest: StartTrace-style info, deletes, tags, metadata.
 #include <algorithm>
 
+#include "storage/sqlite/rollup_tables.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
@@ -49,10 +50,15 @@ Result<model::TraceInfo> SqliteTraceStore::UpsertTraceInfo(const model::TraceInf
       row.experiment_id = experiment_id;
       created = true;
     }
+    const TraceAggregate before = row.agg;
     row.agg.ApplyClientInfo(info);
     if (!info.client_request_id.empty()) row.client_request_id = info.client_request_id;
     row.agg.Finish();
     RETURN_IF_ERROR(existing ? UpdateTraceRow(db, row) : InsertTraceRow(db, row));
+    RollupDelta rollups;
+    if (existing) rollups.AddTrace(row.experiment_id, before, -1);
+    rollups.AddTrace(row.experiment_id, row.agg, 1);
+    RETURN_IF_ERROR(ApplyRollupDelta(db, rollups));
     for (const auto& [k, v] : info.tags) RETURN_IF_ERROR(PutKeyValue(db, kPutTag, row.trace_key, k, v));
     for (const auto& [k, v] : info.trace_metadata) {
       if (IsComputedMetadataKey(k)) continue;
@@ -99,7 +105,23 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
       while (s.Next()) victims.emplace_back(s.Int(0), std::string(s.Blob(1)));
       RETURN_IF_ERROR(s.error());
     }
+    RollupDelta rollups;
     for (const auto& [key, trace_id] : victims) {
+      ASSIGN_OR_RETURN(Stmt * info, db.Cached(
+          "SELECT experiment_id, request_time, duration, state FROM traces WHERE trace_key = ?"));
+      info->Bind(1, key);
+      bool found = false;
+      RETURN_IF_ERROR(info->Step(&found));
+      TraceAggregate agg;
+      const int64_t trace_experiment = found ? info->Int(0) : experiment_id;
+      if (found) {
+        agg.request_time_ns = info->Int(1);
+        agg.duration_ns = info->Int(2);
+        agg.state = static_cast<model::TraceState>(info->Int(3) & 3);
+      }
+      info->Reset();
+      if (found) rollups.AddTrace(trace_experiment, agg, -1);
+      RETURN_IF_ERROR(RemoveTraceSpanFacts(db, key, trace_experiment, rollups));
       ASSIGN_OR_RETURN(Stmt * spans, db.Cached("DELETE FROM spans WHERE trace_key = ?"));
       RETURN_IF_ERROR(spans->Bind(1, key).Run());
       deleted_spans += db.Changes();
@@ -118,6 +140,7 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
       ASSIGN_OR_RETURN(Stmt * logs, db.Cached("DELETE FROM span_logs WHERE trace_id = ?"));
       RETURN_IF_ERROR(logs->BindBlob(1, trace_id).Run());
     }
+    RETURN_IF_ERROR(ApplyRollupDelta(db, rollups));
     return static_cast<int64_t>(victims.size());
   }));
   trace_count_.fetch_sub(deleted);
