@@ -14,7 +14,8 @@ const PAD_T = 8;
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
+  // Even steps so the middle tick of integer counts stays an integer (0, 3, 6 rather than 0, 2.5, 5).
+  for (const m of [1, 2, 4, 6, 8, 10]) if (v <= m * p) return m * p;
   return 10 * p;
 }
 
