@@ -180,6 +180,15 @@ void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) 
     work[i].reset();  // before waking the caller, so the caller frees the batch
     done.set_value(results[i]);
   }
+  // The callers are answered; now, if the WAL outgrew what PASSIVE checkpoints keep up with
+  // under sustained load, empty it while this thread holds no transaction (it waits only for
+  // readers to move to the newest snapshot; ingest queues meanwhile).
+  if (wal_frames_.load(std::memory_order_relaxed) >= kTruncateFrames) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    wal_frames_.store(0, std::memory_order_relaxed);
+    sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                              nullptr);
+  }
 }
 
 Status SqliteTraceStore::EnsureResource(Pending& pending, uint64_t hash, const std::string& body) {

@@ -96,6 +96,7 @@ Status SqliteTraceStore::Init() {
 
 int SqliteTraceStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   auto* store = static_cast<SqliteTraceStore*>(self);
+  store->wal_frames_.store(frames, std::memory_order_relaxed);
   if (frames >= kCheckpointFrames) {
     {
       std::lock_guard<std::mutex> lock(store->checkpoint_mu_);

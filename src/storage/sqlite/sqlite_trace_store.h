@@ -165,12 +165,17 @@ class SqliteTraceStore final : public TraceStore {
 
   // Background WAL checkpoints (file databases only).
   static constexpr int kCheckpointFrames = 4096;  // 16 MiB of 4 KiB pages
+  // PASSIVE checkpoints never let the WAL wrap around while the writer commits without pause
+  // (and a checkpointer waiting for the write lock starves), so past this size the writer itself
+  // truncates the WAL between groups (CommitGroup).
+  static constexpr int kTruncateFrames = 32768;  // 128 MiB
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void CheckpointLoop();
   std::unique_ptr<Db> checkpoint_db_;  // used only by checkpointer_
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mu_)
+  std::atomic<int> wal_frames_{0};  // frames in the WAL after the writer's last commit
   bool checkpoint_stop_ = false;    // GUARDED_BY(checkpoint_mu_)
   std::thread checkpointer_;
   std::mutex shutdown_mu_;  // serializes Shutdown calls
