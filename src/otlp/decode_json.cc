@@ -111,6 +111,13 @@ struct Group {
   std::string schema_url;
 };
 
+// An element of an array that must be an object (null is not allowed, unlike optional fields).
+// `what` is copied into `reason` only on failure: this runs once per span.
+bool ElementObject(Element e, std::string_view what, Object& out, std::string& reason) {
+  if (e.get_object().get(out) == SUCCESS) return true;
+  reason = what;
+  return false;
+}
 bool ReadGroup(Element e, std::string_view parent_field, std::string_view header_key,
                std::string_view items_camel, std::string_view items_snake, Group& out,
                std::string& reason) {
@@ -133,10 +140,7 @@ bool ReadGroup(Element e, std::string_view parent_field, std::string_view header
 
 bool ReadEvent(Element e, ItemBudget& budget, model::SpanEvent& out, std::string& reason) {
   Object object;
-  if (e.get_object().get(object) != SUCCESS) {
-    reason = "a span event must be an object";
-    return false;
-  }
+  if (!ElementObject(e, "a span event must be an object", object, reason)) return false;
   for (auto [key, value] : object) {
     bool ok = true;
     if (KeyIs(key, "timeUnixNano", "time_unix_nano")) {
@@ -158,10 +162,7 @@ bool ReadEvent(Element e, ItemBudget& budget, model::SpanEvent& out, std::string
 bool ReadLink(Element e, ItemBudget& budget, model::SpanLink& out, bool& usable,
               std::string& reason) {
   Object object;
-  if (e.get_object().get(object) != SUCCESS) {
-    reason = "a span link must be an object";
-    return false;
-  }
+  if (!ElementObject(e, "a span link must be an object", object, reason)) return false;
   bool has_trace = false;
   bool has_span = false;
   bool ids_ok = true;
@@ -210,10 +211,7 @@ bool ReadStatus(Element e, model::Span& out, std::string& reason) {
 
 bool ReadSpan(Element e, ItemBudget& budget, model::Span& out, std::string& reason) {
   Object object;
-  if (e.get_object().get(object) != SUCCESS) {
-    reason = "a span must be a JSON object";
-    return false;
-  }
+  if (!ElementObject(e, "a span must be a JSON object", object, reason)) return false;
   bool has_trace = false;
   bool has_span = false;
   for (auto [key, value] : object) {
@@ -313,10 +311,7 @@ bool ReadSeverity(Element e, int32_t& out, std::string& reason) {
 
 bool ReadLogRecord(Element e, ItemBudget& budget, model::LogRecord& out, std::string& reason) {
   Object object;
-  if (e.get_object().get(object) != SUCCESS) {
-    reason = "a log record must be a JSON object";
-    return false;
-  }
+  if (!ElementObject(e, "a log record must be a JSON object", object, reason)) return false;
   for (auto [key, value] : object) {
     bool ok = true;
     bool present = false;

@@ -195,7 +195,9 @@ Status KeyValueCondition(const char* table, const Comparison& c, std::string_vie
 // Metadata keys that the store computes on read instead of storing (see LoadTraceInfo): they
 // are searched through the columns they come from, with the same present/absent semantics.
 const char* ComputedMetadataColumn(std::string_view key) {
-  if (key == "tracelake.fragmented") return "(CASE WHEN t.fragmented != 0 AND t.span_count > 0 THEN 'true' END)";
+  static const std::string kFragmented =
+      "(CASE WHEN " + std::string(kFragmentedSql) + " THEN 'true' END)";
+  if (key == "tracelake.fragmented") return kFragmented.c_str();
   if (key == "tracelake.span_count") return "CAST(t.span_count AS TEXT)";
   return nullptr;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "storage/sqlite/sqlite_db.h"
 
@@ -14,6 +15,11 @@ inline constexpr int kSchemaVersion = 2;
 // trace's chunks are one range of the table's rowid B-tree (no index needed) and new traces
 // append at its end.
 inline constexpr int64_t kChunksPerTrace = int64_t{1} << 20;
+
+// Whether the trace row `t` is shown as fragmented: its root has not arrived and it has spans (a
+// trace opened by StartTraceV3 whose spans are not uploaded yet is not a fragment). The one
+// definition, used by reads (LoadTraceInfo) and by search (metadata.`tracelake.fragmented`).
+inline constexpr std::string_view kFragmentedSql = "(t.fragmented != 0 AND t.span_count > 0)";
 
 // Creates the schema in an empty database, or migrates an older one to kSchemaVersion, in one
 // transaction; creates experiment 0 ("Default"). kFailedPrecondition for a database written by

@@ -112,6 +112,27 @@ std::string Placeholders(size_t n) {
   return out;
 }
 
+// Binds the experiment ids for the "experiment_id IN (...)" placeholders of a query.
+Status AppendExperimentIds(const std::vector<std::string>& ids, SqlFragment& sql) {
+  for (const auto& e : ids) {
+    ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(e));
+    sql.params.emplace_back(id);
+  }
+  return OkStatus();
+}
+
+// Appends the query's search filter (if any) to a WHERE clause, then prepares and binds.
+Result<Stmt> PrepareFiltered(Db& db, const query::Expr* filter, SqlFragment& sql) {
+  if (filter != nullptr) {
+    sql.sql += " AND (";
+    RETURN_IF_ERROR(FilterToSql(*filter, sql));
+    sql.sql += ")";
+  }
+  ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql.sql));
+  BindParams(s, sql.params);
+  return s;
+}
+
 // A raw span query's traces: those whose request time lies within this much of the window
 // (a span starts after its trace's request time, and traces rarely last longer).
 constexpr int64_t kRawSpanLookbackNs = int64_t{24} * 3600 * 1'000'000'000;
@@ -218,19 +239,10 @@ Result<MetricTable> SqliteTraceStore::QueryRawTraces(Db& db, const MetricQuery& 
   for (const auto& g : q.group_by) sql.sql += ", " + GroupSql(g, sql.params);
   sql.sql += " FROM traces t WHERE t.experiment_id IN (" + Placeholders(q.experiment_ids.size()) +
              ") AND t.request_time >= ? AND t.request_time < ?";
-  for (const auto& e : q.experiment_ids) {
-    ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(e));
-    sql.params.emplace_back(id);
-  }
+  RETURN_IF_ERROR(AppendExperimentIds(q.experiment_ids, sql));
   sql.params.emplace_back(q.start_ms * 1'000'000);
   sql.params.emplace_back(q.end_ms * 1'000'000);
-  if (q.filter != nullptr) {
-    sql.sql += " AND (";
-    RETURN_IF_ERROR(FilterToSql(*q.filter, sql));
-    sql.sql += ")";
-  }
-  ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql.sql));
-  BindParams(s, sql.params);
+  ASSIGN_OR_RETURN(Stmt s, PrepareFiltered(db, q.filter, sql));
   CellMap cells;
   CellMap::Group group(q.group_by.size());
   while (s.Next()) {
@@ -259,22 +271,13 @@ Result<MetricTable> SqliteTraceStore::QueryRawSpans(Db& db, const MetricQuery& q
       "LEFT JOIN span_facts f ON f.trace_key = s.trace_key AND f.span_id = s.span_id "
       "WHERE t.experiment_id IN (" + Placeholders(q.experiment_ids.size()) +
       ") AND t.request_time >= ? AND t.request_time < ? AND s.start_ns >= ? AND s.start_ns < ?";
-  for (const auto& e : q.experiment_ids) {
-    ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(e));
-    sql.params.emplace_back(id);
-  }
+  RETURN_IF_ERROR(AppendExperimentIds(q.experiment_ids, sql));
   const int64_t start_ns = q.start_ms * 1'000'000, end_ns = q.end_ms * 1'000'000;
   sql.params.emplace_back(start_ns - kRawSpanLookbackNs);
   sql.params.emplace_back(end_ns + kRawSpanLookaheadNs);
   sql.params.emplace_back(start_ns);
   sql.params.emplace_back(end_ns);
-  if (q.filter != nullptr) {
-    sql.sql += " AND (";
-    RETURN_IF_ERROR(FilterToSql(*q.filter, sql));
-    sql.sql += ")";
-  }
-  ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql.sql));
-  BindParams(s, sql.params);
+  ASSIGN_OR_RETURN(Stmt s, PrepareFiltered(db, q.filter, sql));
   CellMap cells;
   CellMap::Group group(q.group_by.size());
   while (s.Next()) {

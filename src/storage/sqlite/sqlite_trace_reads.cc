@@ -38,11 +38,13 @@ std::string TotalsJson(model::TokenUsage u) {
 
 Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_key,
                                                          bool with_assessments) {
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-      "SELECT t.trace_id, t.experiment_id, t.request_time, t.duration, t.state, t.fragmented, "
-      "t.span_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cached_tokens, "
+  static const std::string kSql =
+      "SELECT t.trace_id, t.experiment_id, t.request_time, t.duration, t.state, " +
+      std::string(kFragmentedSql) +
+      ", t.span_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cached_tokens, "
       "t.client_request_id, p.request_preview, p.response_preview FROM traces t "
-      "LEFT JOIN trace_previews p ON p.trace_key = t.trace_key WHERE t.trace_key = ?"));
+      "LEFT JOIN trace_previews p ON p.trace_key = t.trace_key WHERE t.trace_key = ?";
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(kSql.c_str()));
   s->Bind(1, trace_key);
   bool row = false;
   RETURN_IF_ERROR(s->Step(&row));
@@ -56,9 +58,8 @@ Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_k
   info.request_time_ns = s->Int(2);
   info.execution_duration_ns = s->Int(3);
   info.state = static_cast<model::TraceState>(s->Int(4) & 3);
+  info.fragmented = s->Int(5) != 0;
   info.span_count = s->Int(6);
-  // A trace without spans yet (StartTraceV3 before the client uploads them) is not a fragment.
-  info.fragmented = s->Int(5) != 0 && info.span_count > 0;
   info.usage.input_tokens = OptInt(*s, 7);
   info.usage.output_tokens = OptInt(*s, 8);
   info.usage.total_tokens = OptInt(*s, 9);
