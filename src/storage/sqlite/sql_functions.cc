@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/any_value.h"
 #include "model/normalize.h"
 #include "storage/regex.h"
 #include "storage/span_chunk.h"
@@ -18,27 +19,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+// JSON string escaping shared with the model (model/any_value.h).
+using model::AppendJsonString;
 
 // MLflow writes its attributes as JSON text ("\"LLM\""): compare the string inside.
 std::string UnquoteJsonString(const std::string& s) {
