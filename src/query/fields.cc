@@ -53,7 +53,7 @@ constexpr std::string_view kAttributeList =
 constexpr std::string_view kEntityList =
     "attributes, trace, tags, metadata, request_metadata, span, feedback, expectation";
 constexpr std::string_view kSpanFieldList =
-    "name, type, status, content, attributes.<attribute_name>";
+    "name, type, status, model, error_type, content, attributes.<attribute_name>";
 
 enum class Entity { kAttribute, kTag, kMetadata, kSpan, kFeedback, kExpectation, kIssue, kNone };
 
@@ -98,6 +98,10 @@ Result<FieldSpec> SpanField(const Token& t, const std::string& rest) {
     spec.field = Field{FieldKind::kSpanType, ""};
   } else if (rest == "status") {
     spec.field = Field{FieldKind::kSpanStatus, ""};
+  } else if (rest == "model") {
+    spec.field = Field{FieldKind::kSpanModel, ""};
+  } else if (rest == "error_type") {
+    spec.field = Field{FieldKind::kSpanErrorType, ""};
   } else if (rest == "content") {
     spec.field = Field{FieldKind::kSpanContent, ""};
     spec.ops = kContentOps;
@@ -221,6 +225,8 @@ std::string CanonicalFieldName(const Field& field) {
     case FieldKind::kSpanType: return "span.type";
     case FieldKind::kSpanStatus: return "span.status";
     case FieldKind::kSpanContent: return "span.content";
+    case FieldKind::kSpanModel: return "span.model";
+    case FieldKind::kSpanErrorType: return "span.error_type";
     case FieldKind::kSpanAttribute: return "span.attributes." + QuoteKey(field.key);
     case FieldKind::kFeedback: return "feedback." + QuoteKey(field.key);
     case FieldKind::kExpectation: return "expectation." + QuoteKey(field.key);

@@ -49,6 +49,8 @@ enum class FieldKind {
   kExpectation,      // expectation.<name>
   kPromptRef,        // prompt (MLflow accepts it; stored in tags) - not supported
   kSpanStatus,       // span.status (a span's status code text: OK, ERROR, UNSET)
+  kSpanModel,        // span.model (a span's normalized model; spans naming none are skipped)
+  kSpanErrorType,    // span.error_type (exception.type of a failed span; others are skipped)
 };
 
 struct Field {

@@ -42,8 +42,8 @@ INSTANTIATE_TEST_SUITE_P(
                                      "Valid values are attributes, trace, tags, metadata, "
                                      "request_metadata, span, feedback, expectation"},
         ErrorCase{"span.invalid = 'test'",
-                  "Invalid span attribute 'invalid' at position 1. Supported: name, type, status, "
-                  "content, attributes.<attribute_name>"},
+                  "Invalid span attribute 'invalid' at position 1. Supported: name, type, "
+                  "status, model, error_type, content, attributes.<attribute_name>"},
         ErrorCase{"span.attributes.`` = 'x'",
                   "Span attribute name cannot be empty after 'span.attributes.' at position 1"},
         ErrorCase{"tags.`` = 'x'", "Empty key after 'tags.' at position 1"},

@@ -42,6 +42,8 @@ TEST(ToStringTest, SpellsOutFieldsWithTheirPrefixes) {
   EXPECT_EQ(Canonical("span.attributes.gen_ai.system = 'openai'"),
             "span.attributes.`gen_ai.system` = 'openai'");
   EXPECT_EQ(Canonical("span.status IN ('OK')"), "span.status IN ('OK')");
+  EXPECT_EQ(Canonical("span.model = 'gpt-4o'"), "span.model = 'gpt-4o'");
+  EXPECT_EQ(Canonical("span.error_type != 'E'"), "span.error_type != 'E'");
   EXPECT_EQ(Canonical("feedback.`a``b` = 'y'"), "feedback.`a``b` = 'y'");
   EXPECT_EQ(Canonical("expectation.x LIKE 'y'"), "expectation.x LIKE 'y'");
 }

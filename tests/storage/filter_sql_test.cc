@@ -63,6 +63,8 @@ TEST_F(FilterSqlTest, EveryFieldAndComparatorTranslatesWithBoundValues) {
       "span.type = '" + m + "'", "span.type IN ('LLM', '" + m + "')",
       "span.status = 'OK'", "span.status != 'ERROR'", "span.status IN ('OK')",
       "span.status NOT IN ('UNSET')",
+      "span.model = '" + m + "'", "span.model NOT IN ('" + m + "')",
+      "span.error_type ILIKE '" + m + "'", "span.error_type RLIKE 'x" + m + "'",
       "span.attributes.`" + m + "` = '" + m + "'", "span.attributes.k != '" + m + "'",
 "span.attributes.k LIKE '" + m + "'",
       "span.attributes.k ILIKE '" + m + "'", "span.attributes.k IN ('" + m + "')",

@@ -225,6 +225,36 @@ TYPED_TEST(TraceSearchTest, SpanNameTypeAndStatus) {
   EXPECT_THAT(this->Find("span.status LIKE 'E%'"), StatusIs(StatusCode::kInvalidArgument));
 }
 
+// span.model is the normalized model, span.error_type the exception type of a failed span;
+// spans with neither are skipped, so `!=` needs a span naming something else.
+TYPED_TEST(TraceSearchTest, SpanModelAndErrorType) {
+  auto llm = [](const char* model) {
+    return Concat(Tokens(3, 4), {{"gen_ai.request.model", model::AnyValue(model)}});
+  };
+  ASSERT_TRUE(this->Ingest({MakeSpan(11, 1, 0, 1000, 100, {}, "agent"),
+                            MakeSpan(11, 2, 1, 1010, 20, llm("gpt-4o"), "chat")})
+                  .ok());
+  model::Span failed = MakeSpan(12, 2, 1, 2010, 20, llm("claude-sonnet-4"), "chat");
+  failed.status_code = model::SpanStatusCode::kError;
+  failed.events.push_back(model::SpanEvent{
+      Ns(2020), "exception", {{"exception.type", model::AnyValue("TimeoutError")}}, 0});
+  ASSERT_TRUE(this->Ingest({MakeSpan(12, 1, 0, 2000, 100, {}, "agent"), failed}).ok());
+  model::Span bare_error = MakeSpan(13, 1, 0, 3000, 100, {}, "agent");
+  bare_error.status_code = model::SpanStatusCode::kError;  // no exception event, no model
+  ASSERT_TRUE(this->Ingest({bare_error}).ok());
+
+  EXPECT_EQ(this->Matches("span.model = 'gpt-4o'"), Set({11}));
+  EXPECT_EQ(this->Matches("span.model != 'gpt-4o'"), Set({12}));
+  EXPECT_EQ(this->Matches("span.model LIKE 'claude%'"), Set({12}));
+  EXPECT_EQ(this->Matches("span.model ILIKE 'GPT%'"), Set({11}));
+  EXPECT_EQ(this->Matches("span.model IN ('gpt-4o', 'claude-sonnet-4')"), Set({11, 12}));
+  EXPECT_EQ(this->Matches("span.model NOT IN ('gpt-4o')"), Set({12}));
+  EXPECT_EQ(this->Matches("span.error_type = 'TimeoutError'"), Set({12}));
+  EXPECT_EQ(this->Matches("span.error_type != 'ValueError'"), Set({12}));
+  EXPECT_EQ(this->Matches("span.error_type RLIKE '^Time'"), Set({12}));
+  EXPECT_EQ(this->Matches("span.status = 'ERROR' AND span.model = 'gpt-4o'"), Set());
+}
+
 TYPED_TEST(TraceSearchTest, SpanAttributesCompareValues) {
   this->Seed();
   EXPECT_EQ(this->Matches("span.attributes.db.system = 'postgres'"), Set({1}));

@@ -349,6 +349,17 @@ Status SpanColumnCondition(const std::string& column, const Comparison& c, std::
   return OkStatus();
 }
 
+// span_facts holds a row for spans with a model, tokens or an error type; `column` is "" for
+// the others, which a comparison skips (`span.model != 'x'` needs a span naming another model).
+Status SpanFactCondition(const std::string& column, const Comparison& c, std::string_view field,
+                         SqlFragment& out) {
+  out.sql += "EXISTS (SELECT 1 FROM span_facts f WHERE f.trace_key = t.trace_key AND " + column +
+             " <> '' AND ";
+  RETURN_IF_ERROR(StringCondition(column, c, field, out));
+  out.sql += ")";
+  return OkStatus();
+}
+
 Status ComparisonToSql(const Comparison& c, SqlFragment& out) {
   switch (c.field.kind) {
     case FieldKind::kStatus: return EnumCondition("t.state", c, "status", StateCode, out);
@@ -376,6 +387,9 @@ Status ComparisonToSql(const Comparison& c, SqlFragment& out) {
       RETURN_IF_ERROR(EnumCondition("s.status", c, "span.status", SpanStatusCode, out));
       out.sql += ")";
       return OkStatus();
+    case FieldKind::kSpanModel: return SpanFactCondition("f.model", c, "span.model", out);
+    case FieldKind::kSpanErrorType:
+      return SpanFactCondition("f.error_type", c, "span.error_type", out);
     case FieldKind::kSpanAttribute: return SpanAttributeCondition(c, out);
     case FieldKind::kSpanContent: return SpanContentCondition(c, out);
     case FieldKind::kFeedback:

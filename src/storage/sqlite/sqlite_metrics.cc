@@ -270,13 +270,18 @@ Result<MetricTable> SqliteTraceStore::QueryRawSpans(Db& db, const MetricQuery& q
       " FROM traces t JOIN spans s ON s.trace_key = t.trace_key "
       "LEFT JOIN span_facts f ON f.trace_key = s.trace_key AND f.span_id = s.span_id "
       "WHERE t.experiment_id IN (" + Placeholders(q.experiment_ids.size()) +
-      ") AND t.request_time >= ? AND t.request_time < ? AND s.start_ns >= ? AND s.start_ns < ?";
+      ") AND t.request_time >= ? AND t.request_time < ? "
+      // The trace's span extent must reach into the window: this keeps the traces of the
+      // lookback that ended before it away from the span join and the filter.
+      "AND t.max_end >= ? AND t.min_start < ? AND s.start_ns >= ? AND s.start_ns < ?";
   RETURN_IF_ERROR(AppendExperimentIds(q.experiment_ids, sql));
   const int64_t start_ns = q.start_ms * 1'000'000, end_ns = q.end_ms * 1'000'000;
   sql.params.emplace_back(start_ns - kRawSpanLookbackNs);
   sql.params.emplace_back(end_ns + kRawSpanLookaheadNs);
-  sql.params.emplace_back(start_ns);
-  sql.params.emplace_back(end_ns);
+  for (int i = 0; i < 2; ++i) {
+    sql.params.emplace_back(start_ns);
+    sql.params.emplace_back(end_ns);
+  }
   ASSIGN_OR_RETURN(Stmt s, PrepareFiltered(db, q.filter, sql));
   CellMap cells;
   CellMap::Group group(q.group_by.size());

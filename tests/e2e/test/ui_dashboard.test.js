@@ -92,6 +92,32 @@ describe('ui dashboard', { skip: uiSkipReason() }, () => {
     await ctx.close();
   });
 
+  test('a model row and an error-type row open exactly their traces, by click or keyboard', async () => {
+    const { page, context: ctx, problems } = await openPage(browser);
+    const dash = `${server.url}/experiments/${experimentId}/dashboard?start=${t0}&end=${t0 + 3 * HOUR}&bucket=${HOUR}`;
+    const listed = async (expectedIds) => {
+      await page.waitForURL((u) => u.pathname === `/experiments/${experimentId}` && u.searchParams.has('filter'));
+      await page.waitForFunction((n) => document.querySelectorAll('table.traces tbody tr').length === n &&
+        document.querySelector('table.traces')?.getAttribute('aria-busy') === 'false', expectedIds.length);
+      const ids = await page.$$eval('table.traces tbody tr', (rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+      assert.deepEqual(ids.sort(), [...expectedIds].sort());
+      return new URL(page.url()).searchParams.get('filter');
+    };
+    await page.goto(dash);
+    await page.click('[data-table="model_cost"] tr[data-group="mystery-llm"]');
+    const byModel = await listed(traces.filter((t) => t.model === 'mystery-llm').map((t) => t.id));
+    assert.match(byModel, /span\.model = 'mystery-llm'/);
+
+    await page.goto(dash);
+    await page.waitForSelector('[data-table="error_type"] tr[data-group="ValueError"]');
+    await page.focus('[data-table="error_type"] tr[data-group="ValueError"]');
+    await page.keyboard.press('Enter');
+    const byError = await listed(traces.filter((_, i) => i % 3 === 0).map((t) => t.id));
+    assert.match(byError, /span\.error_type = 'ValueError'/);
+    assertNoProblems(problems);
+    await ctx.close();
+  });
+
   test('filtering the dashboard narrows every panel', async () => {
     const { page, context: ctx, problems } = await openPage(browser);
     const f = encodeURIComponent("status = 'ERROR'");

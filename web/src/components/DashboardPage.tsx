@@ -110,6 +110,14 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
       : `timestamp_ms >= ${time} AND timestamp_ms < ${time + win.bucket}`;
     navigate(withQuery(base, { filter: and(filter, range, extra) }));
   };
+  // A table row that opens its traces, by mouse or by keyboard (Tab to it, Enter).
+  const rowLink = (extra?: string) => ({
+    tabIndex: 0,
+    role: 'link' as const,
+    onClick: () => drill(undefined, extra),
+    onKeyDown: (e: KeyboardEvent) => { if (e.key === 'Enter') { e.preventDefault(); drill(undefined, extra); } },
+  });
+  const modelFilter = (model: string) => (model ? `span.model = ${quote(model)}` : undefined);
 
   const traces = first(data?.traces ?? []);
   const spans = first(data?.spans ?? []);
@@ -180,7 +188,7 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
               <tbody>
                 {errorTypes.length === 0 && <tr><td class="muted">No failed spans.</td></tr>}
                 {errorTypes.map((r) => (
-                  <tr key={r.type} data-group={r.type} onClick={() => drill(undefined, "span.status = 'ERROR'")}>
+                  <tr key={r.type} data-group={r.type} {...rowLink(r.type ? `span.error_type = ${quote(r.type)}` : "span.status = 'ERROR'")}>
                     <td>{r.type || <span class="muted">(no exception type)</span>}</td>
                     <td class="num" data-metric="span_error_count" data-value={r.count}>{formatInt(r.count)}</td>
                   </tr>
@@ -199,7 +207,7 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
               <thead><tr><th>Span</th><th class="num">Count</th><th class="num">Errors</th><th class="num">P50</th><th class="num">P99</th></tr></thead>
               <tbody>
                 {slowest.map((r) => (
-                  <tr key={r.name} data-group={r.name} onClick={() => drill(undefined, `span.name = ${quote(r.name)}`)}>
+                  <tr key={r.name} data-group={r.name} {...rowLink(`span.name = ${quote(r.name)}`)}>
                     <td class="mono">{r.name}</td>
                     <td class="num" data-metric="span_count" data-value={r.v.span_count ?? ''}>{formatInt(r.v.span_count ?? undefined)}</td>
                     <td class="num" data-metric="span_error_count" data-value={r.v.span_error_count ?? ''}>{formatInt(r.v.span_error_count ?? undefined)}</td>
@@ -217,7 +225,7 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
               <thead><tr><th>Model</th><th class="num">Input</th><th class="num">Cached input</th><th class="num">Output</th><th class="num">Total</th></tr></thead>
               <tbody>
                 {models.map((r) => (
-                  <tr key={r.model} data-group={r.model} onClick={() => drill(undefined)}>
+                  <tr key={r.model} data-group={r.model} {...rowLink(modelFilter(r.model))}>
                     <td class="mono">{r.model || <span class="muted">(no model)</span>}</td>
                     <td class="num" data-metric="input_tokens" data-value={r.v.input_tokens ?? ''}>{formatInt(r.v.input_tokens ?? undefined)}</td>
                     <td class="num" data-metric="cached_input_tokens" data-value={r.v.cached_input_tokens ?? ''}>{formatInt(r.v.cached_input_tokens ?? undefined)}</td>
@@ -236,7 +244,7 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
               <thead><tr><th>Model</th><th class="num">Cost</th><th class="num">Unpriced tokens</th></tr></thead>
               <tbody>
                 {models.map((r) => (
-                  <tr key={r.model} data-group={r.model} onClick={() => drill(undefined)}>
+                  <tr key={r.model} data-group={r.model} {...rowLink(modelFilter(r.model))}>
                     <td class="mono">{r.model || <span class="muted">(no model)</span>}</td>
                     <td class="num" data-metric="cost_usd" data-value={r.v.cost_usd ?? ''}>{formatCost(r.v.cost_usd)}</td>
                     <td class="num" data-metric="unpriced_tokens" data-value={r.v.unpriced_tokens ?? ''}>{formatInt(r.v.unpriced_tokens ?? undefined)}</td>

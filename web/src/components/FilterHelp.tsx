@@ -7,6 +7,7 @@ const EXAMPLES = [
   "metadata.`mlflow.trace.user` = 'alice'",
   "span.type = 'LLM' AND span.name ILIKE '%gpt%'",
   "span.content ILIKE '%refund%'",
+  "span.model = 'gpt-4o'",
   "text ILIKE '%timeout%'",
   "feedback.correctness = 'false'",
   "status = 'ERROR' OR execution_time_ms > 10000",
@@ -24,7 +25,7 @@ export function FilterHelp({ onPick }: { onPick: (f: string) => void }) {
             <li><code>name</code>, <code>client_request_id</code>, <code>run_id</code> <span class="muted">= != LIKE ILIKE IN</span></li>
             <li><code>text</code> <span class="muted">LIKE ILIKE · inputs, outputs and name</span></li>
             <li><code>tags.key</code>, <code>metadata.key</code> <span class="muted">= != LIKE ILIKE IS [NOT] NULL</span></li>
-            <li><code>span.name</code>, <code>span.type</code>, <code>span.attributes.key</code>, <code>span.content</code></li>
+            <li><code>span.name</code>, <code>span.type</code>, <code>span.status</code>, <code>span.model</code>, <code>span.error_type</code>, <code>span.attributes.key</code>, <code>span.content</code></li>
             <li><code>feedback.name</code>, <code>expectation.name</code> <span class="muted">compared as text</span></li>
           </ul>
         </div>
