@@ -91,6 +91,8 @@ struct TracingStats {
   uint64_t spans_exported = 0;
   uint64_t spans_dropped_queue_full = 0;
   uint64_t spans_dropped_export_failed = 0;
+  // Spans the backend answered as rejected (OTLP partial_success): delivered, not stored.
+  uint64_t spans_rejected = 0;
   uint64_t export_requests = 0;
   uint64_t export_retries = 0;
 };

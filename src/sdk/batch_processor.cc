@@ -25,15 +25,16 @@ BatchProcessor::BatchProcessor(std::unique_ptr<SpanExporter> exporter, const Bat
 
 BatchProcessor::~BatchProcessor() { Shutdown(std::chrono::milliseconds(0)).IgnoreError(); }
 
-void BatchProcessor::CountDropped(std::atomic<uint64_t>& counter, uint64_t n, const char* reason) {
+void BatchProcessor::CountDropped(std::atomic<uint64_t>& counter, uint64_t n,
+                                  std::string_view reason) {
   if (n == 0) return;
   counter.fetch_add(n, std::memory_order_relaxed);
   // Reported once per process; the counters carry the rest (GetTracingStats).
   if (!counters_.drop_reported.exchange(true)) {
     std::fprintf(stderr,
-                 "tracelake: dropping spans (%s); further drops are counted silently "
+                 "tracelake: dropping spans (%.*s); further drops are counted silently "
                  "(tracelake::GetTracingStats)\n",
-                 reason);
+                 static_cast<int>(std::min<size_t>(reason.size(), 512)), reason.data());
   }
 }
 
@@ -138,6 +139,7 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
   std::chrono::milliseconds backoff = retry_.initial_backoff;
   // Jitter spreads retries of many agents restarting against one backend.
   thread_local std::minstd_rand jitter_rng(std::random_device{}());
+  std::string last_error;
   for (int attempt = 0;; ++attempt) {
     SteadyClock::time_point deadline;
     {
@@ -150,14 +152,22 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
     if (remaining.count() <= 0) break;
     ExportResult result = exporter_->Export(spans, std::min(remaining, retry_.attempt_timeout));
     if (result.code == ExportResult::Code::kSuccess) {
-      counters_.spans_exported.fetch_add(n, std::memory_order_relaxed);
+      const uint64_t rejected =
+          std::min<uint64_t>(n, static_cast<uint64_t>(std::max<int64_t>(result.rejected, 0)));
+      counters_.spans_exported.fetch_add(n - rejected, std::memory_order_relaxed);
+      if (rejected > 0) {
+        const std::string why = result.message.empty() ? "no reason given" : result.message;
+        CountDropped(counters_.spans_rejected, rejected, "rejected by the backend: " + why);
+      }
       if (!updates.empty()) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - SteadyClock::now());
-        if (left.count() > 0) exporter_->ExportTraceUpdates(updates, std::min(left, retry_.attempt_timeout));
+        if (left.count() > 0)
+          exporter_->ExportTraceUpdates(updates, std::min(left, retry_.attempt_timeout));
       }
       return;
     }
+    last_error = std::move(result.message);
     if (result.code == ExportResult::Code::kPermanentFailure || attempt >= retry_.max_retries) break;
     std::chrono::milliseconds wait;
     if (result.retry_after) {
@@ -175,7 +185,8 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) dropped_at_shutdown_ += n;
   }
-  CountDropped(counters_.spans_dropped_export_failed, n, "export failed");
+  CountDropped(counters_.spans_dropped_export_failed, n,
+               last_error.empty() ? std::string("export failed") : "export failed: " + last_error);
 }
 
 bool BatchProcessor::WaitForRetry(std::chrono::milliseconds d) {

@@ -27,6 +27,7 @@ struct SdkCounters {
   std::atomic<uint64_t> spans_exported{0};
   std::atomic<uint64_t> spans_dropped_queue_full{0};
   std::atomic<uint64_t> spans_dropped_export_failed{0};
+  std::atomic<uint64_t> spans_rejected{0};
   std::atomic<uint64_t> export_requests{0};
   std::atomic<uint64_t> export_retries{0};
   std::atomic<bool> drop_reported{false};
@@ -72,7 +73,9 @@ class BatchProcessor {
   void ExportBatch(std::vector<SpanRecord*>& records);
   // Waits up to d unless aborted. Returns false when aborted (or shutdown deadline passed).
   bool WaitForRetry(std::chrono::milliseconds d);
-  void CountDropped(std::atomic<uint64_t>& counter, uint64_t n, const char* reason);
+  // reason: why, including the backend's own words when it gave some ("export failed: HTTP
+  // 400: ..."), printed on the first drop of the process.
+  void CountDropped(std::atomic<uint64_t>& counter, uint64_t n, std::string_view reason);
 
   const std::unique_ptr<SpanExporter> exporter_;
   const BatchOptions options_;

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "otlp/encode.h"
+#include "otlp/response.h"
 
 namespace tracelake::sdk {
 namespace {
@@ -79,16 +80,42 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     cq.Shutdown();
     while (cq.Next(&tag, &ok)) {
     }
-    if (status.ok()) return ExportResult::Success();
-    const std::string message = "gRPC " + std::to_string(static_cast<int>(status.error_code()));
+    if (status.ok()) {
+      grpc::Slice flat;
+      std::string bytes;
+      if (response.TrySingleSlice(&flat).ok()) {
+        bytes.assign(reinterpret_cast<const char*>(flat.begin()), flat.size());
+      } else {
+        std::vector<grpc::Slice> slices;
+        if (response.Dump(&slices).ok())
+          for (const auto& s : slices)
+            bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      auto partial = otlp::DecodeTraceResponse(bytes, otlp::WireFormat::kProtobuf);
+      if (partial.ok() && (partial->rejected > 0 || !partial->error_message.empty()))
+        return ExportResult::PartialSuccess(partial->rejected, std::move(partial->error_message));
+      return ExportResult::Success();
+    }
+    std::string message = "gRPC " + std::to_string(static_cast<int>(status.error_code()));
+    if (!status.error_message().empty()) message += ": " + status.error_message();
+    // A throttling receiver says when to come back in a google.rpc.RetryInfo detail.
+    std::optional<std::chrono::milliseconds> retry_delay;
+    if (!status.error_details().empty()) {
+      auto rpc = otlp::DecodeRpcStatus(status.error_details(), otlp::WireFormat::kProtobuf);
+      if (rpc.ok()) retry_delay = rpc->retry_delay;
+    }
     switch (status.error_code()) {
       case grpc::StatusCode::CANCELLED: {
         std::lock_guard<std::mutex> lock(mu_);
         if (cancelled_) return ExportResult::Permanent("cancelled");
         return ExportResult::Retryable(message);
       }
-      case grpc::StatusCode::UNAVAILABLE:
       case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        // OTLP: retryable only when the receiver signals it can recover (RetryInfo).
+        if (!retry_delay) return ExportResult::Permanent(message);
+        return ExportResult::Retryable(message, retry_delay);
+      case grpc::StatusCode::UNAVAILABLE:
+        return ExportResult::Retryable(message, retry_delay);
       case grpc::StatusCode::DEADLINE_EXCEEDED:
       case grpc::StatusCode::ABORTED:
       case grpc::StatusCode::OUT_OF_RANGE:

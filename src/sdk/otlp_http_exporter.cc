@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "otlp/encode.h"
+#include "otlp/response.h"
 
 namespace tracelake::sdk {
 namespace {
@@ -158,11 +159,25 @@ ExportResult OtlpHttpExporter::Post(const std::string& body, std::chrono::millis
     // Connection refused, reset, timed out: the backend may come back.
     return ExportResult::Retryable(std::string("transport: ") + curl_easy_strerror(rc));
   }
-  if (status >= 200 && status < 300) return ExportResult::Success();
-  const std::string message = "HTTP " + std::to_string(status);
+  const auto format = json_ ? otlp::WireFormat::kJson : otlp::WireFormat::kProtobuf;
+  if (status >= 200 && status < 300) {
+    // A body that does not decode (a proxy's, or cut at 4 KB) still means the spans arrived.
+    auto partial = otlp::DecodeTraceResponse(t.response, format);
+    if (partial.ok() && (partial->rejected > 0 || !partial->error_message.empty()))
+      return ExportResult::PartialSuccess(partial->rejected, std::move(partial->error_message));
+    return ExportResult::Success();
+  }
+  // The receiver's google.rpc.Status says why (OTLP/HTTP error bodies), in the request's
+  // encoding; a proxy's HTML page or a truncated body just leaves the status code.
+  std::string message = "HTTP " + std::to_string(status);
+  std::optional<std::chrono::milliseconds> retry_after = t.retry_after;
+  if (auto rpc = otlp::DecodeRpcStatus(t.response, format); rpc.ok()) {
+    if (!rpc->message.empty()) message += ": " + rpc->message;
+    if (!retry_after) retry_after = rpc->retry_delay;
+  }
   if (status == 429 || status == 502 || status == 503 || status == 504)
-    return ExportResult::Retryable(message, t.retry_after);
-  return ExportResult::Permanent(message);
+    return ExportResult::Retryable(std::move(message), retry_after);
+  return ExportResult::Permanent(std::move(message));
 }
 
 }  // namespace tracelake::sdk

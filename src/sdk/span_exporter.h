@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,8 +19,17 @@ struct ExportResult {
   // From Retry-After (HTTP) or RetryInfo (gRPC) when the backend said when to come back.
   std::optional<std::chrono::milliseconds> retry_after;
   std::string message;  // for logs; never holds span payloads
+  // A success in which the backend rejected some spans (OTLP partial_success); message holds
+  // its error_message. They are not retried: the backend refused them, it did not fail.
+  int64_t rejected = 0;
 
   static ExportResult Success() { return {}; }
+  static ExportResult PartialSuccess(int64_t rejected, std::string m) {
+    ExportResult r;
+    r.rejected = rejected;
+    r.message = std::move(m);
+    return r;
+  }
   static ExportResult Retryable(std::string m,
                                 std::optional<std::chrono::milliseconds> after = std::nullopt) {
     return {Code::kRetryable, after, std::move(m)};

@@ -159,6 +159,7 @@ TracingStats GetTracingStats() {
   s.spans_exported = c.spans_exported.load();
   s.spans_dropped_queue_full = c.spans_dropped_queue_full.load();
   s.spans_dropped_export_failed = c.spans_dropped_export_failed.load();
+  s.spans_rejected = c.spans_rejected.load();
   s.export_requests = c.export_requests.load();
   s.export_retries = c.export_retries.load();
   return s;

@@ -12,6 +12,7 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otlp/encode.h"
+#include "otlp/response.h"
 
 namespace tracelake::server {
 namespace {
@@ -78,7 +79,19 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-grpc::StatusCode ToGrpcCode(StatusCode code) { return static_cast<grpc::StatusCode>(code); }
+// How long a throttled client is asked to wait (google.rpc.RetryInfo; HTTP's Retry-After: 1).
+constexpr std::chrono::milliseconds kRetryDelay{1000};
+
+// A failed Export. Overload (RESOURCE_EXHAUSTED, UNAVAILABLE) carries a RetryInfo in the status
+// details, which OTLP exporters honour instead of their own backoff.
+grpc::Status ExportError(StatusCode code, const std::string& message) {
+  const auto grpc_code = static_cast<grpc::StatusCode>(code);
+  if (code != StatusCode::kResourceExhausted && code != StatusCode::kUnavailable)
+    return grpc::Status(grpc_code, message);
+  return grpc::Status(grpc_code, message,
+                      otlp::EncodeRpcStatusWithRetryProtobuf(static_cast<int32_t>(code), message,
+                                                             kRetryDelay));
+}
 
 std::string ExperimentHeader(const grpc::CallbackServerContext& ctx, bool* present) {
   const auto& md = ctx.client_metadata();
@@ -100,7 +113,7 @@ grpc::ServerUnaryReactor* Export(OtlpIngestor& ingestor, WorkerPool& pool, OtlpS
     OtlpOutcome out = ingestor.Ingest(signal, OtlpEncoding::kProtobuf, body,
                                       has_header ? &header : nullptr);
     if (!out.status.ok()) {
-      reactor->Finish(grpc::Status(ToGrpcCode(out.status.code()), out.status.message()));
+      reactor->Finish(ExportError(out.status.code(), std::string(out.status.message())));
       return;
     }
     std::string bytes = signal == OtlpSignal::kTraces
@@ -112,8 +125,8 @@ grpc::ServerUnaryReactor* Export(OtlpIngestor& ingestor, WorkerPool& pool, OtlpS
   });
   if (!submitted) {
     ingestor.counters().throttled_requests.fetch_add(1, std::memory_order_relaxed);
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "tracelake is overloaded; retry with backoff"));
+    reactor->Finish(
+        ExportError(StatusCode::kResourceExhausted, "tracelake is overloaded; retry with backoff"));
   }
   return reactor;
 }

@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "otlp/decode.h"
+#include "otlp/encode.h"
+#include "otlp/response.h"
 #include "sdk/otlp_grpc_exporter.h"
 #include "sdk/tracer.h"
 #include "tracelake/span.h"
@@ -61,7 +63,7 @@ class FakeCollector {
         status_ = 200;
         retry_after_.clear();
       }
-      res.set_content("", "application/x-protobuf");
+      res.set_content(body_, "application/x-protobuf");
     });
     // One request per connection: the exporter of a finished test may keep its connection,
     // and the server would wait for it to time out when stopping.
@@ -79,6 +81,12 @@ class FakeCollector {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = status;
     retry_after_ = std::move(retry_after);
+  }
+  // Every answer carries body (an Export*ServiceResponse or a google.rpc.Status).
+  void AnswerBody(int status, std::string body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = status;
+    body_ = std::move(body);
   }
   // The next n requests get status, then 200.
   void FailFirst(int n, int status, std::string retry_after) {
@@ -98,6 +106,7 @@ class FakeCollector {
   std::thread thread_;
   int status_ = 200;
   std::string retry_after_;
+  std::string body_;
   int fail_first_ = 0;
 };
 
@@ -164,6 +173,51 @@ TEST(OtlpHttpExporterTest, ThrottlingIsRetryableWithRetryAfter) {
   }
 }
 
+TEST(OtlpHttpExporterTest, PartialSuccessIsASuccessThatCountsRejectedSpans) {
+  FakeCollector collector;
+  for (bool json : {false, true}) {
+    auto e = OtlpHttpExporter::Create(collector.url(), json, false, {});
+    ASSERT_TRUE(e.ok());
+    collector.AnswerBody(200, json ? otlp::EncodeTraceResponseJson(3, "3 spans had no name")
+                                   : otlp::EncodeTraceResponseProtobuf(3, "3 spans had no name"));
+    ExportResult r = (*e)->Export(OneSpan(), milliseconds(10000));
+    EXPECT_EQ(r.code, ExportResult::Code::kSuccess) << json;
+    EXPECT_EQ(r.rejected, 3) << json;
+    EXPECT_EQ(r.message, "3 spans had no name") << json;
+    // A full success, and a body that is not an OTLP answer (a proxy's), are plain successes.
+    for (std::string body : {otlp::EncodeTraceResponseProtobuf(0, ""), std::string("<html>ok"),
+                             std::string("{}")}) {
+      collector.AnswerBody(200, body);
+      r = (*e)->Export(OneSpan(), milliseconds(10000));
+      EXPECT_EQ(r.code, ExportResult::Code::kSuccess);
+      EXPECT_EQ(r.rejected, 0);
+    }
+  }
+}
+
+TEST(OtlpHttpExporterTest, ErrorsCarryTheReceiversMessage) {
+  FakeCollector collector;
+  for (bool json : {false, true}) {
+    auto e = OtlpHttpExporter::Create(collector.url(), json, false, {});
+    ASSERT_TRUE(e.ok());
+    collector.AnswerBody(400, json ? otlp::EncodeRpcStatusJson(3, "span 1: trace id is empty")
+                                   : otlp::EncodeRpcStatusProtobuf(3, "span 1: trace id is empty"));
+    ExportResult r = (*e)->Export(OneSpan(), milliseconds(10000));
+    EXPECT_EQ(r.code, ExportResult::Code::kPermanentFailure);
+    EXPECT_EQ(r.message, "HTTP 400: span 1: trace id is empty") << json;
+  }
+  // A RetryInfo in a 503's status counts like Retry-After when the header is missing.
+  auto e = OtlpHttpExporter::Create(collector.url(), false, false, {});
+  ASSERT_TRUE(e.ok());
+  collector.AnswerBody(503, otlp::EncodeRpcStatusWithRetryProtobuf(14, "busy", milliseconds(2500)));
+  ExportResult r = (*e)->Export(OneSpan(), milliseconds(10000));
+  EXPECT_EQ(r.code, ExportResult::Code::kRetryable);
+  EXPECT_EQ(r.retry_after, std::optional<milliseconds>(milliseconds(2500)));
+  EXPECT_EQ(r.message, "HTTP 503: busy");
+  collector.AnswerBody(500, "<html>Internal Server Error</html>");
+  EXPECT_EQ((*e)->Export(OneSpan(), milliseconds(10000)).message, "HTTP 500");
+}
+
 TEST(OtlpHttpExporterTest, RefusedConnectionIsRetryable) {
   // A port that was free a moment ago, now closed: connections are refused.
   int port = 0;
@@ -228,6 +282,29 @@ TEST(TracingOverHttpTest, ExportsWithExperimentRoutingAndRetries) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->spans.size(), 2u);
   EXPECT_EQ(decoded->experiment_id, "42");
+}
+
+TEST(TracingOverHttpTest, RejectedSpansAreCountedNotRetried) {
+  FakeCollector collector;
+  collector.AnswerBody(200, otlp::EncodeTraceResponseProtobuf(1, "span name is empty"));
+  TracingOptions options;
+  options.service_name = "http-test";
+  options.exporter.endpoint = collector.url();
+  options.batch.schedule_delay = std::chrono::hours(1);
+  const TracingStats before = GetTracingStats();
+  ASSERT_TRUE(StartTracing(options).ok());
+  {
+    Span root("root", SpanType::kAgent);
+    Span child("child", SpanType::kTool);
+  }
+  EXPECT_TRUE(FlushTracing(std::chrono::seconds(60)).ok());
+  EXPECT_TRUE(ShutdownTracing(std::chrono::seconds(60)).ok());
+  const TracingStats after = GetTracingStats();
+  EXPECT_EQ(after.spans_rejected - before.spans_rejected, 1u);
+  EXPECT_EQ(after.spans_exported - before.spans_exported, 1u);
+  EXPECT_EQ(after.export_retries, before.export_retries);
+  std::lock_guard<std::mutex> lock(collector.mu_);
+  EXPECT_EQ(collector.requests_, 1);
 }
 
 }  // namespace

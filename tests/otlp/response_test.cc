@@ -1,0 +1,103 @@
+// Export answers as clients read them: partial success and google.rpc.Status with RetryInfo, in
+// protobuf and OTLP/JSON, and what a body that is not an answer gives.
+#include "otlp/response.h"
+
+#include <gtest/gtest.h>
+
+#include "otlp/encode.h"
+
+namespace tracelake::otlp {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(TraceResponseTest, PartialSuccessRoundTripsInBothEncodings) {
+  auto p = DecodeTraceResponse(EncodeTraceResponseProtobuf(4, "4 spans had no id"),
+                               WireFormat::kProtobuf);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->rejected, 4);
+  EXPECT_EQ(p->error_message, "4 spans had no id");
+  auto j = DecodeTraceResponse(EncodeTraceResponseJson(4, "4 spans had no id"), WireFormat::kJson);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->rejected, 4);
+  EXPECT_EQ(j->error_message, "4 spans had no id");
+}
+
+TEST(TraceResponseTest, FullSuccessShapes) {
+  for (const auto& [body, format] :
+       std::vector<std::pair<std::string, WireFormat>>{
+           {"", WireFormat::kProtobuf},
+           {"", WireFormat::kJson},
+           {EncodeTraceResponseProtobuf(0, ""), WireFormat::kProtobuf},
+           {"{}", WireFormat::kJson},
+           {R"({"partialSuccess": null})", WireFormat::kJson},
+           {R"({"partialSuccess": {}})", WireFormat::kJson}}) {
+    auto r = DecodeTraceResponse(body, format);
+    ASSERT_TRUE(r.ok()) << body;
+    EXPECT_EQ(r->rejected, 0) << body;
+    EXPECT_EQ(r->error_message, "") << body;
+  }
+}
+
+TEST(TraceResponseTest, JsonAcceptsStringIntegersAndSnakeCase) {
+  auto r = DecodeTraceResponse(R"({"partial_success": {"rejected_spans": "12",
+                                   "error_message": "too old"}})",
+                               WireFormat::kJson);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rejected, 12);
+  EXPECT_EQ(r->error_message, "too old");
+  r = DecodeTraceResponse(R"({"partialSuccess": {"rejectedSpans": -3}})", WireFormat::kJson);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rejected, 0);  // a negative count is nonsense, not a refund
+}
+
+TEST(TraceResponseTest, BodiesThatAreNotAnswersAreErrors) {
+  EXPECT_FALSE(DecodeTraceResponse("<html>502 Bad Gateway</html>", WireFormat::kJson).ok());
+  EXPECT_FALSE(DecodeTraceResponse("[1,2]", WireFormat::kJson).ok());
+  EXPECT_FALSE(DecodeTraceResponse("\xff\xff\xff", WireFormat::kProtobuf).ok());
+  EXPECT_FALSE(DecodeTraceResponse(std::string(2 << 20, 'x'), WireFormat::kProtobuf).ok());
+}
+
+TEST(RpcStatusTest, MessageAndRetryInfo) {
+  auto s = DecodeRpcStatus(EncodeRpcStatusProtobuf(3, "span 1: bad id"), WireFormat::kProtobuf);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->code, 3);
+  EXPECT_EQ(s->message, "span 1: bad id");
+  EXPECT_FALSE(s->retry_delay.has_value());
+  s = DecodeRpcStatus(EncodeRpcStatusWithRetryProtobuf(8, "busy", milliseconds(2250)),
+                      WireFormat::kProtobuf);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->code, 8);
+  EXPECT_EQ(s->message, "busy");
+  EXPECT_EQ(s->retry_delay, std::optional<milliseconds>(milliseconds(2250)));
+  s = DecodeRpcStatus(EncodeRpcStatusJson(3, "bad"), WireFormat::kJson);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->code, 3);
+  EXPECT_EQ(s->message, "bad");
+}
+
+TEST(RpcStatusTest, JsonRetryInfoDurations) {
+  auto s = DecodeRpcStatus(
+      R"({"code": 8, "message": "slow down", "details": [
+            {"@type": "type.googleapis.com/google.rpc.DebugInfo", "detail": "x"},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}]})",
+      WireFormat::kJson);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->retry_delay, std::optional<milliseconds>(milliseconds(1500)));
+  for (const char* bad : {"1.5", "s", "abcs", "-2s"}) {
+    const std::string body =
+        R"({"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": ")" +
+        std::string(bad) + "\"}]}";
+    s = DecodeRpcStatus(body, WireFormat::kJson);
+    ASSERT_TRUE(s.ok()) << bad;
+    if (std::string(bad) == "-2s") {
+      EXPECT_EQ(s->retry_delay, std::optional<milliseconds>(milliseconds(0))) << bad;
+    } else {
+      EXPECT_FALSE(s->retry_delay.has_value()) << bad;
+    }
+  }
+  EXPECT_FALSE(DecodeRpcStatus("not json", WireFormat::kJson).ok());
+}
+
+}  // namespace
+}  // namespace tracelake::otlp
