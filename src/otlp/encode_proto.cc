@@ -1,4 +1,6 @@
-// OTLP protobuf encoding of requests, responses and google.rpc.Status.
+// OTLP protobuf encoding of logs requests, responses and google.rpc.Status, with the generated
+// messages (trace requests and spans: wire_encode.cc, which the SDK uses).
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -14,27 +16,6 @@ namespace pb_collector_logs = ::opentelemetry::proto::collector::logs::v1;
 using internal::ToProto;
 
 }  // namespace
-
-std::string EncodeTracesRequestProtobuf(const std::vector<model::Span>& spans) {
-  pb_collector_trace::ExportTraceServiceRequest request;
-  for (const auto& group : internal::GroupByResourceAndScope(spans)) {
-    auto* rs = request.add_resource_spans();
-    if (group.resource != nullptr) {
-      ToProto(*group.resource, rs->mutable_resource());
-      rs->set_schema_url(group.resource->schema_url);
-    }
-    for (const auto& scope_group : group.scopes) {
-      auto* ss = rs->add_scope_spans();
-      if (scope_group.scope != nullptr) {
-        ToProto(*scope_group.scope, ss->mutable_scope());
-        ss->set_schema_url(scope_group.scope->schema_url);
-      }
-      ss->mutable_spans()->Reserve(static_cast<int>(scope_group.items.size()));
-      for (const model::Span* span : scope_group.items) ToProto(*span, ss->add_spans());
-    }
-  }
-  return request.SerializeAsString();
-}
 
 std::string EncodeLogsRequestProtobuf(const std::vector<model::LogRecord>& records) {
   pb_collector_logs::ExportLogsServiceRequest request;
@@ -82,10 +63,17 @@ std::string EncodeRpcStatusProtobuf(int32_t code, std::string_view message) {
   return status.SerializeAsString();
 }
 
-std::string EncodeSpanProtobuf(const model::Span& span) {
-  internal::pb_trace::Span message;
-  ToProto(span, &message);
-  return message.SerializeAsString();
+std::string EncodeRpcStatusWithRetryProtobuf(int32_t code, std::string_view message,
+                                             std::chrono::milliseconds retry_delay) {
+  google::rpc::Status status;
+  status.set_code(code);
+  status.set_message(std::string(message));
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(retry_delay.count() / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(retry_delay.count() % 1000) *
+                                         1'000'000);
+  status.add_details()->PackFrom(retry);
+  return status.SerializeAsString();
 }
 
 }  // namespace tracelake::otlp

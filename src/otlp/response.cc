@@ -1,5 +1,5 @@
-// Decoding of OTLP export answers (protobuf with the generated messages, JSON with simdjson) and
-// the throttling status details of the gRPC receiver.
+// Decoding of OTLP export answers: protobuf read from the wire by hand (no generated classes,
+// see response.h), JSON with simdjson.
 #include "otlp/response.h"
 
 #include <simdjson.h>
@@ -7,10 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace tracelake::otlp {
 namespace {
@@ -23,6 +19,119 @@ std::chrono::milliseconds ToMillis(int64_t seconds, int64_t nanos) {
   if (seconds < 0 || (seconds == 0 && nanos < 0)) return std::chrono::milliseconds(0);
   seconds = std::min<int64_t>(seconds, int64_t{1} << 40);
   return std::chrono::milliseconds(seconds * 1000 + nanos / 1'000'000);
+}
+
+// Protobuf wire fields, one at a time. Groups (wire types 3 and 4) and anything truncated make
+// the message malformed: no OTLP answer uses them.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view in) : in_(in) {}
+
+  // The next field's number and wire type; false at the end or on malformed input (ok() tells).
+  bool Next(uint32_t& field, uint32_t& type) {
+    if (in_.empty() || !ok_) return false;
+    uint64_t tag = 0;
+    if (!Varint(tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) return Fail();
+    field = static_cast<uint32_t>(tag >> 3);
+    type = static_cast<uint32_t>(tag & 7);
+    return true;
+  }
+  bool Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return Fail();
+      const auto byte = static_cast<uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      v |= uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return Fail();
+  }
+  bool Bytes(std::string_view& out) {
+    uint64_t n = 0;
+    if (!Varint(n) || n > in_.size()) return Fail();
+    out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  // Skips a field of this wire type that the caller does not read.
+  bool Skip(uint32_t type) {
+    uint64_t v = 0;
+    std::string_view b;
+    switch (type) {
+      case 0: return Varint(v);
+      case 1: return Take(8);
+      case 2: return Bytes(b);
+      case 5: return Take(4);
+      default: return Fail();
+    }
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  bool Take(size_t n) {
+    if (in_.size() < n) return Fail();
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool Fail() {
+    ok_ = false;
+    return false;
+  }
+
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+enum class FieldAction { kRead, kSkip, kMalformed };
+
+// Calls on_field(field, type, reader) for every field; it reads the value and answers kRead,
+// or answers kSkip to have it skipped, or kMalformed. False when the message is malformed.
+template <typename F>
+bool ForEachField(std::string_view message, F&& on_field) {
+  WireReader r(message);
+  uint32_t field = 0, type = 0;
+  while (r.Next(field, type)) {
+    const FieldAction action = on_field(field, type, r);
+    if (action == FieldAction::kMalformed) return false;
+    if (action == FieldAction::kSkip && !r.Skip(type)) return false;
+  }
+  return r.ok();
+}
+
+// google.protobuf.Duration {1: int64 seconds, 2: int32 nanos}.
+bool ReadDuration(std::string_view message, std::chrono::milliseconds& out) {
+  int64_t seconds = 0, nanos = 0;
+  const bool ok = ForEachField(message, [&](uint32_t field, uint32_t type, WireReader& r) {
+    uint64_t v = 0;
+    if (type != 0 || (field != 1 && field != 2)) return FieldAction::kSkip;
+    r.Varint(v);
+    if (field == 1) seconds = static_cast<int64_t>(v);
+    else nanos = static_cast<int32_t>(static_cast<uint32_t>(v));
+    return FieldAction::kRead;
+  });
+  if (ok) out = ToMillis(seconds, nanos);
+  return ok;
+}
+
+// google.protobuf.Any {1: type_url, 2: value}; a google.rpc.RetryInfo {1: Duration} sets delay.
+bool ReadDetail(std::string_view message, std::optional<std::chrono::milliseconds>& delay) {
+  std::string_view type_url, value;
+  const bool ok = ForEachField(message, [&](uint32_t field, uint32_t type, WireReader& r) {
+    if (type != 2 || (field != 1 && field != 2)) return FieldAction::kSkip;
+    r.Bytes(field == 1 ? type_url : value);
+    return FieldAction::kRead;
+  });
+  if (!ok || type_url != kRetryInfoType) return ok;
+  return ForEachField(value, [&](uint32_t field, uint32_t type, WireReader& r) {
+    if (field != 1 || type != 2) return FieldAction::kSkip;
+    std::string_view duration;
+    std::chrono::milliseconds ms{0};
+    if (!r.Bytes(duration)) return FieldAction::kRead;  // the walk sees the failure
+    if (!ReadDuration(duration, ms)) return FieldAction::kMalformed;
+    delay = ms;
+    return FieldAction::kRead;
+  });
 }
 
 // proto3 JSON Duration: "<seconds>[.<fraction>]s".
@@ -74,11 +183,26 @@ Result<PartialSuccess> DecodeTraceResponse(std::string_view body, WireFormat for
   if (body.empty()) return out;
   if (body.size() > kMaxAnswerBytes) return InvalidArgumentError("export response is too large");
   if (format == WireFormat::kProtobuf) {
-    ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
-    if (!response.ParseFromArray(body.data(), static_cast<int>(body.size())))
-      return InvalidArgumentError("export response is not an ExportTraceServiceResponse");
-    out.rejected = std::max<int64_t>(0, response.partial_success().rejected_spans());
-    out.error_message = response.partial_success().error_message();
+    // ExportTraceServiceResponse {1: ExportTracePartialSuccess {1: rejected_spans, 2: message}}
+    const bool ok = ForEachField(body, [&](uint32_t field, uint32_t type, WireReader& r) {
+      std::string_view partial;
+      if (field != 1 || type != 2) return FieldAction::kSkip;
+      if (!r.Bytes(partial)) return FieldAction::kRead;  // the walk sees the failure
+      const bool inner_ok = ForEachField(partial, [&](uint32_t f, uint32_t t, WireReader& pr) {
+        uint64_t v = 0;
+        std::string_view text;
+        if (f == 1 && t == 0) {
+          if (pr.Varint(v)) out.rejected = std::max<int64_t>(0, static_cast<int64_t>(v));
+        } else if (f == 2 && t == 2) {
+          if (pr.Bytes(text)) out.error_message = std::string(text);
+        } else {
+          return FieldAction::kSkip;
+        }
+        return FieldAction::kRead;
+      });
+      return inner_ok ? FieldAction::kRead : FieldAction::kMalformed;
+    });
+    if (!ok) return InvalidArgumentError("export response is not an ExportTraceServiceResponse");
     return out;
   }
   simdjson::dom::parser parser;
@@ -103,18 +227,22 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view body, WireFormat format) {
   RpcStatus out;
   if (body.size() > kMaxAnswerBytes) return InvalidArgumentError("error body is too large");
   if (format == WireFormat::kProtobuf) {
-    google::rpc::Status status;
-    if (!status.ParseFromArray(body.data(), static_cast<int>(body.size())))
-      return InvalidArgumentError("error body is not a google.rpc.Status");
-    out.code = status.code();
-    out.message = status.message();
-    for (const auto& detail : status.details()) {
-      google::rpc::RetryInfo retry;
-      if (detail.type_url() == kRetryInfoType && detail.UnpackTo(&retry) &&
-          retry.has_retry_delay()) {
-        out.retry_delay = ToMillis(retry.retry_delay().seconds(), retry.retry_delay().nanos());
+    // google.rpc.Status {1: int32 code, 2: string message, 3: repeated Any details}
+    const bool ok = ForEachField(body, [&](uint32_t field, uint32_t type, WireReader& r) {
+      uint64_t v = 0;
+      std::string_view bytes;
+      if (field == 1 && type == 0) {
+        if (r.Varint(v)) out.code = static_cast<int32_t>(static_cast<uint32_t>(v));
+      } else if (field == 2 && type == 2) {
+        if (r.Bytes(bytes)) out.message = std::string(bytes);
+      } else if (field == 3 && type == 2) {
+        if (r.Bytes(bytes) && !ReadDetail(bytes, out.retry_delay)) return FieldAction::kMalformed;
+      } else {
+        return FieldAction::kSkip;
       }
-    }
+      return FieldAction::kRead;
+    });
+    if (!ok) return InvalidArgumentError("error body is not a google.rpc.Status");
     return out;
   }
   simdjson::dom::parser parser;
@@ -143,19 +271,6 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view body, WireFormat format) {
     }
   }
   return out;
-}
-
-std::string EncodeRpcStatusWithRetryProtobuf(int32_t code, std::string_view message,
-                                             std::chrono::milliseconds retry_delay) {
-  google::rpc::Status status;
-  status.set_code(code);
-  status.set_message(std::string(message));
-  google::rpc::RetryInfo retry;
-  retry.mutable_retry_delay()->set_seconds(retry_delay.count() / 1000);
-  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(retry_delay.count() % 1000) *
-                                         1'000'000);
-  status.add_details()->PackFrom(retry);
-  return status.SerializeAsString();
 }
 
 }  // namespace tracelake::otlp

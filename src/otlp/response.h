@@ -1,7 +1,8 @@
 // OTLP export answers, read by clients (the SDK's exporters): the Export*ServiceResponse of a
 // success (partial_success: items the receiver rejected) and the google.rpc.Status of a failure
-// (its message, and the RetryInfo delay a throttling receiver may attach). Also the server's
-// gRPC throttling status details.
+// (its message, and the RetryInfo delay a throttling receiver may attach). Read by hand from the
+// wire, without protobuf's generated classes: the SDK must register no descriptors (see
+// wire_encode.cc).
 #pragma once
 
 #include <chrono>
@@ -33,10 +34,5 @@ struct RpcStatus {
   std::optional<std::chrono::milliseconds> retry_delay;
 };
 Result<RpcStatus> DecodeRpcStatus(std::string_view body, WireFormat format);
-
-// google.rpc.Status protobuf with a RetryInfo detail: what grpc::Status's error_details carries
-// (the grpc-status-details-bin trailer) when a receiver throttles.
-std::string EncodeRpcStatusWithRetryProtobuf(int32_t code, std::string_view message,
-                                             std::chrono::milliseconds retry_delay);
 
 }  // namespace tracelake::otlp

@@ -12,7 +12,6 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otlp/encode.h"
-#include "otlp/response.h"
 
 namespace tracelake::server {
 namespace {

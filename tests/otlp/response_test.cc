@@ -76,6 +76,37 @@ TEST(RpcStatusTest, MessageAndRetryInfo) {
   EXPECT_EQ(s->message, "bad");
 }
 
+TEST(RpcStatusTest, ProtobufIsReadFromTheWireTolerantOfUnknownFields) {
+  // Unknown fields of every wire type are skipped, as protobuf's parser does.
+  std::string body = EncodeRpcStatusWithRetryProtobuf(14, "later", milliseconds(3000));
+  body += std::string("\x20\x07", 2);                  // field 4, varint
+  body += std::string("\x29", 1) + std::string(8, 'a');  // field 5, fixed64
+  body += std::string("\x35", 1) + std::string(4, 'b');  // field 6, fixed32
+  body += std::string("\x3a\x03xyz", 5);               // field 7, bytes
+  auto s = DecodeRpcStatus(body, WireFormat::kProtobuf);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->code, 14);
+  EXPECT_EQ(s->message, "later");
+  EXPECT_EQ(s->retry_delay, std::optional<milliseconds>(milliseconds(3000)));
+  // Truncated anywhere, or with a group or a zero field number: malformed, never a crash.
+  const std::string full = EncodeRpcStatusWithRetryProtobuf(8, "busy", milliseconds(1500));
+  for (size_t n = 1; n < full.size(); ++n) {
+    auto cut = DecodeRpcStatus(full.substr(0, n), WireFormat::kProtobuf);
+    if (cut.ok() && cut->retry_delay) {
+      EXPECT_EQ(*cut->retry_delay, milliseconds(1500)) << n;
+    }
+  }
+  for (std::string bad : {std::string("\x0b", 1), std::string("\x00\x01", 2),
+                          std::string("\x12\x7f", 2), std::string("\x08\xff\xff\xff", 4)}) {
+    EXPECT_FALSE(DecodeRpcStatus(bad, WireFormat::kProtobuf).ok()) << ::testing::PrintToString(bad);
+  }
+  auto t = DecodeTraceResponse(EncodeTraceResponseProtobuf(2, "x") + std::string("\x10\x01", 2),
+                               WireFormat::kProtobuf);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->rejected, 2);
+  EXPECT_FALSE(DecodeTraceResponse(std::string("\x0a\x05\x08", 3), WireFormat::kProtobuf).ok());
+}
+
 TEST(RpcStatusTest, JsonRetryInfoDurations) {
   auto s = DecodeRpcStatus(
       R"({"code": 8, "message": "slow down", "details": [

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "otlp/response.h"
+#include "otlp/encode.h"
 #include "sdk/tracer.h"
 
 namespace tracelake::sdk {
