@@ -57,6 +57,10 @@ class Router {
   void Add(std::initializer_list<std::string> methods, const std::string& pattern,
            const Handler& handler);
 
+  // Answers every request whose path no route matches (with any method), e.g. the web UI's
+  // client routes. A path some route matches with another method stays kMethodNotAllowed.
+  void SetFallback(Handler handler);
+
   enum class MatchResult { kFound, kNotFound, kMethodNotAllowed };
   // Fills params and *handler on kFound. Literal segments win over {params} on ties.
   MatchResult Match(std::string_view method, std::string_view path,
@@ -70,6 +74,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;  // empty: none
 };
 
 }  // namespace tracelake::server

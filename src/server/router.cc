@@ -38,6 +38,8 @@ void Router::Add(std::initializer_list<std::string> methods, const std::string& 
   for (const auto& m : methods) Add(m, pattern, handler);
 }
 
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
 Router::MatchResult Router::Match(std::string_view method, std::string_view path,
                                   std::map<std::string, std::string>& params,
                                   const Handler** handler) const {
@@ -55,7 +57,13 @@ Router::MatchResult Router::Match(std::string_view method, std::string_view path
     if (r.method != method) continue;
     if (best == nullptr || r.literal_count > best->literal_count) best = &r;
   }
-  if (best == nullptr) return path_matched ? MatchResult::kMethodNotAllowed : MatchResult::kNotFound;
+  if (best == nullptr) {
+    if (path_matched) return MatchResult::kMethodNotAllowed;
+    if (!fallback_) return MatchResult::kNotFound;
+    params.clear();
+    *handler = &fallback_;
+    return MatchResult::kFound;
+  }
   params.clear();
   for (size_t i = 0; i < segs.size(); ++i) {
     const auto& s = best->segments[i];

@@ -54,10 +54,10 @@ class ServerApp::Impl {
     RegisterMlflowRoutes(router_, *store_, api);
     RegisterOtlpHttpRoutes(router_, *ingestor_);
     RegisterMetricsRoute(router_, *store_, *ingestor_, *request_metrics_);
-    // Last: the UI's catch-all routes lose to every literal route above.
+    // The UI answers what no route above matches.
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
-    static_ui_ = std::make_unique<StaticUi>(router_, std::move(ui));
+    static_ui_ = std::make_unique<StaticUi>(std::move(ui));
     static_ui_->RegisterRoutes(router_);
 
     HttpServerOptions http;

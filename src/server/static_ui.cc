@@ -16,9 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Client routes are shallow (/experiments/1/traces/tr-...); deeper paths keep the API's 404.
-constexpr int kMaxUiDepth = 16;
-
 // Files the UI ships are small; anything larger is not ours.
 constexpr std::uintmax_t kMaxFileBytes = 32u << 20;
 
@@ -89,8 +86,7 @@ std::string DefaultUiDir() {
   return (exe.parent_path().parent_path() / "share" / "tracelake" / "web").string();
 }
 
-StaticUi::StaticUi(const Router& api_routes, StaticUiOptions options)
-    : api_routes_(api_routes), options_(std::move(options)) {
+StaticUi::StaticUi(StaticUiOptions options) : options_(std::move(options)) {
   if (options_.root.empty()) return;
   std::error_code ec;
   fs::path root = fs::canonical(options_.root, ec);
@@ -109,29 +105,7 @@ bool StaticUi::IsApiPath(std::string_view path) {
 }
 
 void StaticUi::RegisterRoutes(Router& router) {
-  Handler handler = [this](HttpRequest& req, HttpResponse& res) { Handle(req, res); };
-  std::string pattern;
-  for (int depth = 0; depth <= kMaxUiDepth; ++depth) {
-    if (depth > 0) pattern += "/{ui" + std::to_string(depth) + "}";
-    router.Add({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
-               depth == 0 ? "/" : pattern, handler);
-  }
-}
-
-void StaticUi::AnswerAsApi(const HttpRequest& req, HttpResponse& res) const {
-  std::map<std::string, std::string> params;
-  const Handler* handler = nullptr;
-  switch (api_routes_.Match(req.method, req.path, params, &handler)) {
-    case Router::MatchResult::kMethodNotAllowed:
-      SetMlflowError(res, InvalidArgumentError("Method " + req.method + " is not allowed for " +
-                                               req.path));
-      res.status = 405;
-      return;
-    case Router::MatchResult::kFound:  // cannot happen: the API route would have won
-    case Router::MatchResult::kNotFound:
-      SetMlflowError(res, NotFoundError("No such endpoint: " + req.method + " " + req.path));
-      return;
-  }
+  router.SetFallback([this](HttpRequest& req, HttpResponse& res) { Handle(req, res); });
 }
 
 bool StaticUi::ServeFile(const std::string& relative, bool immutable, HttpResponse& res) const {
@@ -154,8 +128,10 @@ bool StaticUi::ServeFile(const std::string& relative, bool immutable, HttpRespon
 
 void StaticUi::Handle(HttpRequest& req, HttpResponse& res) const {
   const bool read = req.method == "GET" || req.method == "HEAD";
+  // No route matched the path (the router sends only those here): for the API, and for writes
+  // anywhere, that is the API's JSON 404.
   if (!read || IsApiPath(req.path)) {
-    AnswerAsApi(req, res);
+    SetMlflowError(res, NotFoundError("No such endpoint: " + req.method + " " + req.path));
     return;
   }
   AddSecurityHeaders(res);

@@ -14,8 +14,8 @@
 //
 // Example:
 //   StaticUiOptions ui{.root = DefaultUiDir()};
-//   auto static_ui = std::make_unique<StaticUi>(router, ui);  // after every API route
-//   static_ui->RegisterRoutes(router);
+//   auto static_ui = std::make_unique<StaticUi>(ui);
+//   static_ui->RegisterRoutes(router);  // the router's fallback: paths no API route matches
 #pragma once
 
 #include <string>
@@ -38,12 +38,9 @@ std::string DefaultUiDir();
 // Safe for concurrent use once RegisterRoutes() has run (it is read-only afterwards).
 class StaticUi {
  public:
-  // api_routes: the router holding every API route, copied now, so that answers for paths the
-  // UI does not own are exactly what they were without the UI (404 or 405).
-  StaticUi(const Router& api_routes, StaticUiOptions options);
+  explicit StaticUi(StaticUiOptions options);
 
-  // Adds catch-all routes for every method. REQUIRES: every other route is already added (a
-  // literal route always wins over these, which have no literal segments).
+  // Makes Handle the router's fallback, for every method and path no route matches.
   void RegisterRoutes(Router& router);
 
   void Handle(HttpRequest& req, HttpResponse& res) const;
@@ -52,10 +49,8 @@ class StaticUi {
   static bool IsApiPath(std::string_view path);
 
  private:
-  void AnswerAsApi(const HttpRequest& req, HttpResponse& res) const;
   bool ServeFile(const std::string& relative, bool immutable, HttpResponse& res) const;
 
-  Router api_routes_;
   StaticUiOptions options_;
   std::string canonical_root_;  // empty when the folder does not exist
 };

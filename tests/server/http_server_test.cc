@@ -5,11 +5,13 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
 #include "model/span.h"
 #include "otlp/encode.h"
+#include "server/http_types.h"
 #include "server/server_app.h"
 
 namespace tracelake::server {
@@ -171,6 +173,60 @@ TEST_F(HttpServerTest, UnknownPathIsMlflowStyle404) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
   EXPECT_NE(res->body.find("\"error_code\""), std::string::npos);
+}
+
+TEST(RouterTest, FallbackTakesOnlyPathsNoRouteMatches) {
+  Router router;
+  int which = 0;
+  router.Add("POST", "/api/2.0/mlflow/experiments/create",
+             [&](HttpRequest&, HttpResponse&) { which = 1; });
+  router.Add("GET", "/api/3.0/mlflow/traces/{trace_id}",
+             [&](HttpRequest&, HttpResponse&) { which = 2; });
+  std::map<std::string, std::string> params;
+  const Handler* handler = nullptr;
+  EXPECT_EQ(router.Match("GET", "/experiments/1", params, &handler),
+            Router::MatchResult::kNotFound);
+  router.SetFallback([&](HttpRequest&, HttpResponse&) { which = 3; });
+  HttpRequest req;
+  HttpResponse res;
+  const std::string deep = "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t";  // 20 segments
+  for (const char* path : {"/", "/experiments/1/traces/tr-1", deep.c_str()}) {
+    for (const char* method : {"GET", "POST", "DELETE"}) {
+      ASSERT_EQ(router.Match(method, path, params, &handler), Router::MatchResult::kFound) << path;
+      (*handler)(req, res);
+      EXPECT_EQ(which, 3) << method << " " << path;
+      EXPECT_TRUE(params.empty());
+    }
+  }
+  ASSERT_EQ(router.Match("GET", "/api/3.0/mlflow/traces/tr-9", params, &handler),
+            Router::MatchResult::kFound);
+  (*handler)(req, res);
+  EXPECT_EQ(which, 2);
+  EXPECT_EQ(params["trace_id"], "tr-9");
+  // A path a route owns keeps its 405 for other methods.
+  EXPECT_EQ(router.Match("GET", "/api/2.0/mlflow/experiments/create", params, &handler),
+            Router::MatchResult::kMethodNotAllowed);
+}
+
+TEST_F(HttpServerTest, PathsNoRouteOwnsGetTheApisAnswersOrTheUi) {
+  auto wrong_method = client_->Get("/api/2.0/mlflow/experiments/create");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_NE(wrong_method->body.find("INVALID_PARAMETER_VALUE"), std::string::npos);
+  auto otlp_get = client_->Get("/v1/traces");
+  ASSERT_TRUE(otlp_get);
+  EXPECT_EQ(otlp_get->status, 405);
+  for (const char* path : {"/api/2.0/mlflow/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", "/v1/nothing"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_NE(res->body.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << path;
+  }
+  // Writes to UI paths are the API's 404, never the UI's page.
+  auto post = client_->Post("/experiments/1", "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+  EXPECT_EQ(post->get_header_value("Content-Type").rfind("application/json", 0), 0u);
 }
 
 TEST_F(HttpServerTest, MetricsCountIngestedSpans) {
