@@ -122,6 +122,7 @@ void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
   RegisterAssessmentRoutes(routes);
   RegisterArtifactRoutes(routes);
   RegisterMetricsQueryRoutes(routes);
+  RegisterTraceMetricsRoutes(routes);
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version",

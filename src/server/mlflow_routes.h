@@ -59,6 +59,8 @@ void RegisterAssessmentRoutes(MlflowRouteTable& routes);
 void RegisterArtifactRoutes(MlflowRouteTable& routes);
 // tracelake's own: POST /api/2.0/tracelake/metrics/query and /tracelake/traces/costs.
 void RegisterMetricsQueryRoutes(MlflowRouteTable& routes);
+// MLflow 3's POST /api/3.0/mlflow/traces/metrics (QueryTraceMetrics).
+void RegisterTraceMetricsRoutes(MlflowRouteTable& routes);
 
 // Helpers shared by the handlers.
 

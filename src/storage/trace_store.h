@@ -21,6 +21,7 @@
 #include "model/trace.h"
 #include "query/filter.h"
 #include "storage/metric_query.h"
+#include "storage/metric_values.h"
 #include "tracelake/status.h"
 
 namespace tracelake::storage {
@@ -141,6 +142,11 @@ class TraceStore {
   // Token usage per model of each trace (same order as ids; unknown ids get an empty list).
   virtual Result<std::vector<std::vector<ModelUsage>>> GetModelUsage(
       const std::vector<TraceId>& ids) = 0;
+  // MLflow's trace-metrics API (storage/metric_values.h): the rows of q.view in scope, grouped by
+  // bucket and q.dimensions, each counted and with its q.column value; always raw rows (exact).
+  // kInvalidArgument for a bad range or bucket, a dimension or column the view lacks, or an
+  // unsupported filter.
+  virtual Result<ValueTable> QueryMetricValues(const ValueMetricQuery& q) = 0;
 
   // --- lifecycle ----------------------------------------------------------------------
   virtual StoreStats Stats() = 0;

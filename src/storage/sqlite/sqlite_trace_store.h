@@ -70,6 +70,7 @@ class SqliteTraceStore final : public TraceStore {
   Result<MetricTable> QueryMetrics(const MetricQuery& q) override;
   Result<std::vector<std::vector<ModelUsage>>> GetModelUsage(
       const std::vector<TraceId>& ids) override;
+  Result<ValueTable> QueryMetricValues(const ValueMetricQuery& q) override;
 
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;

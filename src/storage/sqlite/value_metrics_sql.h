@@ -1,0 +1,73 @@
+// Internal to SqliteTraceStore::QueryMetricValues (sqlite_trace_metrics.cc for traces and
+// spans, sqlite_assessment_metrics.cc for assessments): the parts of a value query's SQL and
+// the accumulation of rows into cells that every view shares.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/metric_values.h"
+#include "storage/sqlite/filter_sql.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "tracelake/status.h"
+
+namespace tracelake::storage::sqlite {
+
+// floor(a / b) for b > 0.
+inline int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t k = a / b;
+  if (a % b != 0 && a < 0) --k;
+  return k;
+}
+
+// Rows folded into cells keyed by (bucket, group); std::map keeps them in ValueTable's order
+// (nullopt sorts before any string, strings compare bytewise).
+class ValueCellMap {
+ public:
+  using Group = std::vector<std::optional<std::string>>;
+  explicit ValueCellMap(const ValueMetricQuery& q) : q_(q) {}
+
+  // Adds a row at time t_ms with its group and value.
+  void Add(int64_t t_ms, const Group& group, std::optional<double> value) {
+    const int64_t bucket = q_.bucket_ms ? FloorDiv(t_ms, *q_.bucket_ms) * *q_.bucket_ms : 0;
+    ValueCell& c = cells_[std::make_pair(bucket, group)];
+    ++c.count;
+    if (value) c.values.push_back(*value);
+  }
+
+  ValueTable Take() {
+    ValueTable t;
+    // A query without buckets or dimensions has exactly one cell, even over no rows: SQL's
+    // aggregate over an empty table is one row (COUNT 0, the others NULL).
+    if (!q_.bucket_ms && q_.dimensions.empty() && cells_.empty()) cells_[{0, Group{}}];
+    t.cells.reserve(cells_.size());
+    for (auto& [key, cell] : cells_) {
+      cell.bucket_ms = key.first;
+      cell.group = key.second;
+      t.cells.push_back(std::move(cell));
+    }
+    return t;
+  }
+
+ private:
+  const ValueMetricQuery& q_;
+  std::map<std::pair<int64_t, Group>, ValueCell> cells_;
+};
+
+// "t.experiment_id IN (?, ...)" with its parameters; kInvalidArgument for a malformed id.
+Status AppendExperimentCondition(const ValueMetricQuery& q, SqlFragment& sql);
+// " AND <trace time in [start, end]>" over t.request_time (ns), when the query has bounds.
+void AppendTraceTimeCondition(const ValueMetricQuery& q, SqlFragment& sql);
+// " AND (<trace filter>)" when the query has one.
+Status AppendTraceFilter(const ValueMetricQuery& q, SqlFragment& sql);
+// Prepares sql and binds its parameters.
+Result<Stmt> PrepareValueQuery(Db& db, const SqlFragment& sql);
+
+// The assessments view (sqlite_assessment_metrics.cc).
+Result<ValueTable> QueryAssessmentValues(Db& db, const ValueMetricQuery& q);
+
+}  // namespace tracelake::storage::sqlite
