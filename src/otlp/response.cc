@@ -15,10 +15,12 @@ constexpr std::string_view kRetryInfoType = "type.googleapis.com/google.rpc.Retr
 // A receiver's answer is small; a larger body is not an OTLP answer.
 constexpr size_t kMaxAnswerBytes = 1 << 20;
 
+// A Duration's nanos should share the sign of its seconds and stay below 1 s; a receiver that
+// breaks that rule must still never yield a negative delay.
 std::chrono::milliseconds ToMillis(int64_t seconds, int64_t nanos) {
-  if (seconds < 0 || (seconds == 0 && nanos < 0)) return std::chrono::milliseconds(0);
+  if (seconds < 0) return std::chrono::milliseconds(0);
   seconds = std::min<int64_t>(seconds, int64_t{1} << 40);
-  return std::chrono::milliseconds(seconds * 1000 + nanos / 1'000'000);
+  return std::chrono::milliseconds(std::max<int64_t>(0, seconds * 1000 + nanos / 1'000'000));
 }
 
 // Protobuf wire fields, one at a time. Groups (wire types 3 and 4) and anything truncated make
@@ -59,11 +61,16 @@ class WireReader {
     uint64_t v = 0;
     std::string_view b;
     switch (type) {
-      case 0: return Varint(v);
-      case 1: return Take(8);
-      case 2: return Bytes(b);
-      case 5: return Take(4);
-      default: return Fail();
+      case 0:
+        return Varint(v);
+      case 1:
+        return Take(8);
+      case 2:
+        return Bytes(b);
+      case 5:
+        return Take(4);
+      default:
+        return Fail();
     }
   }
   bool ok() const { return ok_; }
@@ -106,8 +113,10 @@ bool ReadDuration(std::string_view message, std::chrono::milliseconds& out) {
     uint64_t v = 0;
     if (type != 0 || (field != 1 && field != 2)) return FieldAction::kSkip;
     r.Varint(v);
-    if (field == 1) seconds = static_cast<int64_t>(v);
-    else nanos = static_cast<int32_t>(static_cast<uint32_t>(v));
+    if (field == 1)
+      seconds = static_cast<int64_t>(v);
+    else
+      nanos = static_cast<int32_t>(static_cast<uint32_t>(v));
     return FieldAction::kRead;
   });
   if (ok) out = ToMillis(seconds, nanos);
@@ -159,14 +168,14 @@ std::optional<int64_t> JsonInt(simdjson::dom::element e) {
 }
 
 simdjson::simdjson_result<simdjson::dom::element> Field(simdjson::dom::object o,
-                                                       std::string_view camel,
-                                                       std::string_view snake) {
+                                                        std::string_view camel,
+                                                        std::string_view snake) {
   auto v = o.at_key(camel);
   return v.error() == simdjson::SUCCESS ? v : o.at_key(snake);
 }
 
-Result<simdjson::dom::object> ParseJsonObject(simdjson::dom::parser& parser,
-                                              std::string_view body, std::string_view what) {
+Result<simdjson::dom::object> ParseJsonObject(simdjson::dom::parser& parser, std::string_view body,
+                                              std::string_view what) {
   simdjson::dom::element root;
   simdjson::dom::object object;
   if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS ||
@@ -263,8 +272,7 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view body, WireFormat format) {
       if (d.get_object().get(detail) != simdjson::SUCCESS ||
           detail.at_key("@type").get_string().get(type) != simdjson::SUCCESS ||
           type != kRetryInfoType ||
-          Field(detail, "retryDelay", "retry_delay").get_string().get(delay) !=
-              simdjson::SUCCESS) {
+          Field(detail, "retryDelay", "retry_delay").get_string().get(delay) != simdjson::SUCCESS) {
         continue;
       }
       if (auto ms = ParseJsonDuration(delay)) out.retry_delay = ms;

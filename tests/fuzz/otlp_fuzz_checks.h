@@ -12,8 +12,12 @@
 #include <string>
 #include <string_view>
 
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "otlp/decode.h"
 #include "otlp/encode.h"
+#include "otlp/group.h"
+#include "otlp/proto_convert.h"
+#include "otlp/response.h"
 
 namespace tracelake::fuzz {
 
@@ -64,6 +68,43 @@ void CheckRoundTrip(const Items& first_items, Decode decode, Encode encode, auto
   TRACELAKE_FUZZ_CHECK(encode(second_items) == first);
 }
 
+// The hand-written trace request writer (wire_encode.cc) must give the bytes protobuf's
+// generated serializer gives for the same spans.
+inline void CheckWriterMatchesGenerated(const std::vector<model::Span>& spans) {
+  ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+  for (const auto& group : otlp::internal::GroupByResourceAndScope(spans)) {
+    auto* rs = request.add_resource_spans();
+    if (group.resource != nullptr) {
+      otlp::internal::ToProto(*group.resource, rs->mutable_resource());
+      rs->set_schema_url(group.resource->schema_url);
+    }
+    for (const auto& scope_group : group.scopes) {
+      auto* ss = rs->add_scope_spans();
+      if (scope_group.scope != nullptr) {
+        otlp::internal::ToProto(*scope_group.scope, ss->mutable_scope());
+        ss->set_schema_url(scope_group.scope->schema_url);
+      }
+      for (const model::Span* span : scope_group.items)
+        otlp::internal::ToProto(*span, ss->add_spans());
+    }
+  }
+  TRACELAKE_FUZZ_CHECK(otlp::EncodeTracesRequestProtobuf(spans) == request.SerializeAsString());
+}
+
+// Export answers as the SDK reads them (hand-written wire reader, JSON): never a crash, errors
+// are kInvalidArgument, counts and delays are never negative.
+inline void CheckAnswers(std::string_view data) {
+  for (auto format : {otlp::WireFormat::kProtobuf, otlp::WireFormat::kJson}) {
+    auto partial = otlp::DecodeTraceResponse(data, format);
+    CheckOutcome(partial);
+    if (partial.ok()) TRACELAKE_FUZZ_CHECK(partial->rejected >= 0);
+    auto status = otlp::DecodeRpcStatus(data, format);
+    CheckOutcome(status);
+    if (status.ok() && status->retry_delay)
+      TRACELAKE_FUZZ_CHECK(status->retry_delay->count() >= 0);
+  }
+}
+
 inline void CheckTracesProtobuf(std::string_view data) {
   auto decoded = otlp::DecodeTracesProtobuf(data);
   CheckOutcome(decoded);
@@ -72,6 +113,7 @@ inline void CheckTracesProtobuf(std::string_view data) {
   auto spans_of = [](const otlp::DecodedTraces& d) -> const auto& { return d.spans; };
   CheckRoundTrip(decoded->spans, otlp::DecodeTracesProtobuf, otlp::EncodeTracesRequestProtobuf,
                  spans_of);
+  CheckWriterMatchesGenerated(decoded->spans);
   // The JSON encoder must take anything the protobuf decoder accepts (replacing bad UTF-8).
   auto as_json = otlp::DecodeTracesJson(otlp::EncodeTracesRequestJson(decoded->spans));
   TRACELAKE_FUZZ_CHECK(as_json.ok());
@@ -88,6 +130,7 @@ inline void CheckTracesJson(std::string_view data) {
   CheckRoundTrip(decoded->spans, otlp::DecodeTracesJson, otlp::EncodeTracesRequestJson, spans_of);
   CheckRoundTrip(decoded->spans, otlp::DecodeTracesProtobuf, otlp::EncodeTracesRequestProtobuf,
                  spans_of);
+  CheckWriterMatchesGenerated(decoded->spans);
 }
 
 inline void CheckLogsProtobuf(std::string_view data) {

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$artifacts"
 
 targets=(otlp_traces_proto_fuzzer otlp_traces_json_fuzzer otlp_logs_proto_fuzzer
-         otlp_logs_json_fuzzer filter_fuzzer)
+         otlp_logs_json_fuzzer otlp_answers_fuzzer filter_fuzzer)
 failed=()
 ran=0
 for target in "${targets[@]}"; do

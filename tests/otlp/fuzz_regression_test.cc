@@ -44,7 +44,8 @@ TEST(OtlpFuzzCorpusTest, SeedsPassTheFuzzChecks) {
   const Target targets[] = {{"otlp_traces_proto_fuzzer", fuzz::CheckTracesProtobuf},
                             {"otlp_traces_json_fuzzer", fuzz::CheckTracesJson},
                             {"otlp_logs_proto_fuzzer", fuzz::CheckLogsProtobuf},
-                            {"otlp_logs_json_fuzzer", fuzz::CheckLogsJson}};
+                            {"otlp_logs_json_fuzzer", fuzz::CheckLogsJson},
+                            {"otlp_answers_fuzzer", fuzz::CheckAnswers}};
   for (const Target& target : targets) {
     const auto files = FilesIn(kCorpus / target.dir);
     EXPECT_GE(files.size(), 2u) << target.dir;
@@ -80,6 +81,7 @@ TEST(OtlpFuzzRegressionTest, PastCrashesPassEveryDecoder) {
     fuzz::CheckTracesJson(data);
     fuzz::CheckLogsProtobuf(data);
     fuzz::CheckLogsJson(data);
+    fuzz::CheckAnswers(data);
   }
 }
 

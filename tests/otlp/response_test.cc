@@ -24,8 +24,7 @@ TEST(TraceResponseTest, PartialSuccessRoundTripsInBothEncodings) {
 }
 
 TEST(TraceResponseTest, FullSuccessShapes) {
-  for (const auto& [body, format] :
-       std::vector<std::pair<std::string, WireFormat>>{
+  for (const auto& [body, format] : std::vector<std::pair<std::string, WireFormat>>{
            {"", WireFormat::kProtobuf},
            {"", WireFormat::kJson},
            {EncodeTraceResponseProtobuf(0, ""), WireFormat::kProtobuf},
@@ -79,10 +78,10 @@ TEST(RpcStatusTest, MessageAndRetryInfo) {
 TEST(RpcStatusTest, ProtobufIsReadFromTheWireTolerantOfUnknownFields) {
   // Unknown fields of every wire type are skipped, as protobuf's parser does.
   std::string body = EncodeRpcStatusWithRetryProtobuf(14, "later", milliseconds(3000));
-  body += std::string("\x20\x07", 2);                  // field 4, varint
+  body += std::string("\x20\x07", 2);                    // field 4, varint
   body += std::string("\x29", 1) + std::string(8, 'a');  // field 5, fixed64
   body += std::string("\x35", 1) + std::string(4, 'b');  // field 6, fixed32
-  body += std::string("\x3a\x03xyz", 5);               // field 7, bytes
+  body += std::string("\x3a\x03xyz", 5);                 // field 7, bytes
   auto s = DecodeRpcStatus(body, WireFormat::kProtobuf);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->code, 14);
@@ -105,6 +104,36 @@ TEST(RpcStatusTest, ProtobufIsReadFromTheWireTolerantOfUnknownFields) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->rejected, 2);
   EXPECT_FALSE(DecodeTraceResponse(std::string("\x0a\x05\x08", 3), WireFormat::kProtobuf).ok());
+}
+
+// A Duration whose nanos disagree in sign with its seconds (found by otlp_answers_fuzzer) or
+// whose seconds are negative never gives a negative delay.
+TEST(RpcStatusTest, ProtobufDurationsOfMixedSignsAreNeverNegative) {
+  // Status{code 8, details: [Any{type_url RetryInfo, value RetryInfo{retry_delay{...}}}]}.
+  auto status_with_delay = [](const std::string& duration) {
+    const std::string type = "type.googleapis.com/google.rpc.RetryInfo";
+    const std::string retry_info = std::string("\x0a", 1) + char(duration.size()) + duration;
+    const std::string any = std::string("\x0a", 1) + char(type.size()) + type +
+                            std::string("\x12", 1) + char(retry_info.size()) + retry_info;
+    return std::string("\x08\x08\x1a", 3) + char(any.size()) + any;
+  };
+  struct Case {
+    std::string duration;
+    milliseconds want;
+  };
+  const Case cases[] = {
+      // seconds 1, nanos -1'500'000'000 (as a 10-byte varint of the sign-extended int32)
+      {std::string("\x08\x01\x10\x80\xa2\xdf\xb4\xfa\xff\xff\xff\xff\x01", 13), milliseconds(0)},
+      // seconds -3 (10-byte varint), nanos 0
+      {std::string("\x08\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11), milliseconds(0)},
+      // seconds 2, nanos -500'000'000
+      {std::string("\x08\x02\x10\x80\xb6\xca\x91\xfe\xff\xff\xff\xff\x01", 13), milliseconds(1500)},
+  };
+  for (const Case& c : cases) {
+    auto s = DecodeRpcStatus(status_with_delay(c.duration), WireFormat::kProtobuf);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->retry_delay, std::optional<milliseconds>(c.want));
+  }
 }
 
 TEST(RpcStatusTest, JsonRetryInfoDurations) {

@@ -1,0 +1,2 @@
+
+3 spans had no trace id
