@@ -7,7 +7,7 @@
 // new spans, not upserts of old ones.
 //
 //   tracelake_loadgen --endpoint http://127.0.0.1:5000 --profile A --protocol http-proto \
-//       --connections 4 --seconds 10 [--rate 100] [--gzip]
+//       --connections 4 --seconds 10 [--rate 100 [--burst]] [--gzip]
 #include <curl/curl.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -43,6 +43,9 @@ struct Options {
   int spans_per_request = 512;
   double rate = 0;  // total requests/s; 0 = as fast as possible (closed loop)
   bool gzip = false;
+  // With --rate: all connections send at the same instants (bursts of N requests) instead of
+  // spreading their sends evenly over each interval, as independent exporters would.
+  bool burst = false;
   std::string experiment = "0";
 };
 
@@ -227,12 +230,13 @@ bool ParseArgs(int argc, char** argv, Options& o) {
     else if (a == "--spans-per-request") o.spans_per_request = std::atoi(next().c_str());
     else if (a == "--rate") o.rate = std::atof(next().c_str());
     else if (a == "--gzip") o.gzip = true;
+    else if (a == "--burst") o.burst = true;
     else if (a == "--experiment") o.experiment = next();
     else {
       std::fprintf(stderr,
                    "usage: tracelake_loadgen [--endpoint URL] [--grpc HOST:PORT] "
                    "[--protocol http-proto|http-json|grpc] [--profile A|B] [--connections N] "
-                   "[--seconds S] [--spans-per-request N] [--rate REQ_PER_S] [--gzip] "
+                   "[--seconds S] [--spans-per-request N] [--rate REQ_PER_S [--burst]] [--gzip] "
                    "[--experiment ID]\n");
       return false;
     }
@@ -272,7 +276,12 @@ int main(int argc, char** argv) {
       WorkerResult& r = results[static_cast<size_t>(w)];
       std::string body = tmpl.body;
       const double per_conn_interval = o.rate > 0 ? o.connections / o.rate : 0;
-      auto next_send = Clock::now();
+      // Connection w sends w/N of an interval after connection 0, so the server sees one
+      // request every 1/rate seconds rather than N at once (unless --burst).
+      auto next_send = start;
+      if (per_conn_interval > 0 && !o.burst)
+        next_send += std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(per_conn_interval * w / o.connections));
       while (Clock::now() < end) {
         if (per_conn_interval > 0) {
           std::this_thread::sleep_until(next_send);

@@ -37,6 +37,20 @@ SpanFacts SpanFacts::From(const model::Span& span) {
   return f;
 }
 
+void RollupValues::Add(const RollupValues& v) {
+  count += v.count;
+  input_tokens += v.input_tokens;
+  output_tokens += v.output_tokens;
+  cached_input_tokens += v.cached_input_tokens;
+  total_tokens += v.total_tokens;
+  latency.Merge(v.latency);
+}
+
+void RollupDelta::Merge(const RollupDelta& other) {
+  for (const auto& [k, v] : other.traces_) traces_[k].Add(v);
+  for (const auto& [k, v] : other.spans_) spans_[k].Add(v);
+}
+
 void RollupDelta::AddTrace(int64_t experiment_id, const TraceAggregate& agg, int sign) {
   RollupValues& v = traces_[TraceRollupKey{experiment_id, MinuteOf(agg.request_time_ns),
                                            static_cast<int>(agg.state)}];

@@ -58,6 +58,13 @@ struct RollupValues {
   int64_t count = 0;
   int64_t input_tokens = 0, output_tokens = 0, cached_input_tokens = 0, total_tokens = 0;
   LatencySketch latency;
+
+  void Add(const RollupValues& v);
+  // Adds nothing (e.g. a contribution that was taken back in the same delta).
+  bool IsZero() const {
+    return count == 0 && input_tokens == 0 && output_tokens == 0 && cached_input_tokens == 0 &&
+           total_tokens == 0 && latency.empty();
+  }
 };
 
 class RollupDelta {
@@ -66,6 +73,9 @@ class RollupDelta {
   // latency. sign is +1 or -1.
   void AddTrace(int64_t experiment_id, const TraceAggregate& agg, int sign);
   void AddSpan(int64_t experiment_id, const SpanFacts& span, int sign);
+  // Adds every contribution of other (deltas are sums, so applying the merged delta once equals
+  // applying both).
+  void Merge(const RollupDelta& other);
 
   bool empty() const { return traces_.empty() && spans_.empty(); }
   const std::map<TraceRollupKey, RollupValues>& traces() const { return traces_; }

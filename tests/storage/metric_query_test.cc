@@ -1,14 +1,18 @@
 // Metric queries: rollups kept at ingest agree with a direct computation over the raw rows
 // (exactly for counts and tokens, within the sketch's relative error for percentiles), also
-// after late roots, re-delivered spans, client trace info and deletes.
+// after late roots, re-delivered spans, client trace info, deletes, a batch that fails inside a
+// group commit, and spans sent for a trace of another experiment.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "model/price_table.h"
 #include "storage/metric_series.h"
+#include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/trace_store.h"
 #include "store_test_util.h"
 
@@ -103,7 +107,7 @@ class MetricQueryTest : public ::testing::Test {
   MetricQuery Query(MetricLevel level, int64_t from, int64_t to, std::optional<int64_t> bucket) {
     MetricQuery q;
     q.level = level;
-    q.experiment_ids = {"0"};
+    q.experiment_ids = {experiment_};
     q.start_ms = kOrigin + from;
     q.end_ms = kOrigin + to;
     q.bucket_ms = bucket;
@@ -159,6 +163,7 @@ class MetricQueryTest : public ::testing::Test {
   }
 
   std::unique_ptr<TraceStore> store_;
+  std::string experiment_ = "0";  // the experiment Query() asks about
 };
 
 TEST_F(MetricQueryTest, RollupsAgreeWithRawRows) {
@@ -251,6 +256,84 @@ TEST_F(MetricQueryTest, LateRootsRedeliveriesAndDeletesKeepRollupsConsistent) {
   auto series = Run(Query(MetricLevel::kTrace, -kHour, 4 * kHour, std::nullopt), {"trace_count"},
                     true);
   EXPECT_EQ(*series.at(0).points.at(0).values[0].second, 59);
+}
+
+// The writer commits queued batches as one group, without savepoints unless a batch fails;
+// then it runs the group again with one savepoint per batch. The failing batch is undone alone
+// (its new trace too), the others commit, and the rollups equal the stored rows.
+TEST_F(MetricQueryTest, ABatchFailingInAGroupIsUndoneAlone) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "store.db").string();
+  auto opened = OpenTraceStore("sqlite:///" + path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store_ = std::move(*opened);
+  IngestRandomTraces(30);
+  ExpectAllViewsAgree();
+  // Trace 7's stored span bodies become unreadable: re-delivering one of its spans then fails
+  // in the writer (DATA_LOSS), after the batch's other work has started.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    const std::string key = "(SELECT trace_key FROM traces WHERE trace_id = x'" +
+                            testing::Tid(7).Hex() + "')";
+    const std::string sql = "UPDATE span_chunks SET body = x'01ffffff' WHERE chunk_id >= " + key +
+                            " * 1048576 AND chunk_id < (" + key + " + 1) * 1048576";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_GT(sqlite3_changes(db), 0);
+    sqlite3_close(db);
+  }
+  auto& writer = dynamic_cast<sqlite::SqliteTraceStore&>(*store_);
+  std::vector<IngestBatch> batches(3);
+  // A new trace, and a re-delivered LLM span of trace 8 with other tokens and model.
+  batches[0].spans = {MakeSpan(600, 1, 0, At(kHour + 1000), 50, {}, "agent"),
+                      MakeSpan(8, 3, 1, At(kHour + 2000), 70, Llm("gpt-4o", 11, 22, 0), "llm")};
+  batches[1].spans = {MakeSpan(601, 1, 0, At(kHour + 3000), 60, {}, "agent"),
+                      MakeSpan(7, 2, 1, At(kHour + 4000), 30, {}, "retrieve")};
+  batches[2].spans = {MakeSpan(602, 1, 0, At(2 * kHour + 5000), 80, {}, "agent"),
+                      MakeSpan(602, 2, 1, At(2 * kHour + 5001), 40, Llm("house-model", 5, 6, 0),
+                               "llm")};
+  writer.PauseWriterForTesting(true);
+  std::vector<Status> results(batches.size());
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < batches.size(); ++i)
+    callers.emplace_back([&, i] { results[i] = store_->Ingest(std::move(batches[i])); });
+  while (store_->Stats().queue_depth < 3) std::this_thread::yield();
+  writer.PauseWriterForTesting(false);  // the writer takes all three as one group
+  for (auto& t : callers) t.join();
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_THAT(results[1], testing::StatusIs(StatusCode::kDataLoss));
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_TRUE(store_->GetTraceInfo(Tid(600)).ok());
+  EXPECT_THAT(store_->GetTraceInfo(Tid(601)), testing::StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(store_->GetTraceInfo(Tid(602)).ok());
+  EXPECT_EQ(store_->Stats().traces, 32);
+  ExpectAllViewsAgree();
+  auto series = Run(Query(MetricLevel::kTrace, -kHour, 4 * kHour, std::nullopt), {"trace_count"},
+                    true);
+  EXPECT_EQ(*series.at(0).points.at(0).values[0].second, 32);
+}
+
+// "The first batch's experiment keeps the trace": spans sent later under another experiment
+// join the trace, and count in the rollups of the trace's experiment, not the batch's.
+TEST_F(MetricQueryTest, SpansForATraceOfAnotherExperimentCountInTheTracesExperiment) {
+  IngestRandomTraces(30);
+  auto other = store_->CreateExperiment("other", "", {});
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  IngestBatch batch;
+  batch.experiment_id = *other;
+  batch.spans = {MakeSpan(9, 4, 1, At(kHour), 300, Llm("gpt-4o", 7, 8, 0), "late-llm"),
+                 MakeSpan(700, 1, 0, At(kHour + 60'000), 90, {}, "agent"),
+                 MakeSpan(700, 2, 1, At(kHour + 60'001), 30, Llm("house-model", 3, 4, 0), "llm")};
+  ASSERT_TRUE(store_->Ingest(std::move(batch)).ok());
+  ExpectAllViewsAgree();
+  auto spans = Run(Query(MetricLevel::kSpan, -kHour, 4 * kHour, std::nullopt), {"span_count"},
+                   true);
+  EXPECT_EQ(*spans.at(0).points.at(0).values[0].second, 91);  // 30 traces x 3 + trace 9's new
+  experiment_ = *other;
+  ExpectAllViewsAgree();
+  spans = Run(Query(MetricLevel::kSpan, -kHour, 4 * kHour, std::nullopt), {"span_count"}, true);
+  EXPECT_EQ(*spans.at(0).points.at(0).values[0].second, 2);  // trace 700 only
 }
 
 TEST_F(MetricQueryTest, FilteredQueriesReadRawRows) {

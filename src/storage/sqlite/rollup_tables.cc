@@ -13,15 +13,6 @@ int64_t HourOf(int64_t minute_ms) {
   return k * kHourMs;
 }
 
-void AddValues(RollupValues& into, const RollupValues& v) {
-  into.count += v.count;
-  into.input_tokens += v.input_tokens;
-  into.output_tokens += v.output_tokens;
-  into.cached_input_tokens += v.cached_input_tokens;
-  into.total_tokens += v.total_tokens;
-  into.latency.Merge(v.latency);
-}
-
 // Read-modify-write of one trace rollup row.
 Status ApplyTraceRow(Db& db, int64_t period, const TraceRollupKey& k, const RollupValues& v) {
   ASSIGN_OR_RETURN(Stmt * get, db.Cached(
@@ -97,20 +88,24 @@ Status ApplySpanRow(Db& db, int64_t period, const SpanRollupKey& k, const Rollup
 Status ApplyRollupDelta(Db& db, const RollupDelta& delta) {
   std::map<TraceRollupKey, RollupValues> trace_hours;
   for (const auto& [k, v] : delta.traces()) {
+    if (v.IsZero()) continue;
     RETURN_IF_ERROR(ApplyTraceRow(db, kMinutePeriod, k, v));
     TraceRollupKey hour = k;
     hour.minute_ms = HourOf(k.minute_ms);
-    AddValues(trace_hours[hour], v);
+    trace_hours[hour].Add(v);
   }
-  for (const auto& [k, v] : trace_hours) RETURN_IF_ERROR(ApplyTraceRow(db, kHourPeriod, k, v));
+  for (const auto& [k, v] : trace_hours)
+    if (!v.IsZero()) RETURN_IF_ERROR(ApplyTraceRow(db, kHourPeriod, k, v));
   std::map<SpanRollupKey, RollupValues> span_hours;
   for (const auto& [k, v] : delta.spans()) {
+    if (v.IsZero()) continue;
     RETURN_IF_ERROR(ApplySpanRow(db, kMinutePeriod, k, v));
     SpanRollupKey hour = k;
     hour.minute_ms = HourOf(k.minute_ms);
-    AddValues(span_hours[hour], v);
+    span_hours[hour].Add(v);
   }
-  for (const auto& [k, v] : span_hours) RETURN_IF_ERROR(ApplySpanRow(db, kHourPeriod, k, v));
+  for (const auto& [k, v] : span_hours)
+    if (!v.IsZero()) RETURN_IF_ERROR(ApplySpanRow(db, kHourPeriod, k, v));
   return OkStatus();
 }
 

@@ -41,19 +41,31 @@ Status SqliteTraceStore::Ingest(IngestBatch batch) {
       return InvalidArgumentError("A span has an all-zero trace_id or span_id");
   }
   if (batch.spans.empty() && batch.log_records.empty()) return OkStatus();
-  std::shared_ptr<Pending> pending = Prepare(std::move(batch));
-  if (pending->traces.empty() && pending->logs.empty()) return OkStatus();
-  std::future<Status> done = pending->done.get_future();
+  // Counted in preparing_ from here until the batch is queued or given up, so that the writer
+  // can wait for it to join the group it is about to commit.
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
-    if (queue_.size() >= static_cast<size_t>(options_.max_queued_batches)) {
+    ++preparing_;
+  }
+  std::shared_ptr<Pending> pending = Prepare(std::move(batch));
+  const bool empty = pending->traces.empty() && pending->logs.empty();
+  std::future<Status> done = pending->done.get_future();
+  Status refused;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    --preparing_;
+    // An empty batch (e.g. only log records that are not GenAI content) has nothing to store.
+    if (!empty && stopping_) {
+      refused = UnavailableError("tracelake is shutting down; retry later");
+    } else if (!empty && queue_.size() >= static_cast<size_t>(options_.max_queued_batches)) {
       rejected_batches_.fetch_add(1);
-      return ResourceExhaustedError("The ingest queue is full; retry after a short delay");
+      refused = ResourceExhaustedError("The ingest queue is full; retry after a short delay");
+    } else if (!empty) {
+      queue_.push_back(pending);
     }
-    queue_.push_back(pending);
   }
   queue_cv_.notify_one();
+  if (empty || !refused.ok()) return refused;
   Status result = done.get();
   pending.reset();  // frees the batch here, on the caller's thread
   return result;
@@ -110,6 +122,18 @@ std::shared_ptr<SqliteTraceStore::Pending> SqliteTraceStore::Prepare(IngestBatch
     t.chunk = EncodeSpanChunk(ptrs, hashes);
   }
 
+  // The rollup contributions of the new spans need nothing from the database, so they are
+  // summed here, off the writer thread, under the batch's experiment; ApplyTrace moves a trace's
+  // spans to the experiment that already holds the trace (rare). A bad experiment id fails the
+  // batch in ApplyBatch.
+  auto experiment_id = ParseExperimentId(p->batch.experiment_id);
+  if (experiment_id.ok()) {
+    for (const PreparedTrace& t : p->traces) {
+      for (size_t i : t.spans)
+        p->span_rollups.AddSpan(*experiment_id, SpanFacts::From(spans[i]), 1);
+    }
+  }
+
   const auto& logs = p->batch.log_records;
   for (size_t i = 0; i < logs.size(); ++i) {
     if (model::IsGenAiContentRecord(logs[i])) p->logs.emplace_back(i, EncodeLogRecord(logs[i]));
@@ -124,6 +148,16 @@ void SqliteTraceStore::WriterLoop() {
       std::unique_lock<std::mutex> lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return !paused_ && (stopping_ || !queue_.empty()); });
       if (queue_.empty()) return;  // stopping, and everything queued was taken
+      // Batches that callers are encoding right now would otherwise wait for this group's
+      // commit and then form the next group. Under load, waiting briefly for them to join makes
+      // one group of both, which costs the writer much less than two (shared rollup rows,
+      // index pages and commit). An idle server has nothing in preparation and never waits.
+      if (preparing_ > 0) {
+        queue_cv_.wait_for(lock, kGroupWait, [this] {
+          return stopping_ || preparing_ == 0 ||
+                 queue_.size() >= static_cast<size_t>(options_.max_queued_batches);
+        });
+      }
       size_t spans = 0;
       while (!queue_.empty() &&
              (work.empty() || spans + queue_.front()->batch.spans.size() <=
@@ -142,34 +176,12 @@ void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) 
   std::vector<Status> results(work.size());
   {
     std::lock_guard<std::mutex> lock(write_mu_);
-    Db& db = *writer_db_;
-    const Status begin = db.Exec("BEGIN IMMEDIATE");
-    for (size_t i = 0; i < work.size(); ++i) {
-      if (!begin.ok()) {
-        results[i] = begin;
-        continue;
-      }
-      // A savepoint per batch: a batch that fails is undone alone; the others still commit.
-      Status st = db.Exec("SAVEPOINT batch");
-      if (st.ok()) st = ApplyBatch(*work[i]);
-      db.ResetAll();
-      if (st.ok()) st = db.Exec("RELEASE batch");
-      if (!st.ok()) {
-        db.Exec("ROLLBACK TO batch").IgnoreError();
-        db.Exec("RELEASE batch").IgnoreError();
-        for (uint64_t h : work[i]->new_resources) known_resources_.erase(h);
-      }
-      results[i] = st;
-    }
-    if (begin.ok()) {
-      const Status commit = db.Exec("COMMIT");
-      if (!commit.ok()) {
-        db.Exec("ROLLBACK").IgnoreError();
-        known_resources_.clear();
-        for (auto& r : results)
-          if (r.ok()) r = commit;
-      }
-    }
+    // Batches almost never fail, and a savepoint per batch is not free: SQLite copies every
+    // existing page a batch modifies (16 KiB each; the random trace-id index pages above all)
+    // into the statement journal in case of ROLLBACK TO. So the group runs without savepoints
+    // first; only when a batch fails does it run again with them, so that the failing batch is
+    // undone alone and the others still commit.
+    if (!ApplyGroup(work, /*isolate=*/false, results)) ApplyGroup(work, /*isolate=*/true, results);
   }
   for (size_t i = 0; i < work.size(); ++i) {
     if (results[i].ok()) {
@@ -189,6 +201,76 @@ void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) 
     sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                               nullptr);
   }
+}
+
+bool SqliteTraceStore::ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, bool isolate,
+                                  std::vector<Status>& results) {
+  Db& db = *writer_db_;
+  // Transaction control through cached statements: sqlite3_exec would parse each one again
+  // for every group and batch.
+  auto run = [&db](const char* sql) -> Status {
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql));
+    return s->Run();
+  };
+  const Status begin = run("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (auto& r : results) r = begin;
+    return true;
+  }
+  // Without isolation, the rollup contributions of the whole group are summed and each touched
+  // row is written once, just before COMMIT: consecutive batches mostly touch the same
+  // (experiment, minute, name, ...) rows, and each costs a read, a sketch merge and a write.
+  // With isolation, each batch writes its own inside its savepoint, as a failing rollup row
+  // must fail only the batches that touch it.
+  RollupDelta rollups;
+  for (size_t i = 0; i < work.size(); ++i) {
+    Pending& pending = *work[i];
+    Status st = isolate ? run("SAVEPOINT batch") : OkStatus();
+    if (st.ok()) st = ApplyBatch(pending);
+    if (st.ok() && isolate) {
+      RollupDelta own;
+      own.Merge(pending.span_rollups);
+      own.Merge(pending.rollups);
+      st = ApplyRollupDelta(db, own);
+    }
+    db.ResetAll();
+    if (st.ok() && isolate) st = run("RELEASE batch");
+    if (!st.ok() && !isolate) {
+      run("ROLLBACK").IgnoreError();
+      known_resources_.clear();
+      if (work.size() > 1) return false;  // again, with savepoints
+      results[i] = st;
+      return true;
+    }
+    if (!st.ok()) {
+      run("ROLLBACK TO batch").IgnoreError();
+      run("RELEASE batch").IgnoreError();
+      for (uint64_t h : pending.new_resources) known_resources_.erase(h);
+    } else if (!isolate) {
+      rollups.Merge(pending.span_rollups);
+      rollups.Merge(pending.rollups);
+    }
+    results[i] = st;
+  }
+  if (!isolate) {
+    const Status st = ApplyRollupDelta(db, rollups);
+    db.ResetAll();
+    if (!st.ok()) {
+      run("ROLLBACK").IgnoreError();
+      known_resources_.clear();
+      if (work.size() > 1) return false;
+      results[0] = st;
+      return true;
+    }
+  }
+  const Status commit = run("COMMIT");
+  if (!commit.ok()) {
+    run("ROLLBACK").IgnoreError();
+    known_resources_.clear();
+    for (auto& r : results)
+      if (r.ok()) r = commit;
+  }
+  return true;
 }
 
 Status SqliteTraceStore::EnsureResource(Pending& pending, uint64_t hash, const std::string& body) {
@@ -221,7 +303,6 @@ Status SqliteTraceStore::ApplyBatch(Pending& pending) {
     RETURN_IF_ERROR(EnsureResource(pending, hash, body));
   for (const PreparedTrace& t : pending.traces)
     RETURN_IF_ERROR(ApplyTrace(pending, t, experiment_id));
-  RETURN_IF_ERROR(ApplyRollupDelta(*writer_db_, pending.rollups));
   return ApplyLogs(pending);
 }
 
@@ -292,14 +373,23 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
 
   const model::Span* session_source = nullptr;
   const model::Span* user_source = nullptr;
+  // Prepare counted the spans under the batch's experiment; a trace stays in its first one.
+  const bool other_experiment = row.experiment_id != experiment_id;
   for (size_t i : prepared.spans) {
     const model::Span& s = spans[i];
     agg.AddSpan(s);
     ++pending.new_spans;
-    const SpanFacts facts = SpanFacts::From(s);
-    pending.rollups.AddSpan(row.experiment_id, facts, 1);
-    if (facts.HasExtras())
-      RETURN_IF_ERROR(PutSpanFacts(db, row.trace_key, SpanIdToInt(s.span_id), facts));
+    // Only spans with a model, tokens or a failure can have span_facts extras.
+    if (other_experiment || !s.view.model.empty() || !s.view.usage.empty() ||
+        s.status_code == model::SpanStatusCode::kError) {
+      const SpanFacts facts = SpanFacts::From(s);
+      if (other_experiment) {
+        pending.rollups.AddSpan(experiment_id, facts, -1);
+        pending.rollups.AddSpan(row.experiment_id, facts, 1);
+      }
+      if (facts.HasExtras())
+        RETURN_IF_ERROR(PutSpanFacts(db, row.trace_key, SpanIdToInt(s.span_id), facts));
+    }
     if (!s.view.session_id.empty() && (session_source == nullptr || s.is_root())) session_source = &s;
     if (!s.view.user_id.empty() && (user_source == nullptr || s.is_root())) user_source = &s;
   }
@@ -386,7 +476,7 @@ Status SqliteTraceStore::RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
   return put->BindBlob(1, EncodeSpanChunk(keep)).Bind(2, chunk_id).Run();
 }
 
-Status SqliteTraceStore::PreviewFromSpan(Db& db, TraceRow& row, model::Span span) {
+Status SqliteTraceStore::PreviewFromSpan(Db& db, TraceRow& row, const model::Span& span) {
   if (row.agg.client_previews == (TraceAggregate::kClientRequestPreview |
                                   TraceAggregate::kClientResponsePreview))
     return OkStatus();
@@ -404,7 +494,12 @@ Status SqliteTraceStore::PreviewFromSpan(Db& db, TraceRow& row, model::Span span
     }
     RETURN_IF_ERROR(logs->error());
     logs->Reset();
-    if (!records.empty()) model::ApplyLogRecords(span, records);
+    if (!records.empty()) {
+      model::Span merged = span;
+      model::ApplyLogRecords(merged, records);
+      row.agg.SetSpanPreviews(merged.view.inputs_json, merged.view.outputs_json);
+      return OkStatus();
+    }
   }
   row.agg.SetSpanPreviews(span.view.inputs_json, span.view.outputs_json);
   return OkStatus();
@@ -445,7 +540,7 @@ Status SqliteTraceStore::RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row) 
   s->Reset();
   RETURN_IF_ERROR(st);
   model::NormalizeSpan(span);
-  return PreviewFromSpan(db, row, std::move(span));
+  return PreviewFromSpan(db, row, span);
 }
 
 Status SqliteTraceStore::ApplyLogs(Pending& pending) {

@@ -91,12 +91,15 @@ class SqliteTraceStore final : public TraceStore {
     std::vector<PreparedTrace> traces;
     std::vector<std::pair<uint64_t, std::string>> resources;  // hash, EncodeResource bytes
     std::vector<std::pair<size_t, std::string>> logs;  // index into batch.log_records, body
+    RollupDelta span_rollups;  // the new spans' rollup contributions, under batch.experiment_id
     std::promise<Status> done;
     // Effects to publish after COMMIT.
     int64_t new_traces = 0;
     int64_t new_spans = 0;
     std::vector<uint64_t> new_resources;
-    RollupDelta rollups;  // applied at the end of ApplyBatch, inside its savepoint
+    // The writer's rollup changes (taken-back copies, trace rows, spans moved to the trace's
+    // experiment); with span_rollups, merged with the group's others and applied before COMMIT.
+    RollupDelta rollups;
   };
 
   SqliteTraceStore(std::string path, StoreOptions options);
@@ -107,6 +110,12 @@ class SqliteTraceStore final : public TraceStore {
   static std::shared_ptr<Pending> Prepare(IngestBatch batch);
   void WriterLoop();
   void CommitGroup(std::vector<std::shared_ptr<Pending>>& work);
+  // One transaction for the group; results get each batch's outcome. Without isolate, any
+  // failure rolls everything back and returns false (unless the batch is alone, whose failure is
+  // then final); with isolate, each batch has a savepoint and a failing one is undone alone.
+  // REQUIRES: write_mu_ held.
+  bool ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, bool isolate,
+                  std::vector<Status>& results);
   Status ApplyBatch(Pending& pending);
   Status ApplyTrace(Pending& pending, const PreparedTrace& prepared, int64_t experiment_id);
   Status ApplyLogs(Pending& pending);
@@ -116,9 +125,9 @@ class SqliteTraceStore final : public TraceStore {
   Status RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
                          const std::vector<std::pair<int64_t, int64_t>>& removed,
                          Pending& pending);
-  // Sets the span-derived previews of row from `span` (a copy; GenAI log records stored for it
-  // are merged in first).
-  Status PreviewFromSpan(Db& db, TraceRow& row, model::Span span);
+  // Sets the span-derived previews of row from `span` (GenAI log records stored for it are
+  // merged into a copy first).
+  Status PreviewFromSpan(Db& db, TraceRow& row, const model::Span& span);
   Status RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row);
 
   // Runs f(Db&) in one read transaction on a pooled reader connection.
@@ -162,14 +171,19 @@ class SqliteTraceStore final : public TraceStore {
   std::deque<std::shared_ptr<Pending>> queue_;  // GUARDED_BY(queue_mu_)
   bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
   bool paused_ = false;                         // GUARDED_BY(queue_mu_)
+  int preparing_ = 0;  // Ingest calls encoding a batch for the queue; GUARDED_BY(queue_mu_)
+  // How long the writer waits for batches in preparation to join a group (WriterLoop).
+  static constexpr std::chrono::milliseconds kGroupWait{2};
   std::thread writer_;
 
   // Background WAL checkpoints (file databases only).
-  static constexpr int kCheckpointFrames = 4096;  // 16 MiB of 4 KiB pages
+  // A frame holds one page: 16 KiB in files this version creates (4 KiB in older ones), so
+  // 4,096 frames are 64 MiB.
+  static constexpr int kCheckpointFrames = 4096;
   // PASSIVE checkpoints never let the WAL wrap around while the writer commits without pause
   // (and a checkpointer waiting for the write lock starves), so past this size the writer itself
-  // truncates the WAL between groups (CommitGroup).
-  static constexpr int kTruncateFrames = 32768;  // 128 MiB
+  // truncates the WAL between groups (CommitGroup). 512 MiB of 16 KiB pages.
+  static constexpr int kTruncateFrames = 32768;
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void CheckpointLoop();
   std::unique_ptr<Db> checkpoint_db_;  // used only by checkpointer_
