@@ -4,6 +4,8 @@
 //
 //   Dashboard30d/<bucket>  5 metric queries + series building over 30 days (bucket 1 day or 1 h)
 //   FilteredDashboard1h    the same 5 queries with a filter, over the newest hour (raw rows)
+//   MlflowLatency1d/<view> MLflow's trace-metrics API over the newest day (raw rows): trace
+//                          latency by name per hour (0), span latency by name (1)
 //
 // Environment: TL_METRICS_BENCH_SPANS (default 20000: a smoke test) spans over 30 days, in
 // traces of 10 spans (root, 3 LLM calls on 3 models, 6 tools; 5% of roots fail). With
@@ -216,6 +218,39 @@ void FilteredDashboard1h(benchmark::State& state) {
   state.counters["rollups"] = rollups ? 1 : 0;
 }
 BENCHMARK(FilteredDashboard1h)->Unit(benchmark::kMillisecond);
+
+// MLflow's trace-metrics API (POST /api/3.0/mlflow/traces/metrics) reads raw rows, exactly:
+// one query of the kind MLflow's UI sends, grouped by name, P50/P99 and AVG per group, over the
+// newest day (arg 0: TRACES view, latency by trace_name, hourly buckets; arg 1: SPANS view,
+// latency by span_name, one total).
+void MlflowLatency1d(benchmark::State& state) {
+  auto store = OpenBenchStore();
+  const bool spans = state.range(0) == 1;
+  storage::ValueMetricQuery q;
+  q.view = spans ? storage::ValueView::kSpans : storage::ValueView::kTraces;
+  q.column = spans ? storage::ValueColumn::kSpanLatencyMs : storage::ValueColumn::kTraceLatencyMs;
+  q.experiment_ids = {"0"};
+  q.start_ms = kEndMs - kDayMs;
+  q.end_ms = kEndMs;
+  if (!spans) q.bucket_ms = 3'600'000;
+  q.dimensions = {spans ? storage::ValueDimension::kSpanName : storage::ValueDimension::kTraceName};
+  size_t rows = 0;
+  for (auto _ : state) {
+    auto table = store->QueryMetricValues(q);
+    if (!table.ok()) std::abort();
+    rows = 0;
+    for (auto& cell : table->cells) {
+      rows += static_cast<size_t>(cell.count);
+      benchmark::DoNotOptimize(storage::AggregateValues(cell, storage::ValueAggregation::kAvg));
+      benchmark::DoNotOptimize(
+          storage::AggregateValues(cell, storage::ValueAggregation::kPercentile, 50));
+      benchmark::DoNotOptimize(
+          storage::AggregateValues(cell, storage::ValueAggregation::kPercentile, 99));
+    }
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+}
+BENCHMARK(MlflowLatency1d)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

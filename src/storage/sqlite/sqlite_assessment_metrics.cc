@@ -39,9 +39,9 @@ Result<ValueTable> QueryAssessmentValues(Db& db, const ValueMetricQuery& q) {
     const std::string_view value_json = s.Text(2).empty() ? std::string_view("null") : s.Text(2);
     for (size_t i = 0; i < q.dimensions.size(); ++i) {
       if (q.dimensions[i] == ValueDimension::kAssessmentName)
-        group[i] = std::string(s.Text(1));
+        ValueCellMap::Set(group[i], s.Text(1));
       else if (q.dimensions[i] == ValueDimension::kAssessmentValue)
-        group[i] = std::string(value_json);
+        ValueCellMap::Set(group[i], value_json);
       else
         group[i] = std::nullopt;
     }

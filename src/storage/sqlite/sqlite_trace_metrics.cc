@@ -156,11 +156,11 @@ Result<ValueTable> QueryTraceValues(Db& db, const ValueMetricQuery& q) {
   while (s.Next()) {
     for (size_t i = 0; i < q.dimensions.size(); ++i) {
       if (q.dimensions[i] == ValueDimension::kTraceStatus) {
-        group[i] = StateName(s.Int(1));
+        ValueCellMap::Set(group[i], StateName(s.Int(1)));
       } else if (s.IsNull(7)) {
         group[i] = std::nullopt;
       } else {
-        group[i] = std::string(s.Text(7));
+        ValueCellMap::Set(group[i], s.Text(7));
       }
     }
     cells.Add(FloorDiv(s.Int(0), kNsPerMs), group, TraceValue(q.column, s));
@@ -240,20 +240,20 @@ Result<ValueTable> QuerySpanValues(Db& db, const ValueMetricQuery& q) {
     for (size_t i = 0; i < q.dimensions.size(); ++i) {
       switch (q.dimensions[i]) {
         case ValueDimension::kSpanName:
-          group[i] = std::string(s.Text(3));
+          ValueCellMap::Set(group[i], s.Text(3));
           break;
         case ValueDimension::kSpanType:
-          group[i] = s.IsNull(4) ? std::string("UNKNOWN") : std::string(s.Text(4));
+          ValueCellMap::Set(group[i], s.IsNull(4) ? std::string_view("UNKNOWN") : s.Text(4));
           break;
         case ValueDimension::kSpanStatus:
-          group[i] = SpanStatusName(s.Int(2));
+          ValueCellMap::Set(group[i], SpanStatusName(s.Int(2)));
           break;
         case ValueDimension::kSpanModel:
           // span_facts.model is "" for a span that names no model: MLflow has no value there.
           if (s.IsNull(5) || s.Text(5).empty())
             group[i] = std::nullopt;
           else
-            group[i] = std::string(s.Text(5));
+            ValueCellMap::Set(group[i], s.Text(5));
           break;
         default:
           group[i] = std::nullopt;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,12 +32,22 @@ class ValueCellMap {
   using Group = std::vector<std::optional<std::string>>;
   explicit ValueCellMap(const ValueMetricQuery& q) : q_(q) {}
 
-  // Adds a row at time t_ms with its group and value.
+  // Adds a row at time t_ms with its group and value. Copies the group only for a new cell.
   void Add(int64_t t_ms, const Group& group, std::optional<double> value) {
     const int64_t bucket = q_.bucket_ms ? FloorDiv(t_ms, *q_.bucket_ms) * *q_.bucket_ms : 0;
-    ValueCell& c = cells_[std::make_pair(bucket, group)];
+    auto it = cells_.find(KeyRef{bucket, &group});
+    if (it == cells_.end()) it = cells_.emplace(std::make_pair(bucket, group), ValueCell{}).first;
+    ValueCell& c = it->second;
     ++c.count;
     if (value) c.values.push_back(*value);
+  }
+
+  // Sets slot to text, reusing its storage (rows are read one after another into one Group).
+  static void Set(std::optional<std::string>& slot, std::string_view text) {
+    if (slot)
+      slot->assign(text);
+    else
+      slot.emplace(text);
   }
 
   ValueTable Take() {
@@ -54,8 +65,25 @@ class ValueCellMap {
   }
 
  private:
+  using Key = std::pair<int64_t, Group>;
+  struct KeyRef {
+    int64_t bucket;
+    const Group* group;
+  };
+  // Orders keys as std::pair does, and compares a key with a KeyRef without copying.
+  struct Less {
+    using is_transparent = void;
+    bool operator()(const Key& a, const Key& b) const { return a < b; }
+    bool operator()(const Key& a, const KeyRef& b) const {
+      return a.first != b.bucket ? a.first < b.bucket : a.second < *b.group;
+    }
+    bool operator()(const KeyRef& a, const Key& b) const {
+      return a.bucket != b.first ? a.bucket < b.first : *a.group < b.second;
+    }
+  };
+
   const ValueMetricQuery& q_;
-  std::map<std::pair<int64_t, Group>, ValueCell> cells_;
+  std::map<Key, ValueCell, Less> cells_;
 };
 
 // "t.experiment_id IN (?, ...)" with its parameters; kInvalidArgument for a malformed id.
