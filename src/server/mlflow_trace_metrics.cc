@@ -183,6 +183,8 @@ std::string PyList(const std::vector<std::string>& items) {
 // round-trip digits, fixed notation for exponents in [-4, 16), else d.ddde±XX; integral values
 // keep ".0" (50 -> "50.0", 99.9 -> "99.9", 1e-05 -> "1e-05").
 std::string PythonFloatRepr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   const std::string sci(buf, res.ptr);

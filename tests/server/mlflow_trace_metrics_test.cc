@@ -396,6 +396,15 @@ TEST_F(TraceMetricsApiTest, RejectsInvalidRequestsWithMlflowErrors) {
             std::string::npos);
   EXPECT_NE(QueryError(traces({{"aggregations", {Pct(101)}}})).find("between 0 and 100, got 101.0"),
             std::string::npos);
+  // Non-finite percentiles (as strings: JSON has no NaN) are a 400 naming Python's repr.
+  for (const char* bad : {"nan", "inf", "-inf"}) {
+    EXPECT_NE(
+        QueryError(traces({{"aggregations",
+                            {{{"aggregation_type", "PERCENTILE"}, {"percentile_value", bad}}}}}))
+            .find(std::string("between 0 and 100, got ") + bad),
+        std::string::npos)
+        << bad;
+  }
   EXPECT_NE(QueryError(traces({{"aggregations",
                                 {{{"aggregation_type", "AVG"}, {"percentile_value", 5}}}}}))
                 .find("only allowed for PERCENTILE"),
