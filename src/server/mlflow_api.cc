@@ -107,6 +107,16 @@ Status CheckExperimentExists(const MlflowContext& ctx, const std::string& experi
   return e.status();
 }
 
+Result<std::vector<std::string>> MetricExperimentIds(const ParamReader& p) {
+  constexpr size_t kMaxExperiments = 100;
+  ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                   p.StringList("experiment_ids", /*required=*/true, /*allow_number=*/true));
+  if (ids.size() > kMaxExperiments)
+    return InvalidArgumentError("Too many experiment_ids: at most " +
+                                std::to_string(kMaxExperiments));
+  return ids;
+}
+
 void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
                           const MlflowApiOptions& options) {
   auto ctx = std::make_shared<MlflowContext>();

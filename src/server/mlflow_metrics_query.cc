@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t kMaxMetrics = 32;
 constexpr size_t kMaxGroupBy = 4;
-constexpr size_t kMaxExperiments = 100;
 
 Json NumberOrNull(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
@@ -33,11 +32,7 @@ Json GroupKeyJson(const storage::MetricSeries& s) {
 Result<Json> QueryMetrics(const HttpRequest& req, const MlflowContext& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
-  ASSIGN_OR_RETURN(std::vector<std::string> experiments,
-                   p.StringList("experiment_ids", /*required=*/true, /*allow_number=*/true));
-  if (experiments.size() > kMaxExperiments)
-    return InvalidArgumentError("Too many experiment_ids: at most " +
-                                std::to_string(kMaxExperiments));
+  ASSIGN_OR_RETURN(std::vector<std::string> experiments, MetricExperimentIds(p));
   for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx, e));
   ASSIGN_OR_RETURN(std::optional<int64_t> start, p.OptInt("start_time_ms"));
   ASSIGN_OR_RETURN(std::optional<int64_t> end, p.OptInt("end_time_ms"));

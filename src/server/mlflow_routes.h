@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/mlflow_api.h"
 #include "server/mlflow_json.h"
@@ -70,5 +71,7 @@ Result<TraceId> ParseTraceIdParam(const std::string& value, const std::string& n
 Result<std::string> PathParam(const HttpRequest& req, const std::string& name);
 // The experiment must exist (kNotFound otherwise); MLflow's "No Experiment with id=..." text.
 Status CheckExperimentExists(const MlflowContext& ctx, const std::string& experiment_id);
+// The metric endpoints' required "experiment_ids" (strings or numbers), at most 100 of them.
+Result<std::vector<std::string>> MetricExperimentIds(const ParamReader& p);
 
 }  // namespace tracelake::server

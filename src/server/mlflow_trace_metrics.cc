@@ -34,7 +34,6 @@ using storage::ValueView;
 constexpr int64_t kDefaultMaxResults = 1000;  // QueryTraceMetrics.max_results default
 constexpr int64_t kMaxMaxResults = 100000;
 constexpr size_t kMaxListItems = 64;  // aggregations, dimensions, filters each
-constexpr size_t kMaxExperiments = 100;
 // Keeps bucket arithmetic in int64 ms (a thousand years).
 constexpr int64_t kMaxIntervalSeconds = int64_t{1000} * 366 * 24 * 3600;
 
@@ -601,11 +600,7 @@ Json DataPoints(const storage::ValueMetricQuery& q, storage::ValueTable table,
 Result<Json> QueryTraceMetrics(const HttpRequest& req, const MlflowContext& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
-  ASSIGN_OR_RETURN(std::vector<std::string> experiments,
-                   p.StringList("experiment_ids", /*required=*/true, /*allow_number=*/true));
-  if (experiments.size() > kMaxExperiments)
-    return InvalidArgumentError("Too many experiment_ids: at most " +
-                                std::to_string(kMaxExperiments));
+  ASSIGN_OR_RETURN(std::vector<std::string> experiments, MetricExperimentIds(p));
   const Json* view_json = p.Get("view_type");
   if (view_json == nullptr) return p.Missing("view_type");
   ASSIGN_OR_RETURN(size_t view_index,
