@@ -12,22 +12,6 @@
 namespace tracelake::storage::sqlite {
 namespace {
 
-const char* StateName(int64_t state) {
-  switch (state & 3) {
-    case 1: return "OK";
-    case 2: return "ERROR";
-    case 3: return "IN_PROGRESS";
-    default: return "STATE_UNSPECIFIED";
-  }
-}
-const char* SpanStatusName(int64_t status) {
-  switch (status & 3) {
-    case 1: return "OK";
-    case 2: return "ERROR";
-    default: return "UNSET";
-  }
-}
-
 bool InRollups(MetricLevel level, MetricDimension d) {
   if (level == MetricLevel::kTrace) return d == MetricDimension::kStatus;
   return d == MetricDimension::kSpanName || d == MetricDimension::kSpanType ||
@@ -89,7 +73,7 @@ std::string GroupSql(const MetricGroupBy& g, std::vector<SqlParam>& params) {
 // The group value of column `col` of a raw row, as rollups would name it.
 std::optional<std::string> GroupValue(const MetricGroupBy& g, const Stmt& s, int col) {
   switch (g.dimension) {
-    case MetricDimension::kStatus: return StateName(s.Int(col));
+    case MetricDimension::kStatus: return TraceStateName(s.Int(col));
     case MetricDimension::kSpanStatus: return SpanStatusName(s.Int(col));
     case MetricDimension::kSpanType:
       return s.IsNull(col) ? std::string("UNKNOWN") : std::string(s.Text(col));
@@ -191,7 +175,7 @@ Result<MetricTable> SqliteTraceStore::QueryRollups(Db& db, const MetricQuery& q)
         const int64_t bucket = BucketStart(q, s->Int(0));
         if (traces) {
           const int64_t state = s->Int(1);
-          if (!q.group_by.empty()) group[0] = StateName(state);
+          if (!q.group_by.empty()) group[0] = TraceStateName(state);
           MetricCell& c = cells.At(bucket, group, "");
           c.count += s->Int(2);
           if ((state & 3) == 2) c.error_count += s->Int(2);

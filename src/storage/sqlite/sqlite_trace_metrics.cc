@@ -22,29 +22,6 @@ constexpr int64_t kMaxBucketMs = int64_t{1000} * 366 * 24 * 3600 * 1000;  // a t
 constexpr int64_t kSpanLookbackNs = int64_t{24} * 3600 * 1'000'000'000;
 constexpr int64_t kSpanLookaheadNs = int64_t{3600} * 1'000'000'000;
 
-const char* StateName(int64_t state) {
-  switch (state & 3) {
-    case 1:
-      return "OK";
-    case 2:
-      return "ERROR";
-    case 3:
-      return "IN_PROGRESS";
-    default:
-      return "STATE_UNSPECIFIED";
-  }
-}
-const char* SpanStatusName(int64_t status) {
-  switch (status & 3) {
-    case 1:
-      return "OK";
-    case 2:
-      return "ERROR";
-    default:
-      return "UNSET";
-  }
-}
-
 bool DimensionOfView(ValueView view, ValueDimension d) {
   switch (d) {
     case ValueDimension::kTraceName:
@@ -156,7 +133,7 @@ Result<ValueTable> QueryTraceValues(Db& db, const ValueMetricQuery& q) {
   while (s.Next()) {
     for (size_t i = 0; i < q.dimensions.size(); ++i) {
       if (q.dimensions[i] == ValueDimension::kTraceStatus) {
-        ValueCellMap::Set(group[i], StateName(s.Int(1)));
+        ValueCellMap::Set(group[i], TraceStateName(s.Int(1)));
       } else if (s.IsNull(7)) {
         group[i] = std::nullopt;
       } else {

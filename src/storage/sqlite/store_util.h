@@ -24,4 +24,28 @@ inline Result<int64_t> ParseExperimentId(const std::string& id) {
   return std::stoll(id);
 }
 
+// MLflow's names of a stored traces.state (low 2 bits) and spans.status (low 2 bits).
+inline const char* TraceStateName(int64_t state) {
+  switch (state & 3) {
+    case 1:
+      return "OK";
+    case 2:
+      return "ERROR";
+    case 3:
+      return "IN_PROGRESS";
+    default:
+      return "STATE_UNSPECIFIED";
+  }
+}
+inline const char* SpanStatusName(int64_t status) {
+  switch (status & 3) {
+    case 1:
+      return "OK";
+    case 2:
+      return "ERROR";
+    default:
+      return "UNSET";
+  }
+}
+
 }  // namespace tracelake::storage::sqlite
