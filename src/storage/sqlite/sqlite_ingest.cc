@@ -1,5 +1,6 @@
-// SqliteTraceStore ingest: preparing batches on the caller's thread, the writer thread's group
-// commit, and applying spans and GenAI log records to trace rows.
+// SqliteTraceStore ingest: checking a batch, then (as the GroupApplier of storage/group_commit.h,
+// on the queue's writer thread) committing groups of prepared batches: spans and GenAI log
+// records applied to trace rows, span rows and rollups.
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -30,150 +31,21 @@ Status FillStoredSpan(const Stmt& row, int first_col, const ChunkSpan& body, mod
 }  // namespace
 
 Status SqliteTraceStore::Ingest(IngestBatch batch) {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
-  }
+  RETURN_IF_ERROR(queue_->CheckAccepting());
   RETURN_IF_ERROR(
       WithReader([&](Db& db) { return CheckExperimentActive(db, batch.experiment_id); }));
   for (const auto& span : batch.spans) {
     if (span.trace_id.IsZero() || span.span_id.IsZero())
       return InvalidArgumentError("A span has an all-zero trace_id or span_id");
   }
-  if (batch.spans.empty() && batch.log_records.empty()) return OkStatus();
-  // Counted in preparing_ from here until the batch is queued or given up, so that the writer
-  // can wait for it to join the group it is about to commit.
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    ++preparing_;
-  }
-  std::shared_ptr<Pending> pending = Prepare(std::move(batch));
-  const bool empty = pending->traces.empty() && pending->logs.empty();
-  std::future<Status> done = pending->done.get_future();
-  Status refused;
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    --preparing_;
-    // An empty batch (e.g. only log records that are not GenAI content) has nothing to store.
-    if (!empty && stopping_) {
-      refused = UnavailableError("tracelake is shutting down; retry later");
-    } else if (!empty && queue_.size() >= static_cast<size_t>(options_.max_queued_batches)) {
-      rejected_batches_.fetch_add(1);
-      refused = ResourceExhaustedError("The ingest queue is full; retry after a short delay");
-    } else if (!empty) {
-      queue_.push_back(pending);
-    }
-  }
-  queue_cv_.notify_one();
-  if (empty || !refused.ok()) return refused;
-  Status result = done.get();
-  pending.reset();  // frees the batch here, on the caller's thread
-  return result;
+  // A bad experiment id fails the batch in ApplyBatch.
+  std::optional<int64_t> experiment_id;
+  if (auto parsed = ParseExperimentId(batch.experiment_id); parsed.ok()) experiment_id = *parsed;
+  return queue_->Submit(std::move(batch), experiment_id);
 }
 
-std::shared_ptr<SqliteTraceStore::Pending> SqliteTraceStore::Prepare(IngestBatch batch) {
-  auto p = std::make_shared<Pending>();
-  p->batch = std::move(batch);
-  const auto& spans = p->batch.spans;
-
-  // Group by trace in first-seen order; a span id seen twice keeps its last copy.
-  std::unordered_map<TraceId, size_t, ByteIdHash> trace_index;
-  std::vector<std::unordered_map<SpanId, size_t, ByteIdHash>> span_slots;
-  for (size_t i = 0; i < spans.size(); ++i) {
-    auto [it, inserted] = trace_index.try_emplace(spans[i].trace_id, p->traces.size());
-    if (inserted) {
-      p->traces.push_back(PreparedTrace{spans[i].trace_id, {}, {}});
-      span_slots.emplace_back();
-    }
-    PreparedTrace& t = p->traces[it->second];
-    auto [slot, fresh] = span_slots[it->second].try_emplace(spans[i].span_id, t.spans.size());
-    if (fresh) t.spans.push_back(i);
-    else t.spans[slot->second] = i;
-  }
-
-  // Each distinct resource is encoded and hashed once per batch.
-  std::unordered_map<const model::Resource*, uint64_t> resource_hash;
-  for (const auto& span : spans) {
-    const model::Resource* r = span.resource.get();
-    if (r == nullptr || resource_hash.count(r) != 0) continue;
-    std::string body = EncodeResource(*r);
-    uint64_t h = ContentHash(body);
-    if (h == 0) h = 1;  // 0 means "no resource" in chunks
-    resource_hash[r] = h;
-    bool seen = false;
-    for (const auto& [known, unused] : p->resources) seen = seen || known == h;
-    if (!seen) p->resources.emplace_back(h, std::move(body));
-  }
-
-  std::vector<const model::Span*> ptrs;
-  std::vector<uint64_t> hashes;
-  for (PreparedTrace& t : p->traces) {
-    // Bodies in span-id order: the order of the rows that will point at the chunk.
-    std::sort(t.spans.begin(), t.spans.end(), [&spans](size_t a, size_t b) {
-      return SpanIdToInt(spans[a].span_id) < SpanIdToInt(spans[b].span_id);
-    });
-    ptrs.clear();
-    hashes.clear();
-    for (size_t i : t.spans) {
-      ptrs.push_back(&spans[i]);
-      const model::Resource* r = spans[i].resource.get();
-      hashes.push_back(r == nullptr ? 0 : resource_hash[r]);
-    }
-    t.chunk = EncodeSpanChunk(ptrs, hashes);
-  }
-
-  // The rollup contributions of the new spans need nothing from the database, so they are
-  // summed here, off the writer thread, under the batch's experiment; ApplyTrace moves a trace's
-  // spans to the experiment that already holds the trace (rare). A bad experiment id fails the
-  // batch in ApplyBatch.
-  auto experiment_id = ParseExperimentId(p->batch.experiment_id);
-  if (experiment_id.ok()) {
-    for (const PreparedTrace& t : p->traces) {
-      for (size_t i : t.spans)
-        p->span_rollups.AddSpan(*experiment_id, SpanFacts::From(spans[i]), 1);
-    }
-  }
-
-  const auto& logs = p->batch.log_records;
-  for (size_t i = 0; i < logs.size(); ++i) {
-    if (model::IsGenAiContentRecord(logs[i])) p->logs.emplace_back(i, EncodeLogRecord(logs[i]));
-  }
-  return p;
-}
-
-void SqliteTraceStore::WriterLoop() {
-  for (;;) {
-    std::vector<std::shared_ptr<Pending>> work;
-    {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return !paused_ && (stopping_ || !queue_.empty()); });
-      if (queue_.empty()) return;  // stopping, and everything queued was taken
-      // Batches that callers are encoding right now would otherwise wait for this group's
-      // commit and then form the next group. Under load, waiting briefly for them to join makes
-      // one group of both, which costs the writer much less than two (shared rollup rows,
-      // index pages and commit). An idle server has nothing in preparation and never waits.
-      if (preparing_ > 0) {
-        queue_cv_.wait_for(lock, kGroupWait, [this] {
-          return stopping_ || preparing_ == 0 ||
-                 queue_.size() >= static_cast<size_t>(options_.max_queued_batches);
-        });
-      }
-      size_t spans = 0;
-      while (!queue_.empty() &&
-             (work.empty() || spans + queue_.front()->batch.spans.size() <=
-                                  static_cast<size_t>(options_.max_batch_spans))) {
-        spans += queue_.front()->batch.spans.size();
-        work.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    drained_cv_.notify_all();
-    CommitGroup(work);
-  }
-}
-
-void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) {
-  std::vector<Status> results(work.size());
+void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
+                                  std::span<Status> results) {
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     // Batches almost never fail, and a savepoint per batch is not free: SQLite copies every
@@ -181,17 +53,17 @@ void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) 
     // into the statement journal in case of ROLLBACK TO. So the group runs without savepoints
     // first; only when a batch fails does it run again with them, so that the failing batch is
     // undone alone and the others still commit.
-    if (!ApplyGroup(work, /*isolate=*/false, results)) ApplyGroup(work, /*isolate=*/true, results);
+    if (!ApplyGroupTxn(group, /*isolate=*/false, results))
+      ApplyGroupTxn(group, /*isolate=*/true, results);
   }
-  for (size_t i = 0; i < work.size(); ++i) {
-    if (results[i].ok()) {
-      trace_count_.fetch_add(work[i]->new_traces);
-      span_count_.fetch_add(work[i]->new_spans);
-    }
-    std::promise<Status> done = std::move(work[i]->done);
-    work[i].reset();  // before waking the caller, so the caller frees the batch
-    done.set_value(results[i]);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (!results[i].ok()) continue;
+    trace_count_.fetch_add(group[i]->new_traces);
+    span_count_.fetch_add(group[i]->new_spans);
   }
+}
+
+void SqliteTraceStore::AfterGroup() noexcept {
   // The callers are answered; now, if the WAL outgrew what PASSIVE checkpoints keep up with
   // under sustained load, empty it while this thread holds no transaction (it waits only for
   // readers to move to the newest snapshot; ingest queues meanwhile).
@@ -203,8 +75,8 @@ void SqliteTraceStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& work) 
   }
 }
 
-bool SqliteTraceStore::ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, bool isolate,
-                                  std::vector<Status>& results) {
+bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool isolate,
+                                     std::span<Status> results) {
   Db& db = *writer_db_;
   // Transaction control through cached statements: sqlite3_exec would parse each one again
   // for every group and batch.
@@ -224,7 +96,7 @@ bool SqliteTraceStore::ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, b
   // must fail only the batches that touch it.
   RollupDelta rollups;
   for (size_t i = 0; i < work.size(); ++i) {
-    Pending& pending = *work[i];
+    PreparedBatch& pending = *work[i];
     Status st = isolate ? run("SAVEPOINT batch") : OkStatus();
     if (st.ok()) st = ApplyBatch(pending);
     if (st.ok() && isolate) {
@@ -273,7 +145,7 @@ bool SqliteTraceStore::ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, b
   return true;
 }
 
-Status SqliteTraceStore::EnsureResource(Pending& pending, uint64_t hash, const std::string& body) {
+Status SqliteTraceStore::EnsureResource(PreparedBatch& pending, uint64_t hash, const std::string& body) {
   if (known_resources_.count(hash) != 0) return OkStatus();
   Db& db = *writer_db_;
   ASSIGN_OR_RETURN(Stmt * ins,
@@ -293,7 +165,7 @@ Status SqliteTraceStore::EnsureResource(Pending& pending, uint64_t hash, const s
   return OkStatus();
 }
 
-Status SqliteTraceStore::ApplyBatch(Pending& pending) {
+Status SqliteTraceStore::ApplyBatch(PreparedBatch& pending) {
   pending.new_traces = 0;
   pending.new_spans = 0;
   pending.new_resources.clear();
@@ -301,12 +173,12 @@ Status SqliteTraceStore::ApplyBatch(Pending& pending) {
   ASSIGN_OR_RETURN(int64_t experiment_id, ParseExperimentId(pending.batch.experiment_id));
   for (const auto& [hash, body] : pending.resources)
     RETURN_IF_ERROR(EnsureResource(pending, hash, body));
-  for (const PreparedTrace& t : pending.traces)
+  for (const PreparedBatch::Trace& t : pending.traces)
     RETURN_IF_ERROR(ApplyTrace(pending, t, experiment_id));
   return ApplyLogs(pending);
 }
 
-Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepared,
+Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch::Trace& prepared,
                                     int64_t experiment_id) {
   Db& db = *writer_db_;
   const auto& spans = pending.batch.spans;
@@ -431,7 +303,7 @@ Status SqliteTraceStore::ApplyTrace(Pending& pending, const PreparedTrace& prepa
 
 Status SqliteTraceStore::RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
                                          const std::vector<std::pair<int64_t, int64_t>>& removed,
-                                         Pending& pending) {
+                                         PreparedBatch& pending) {
   const int64_t chunk_id = row.trace_key * kChunksPerTrace + seq;
   // The chunk's bodies are in the order of its rows' span ids.
   std::vector<int64_t> members;
@@ -543,7 +415,7 @@ Status SqliteTraceStore::RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row) 
   return PreviewFromSpan(db, row, span);
 }
 
-Status SqliteTraceStore::ApplyLogs(Pending& pending) {
+Status SqliteTraceStore::ApplyLogs(PreparedBatch& pending) {
   if (pending.logs.empty()) return OkStatus();
   Db& db = *writer_db_;
   any_logs_ = true;

@@ -90,7 +90,11 @@ Status SqliteTraceStore::Init() {
     sqlite3_wal_hook(writer_db_->raw(), &SqliteTraceStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
   }
-  writer_ = std::thread([this] { WriterLoop(); });
+  GroupCommitQueue::Options queue_options;
+  queue_options.max_queued_batches = options_.max_queued_batches;
+  queue_options.max_batch_spans = options_.max_batch_spans;
+  GroupApplier& applier = *this;  // (a private base: convert here, not inside make_unique)
+  queue_ = std::make_unique<GroupCommitQueue>(queue_options, applier);
   return OkStatus();
 }
 
@@ -121,33 +125,12 @@ void SqliteTraceStore::CheckpointLoop() {
   }
 }
 
-void SqliteTraceStore::PauseWriterForTesting(bool paused) {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    paused_ = paused;
-  }
-  queue_cv_.notify_all();
-}
+void SqliteTraceStore::PauseWriterForTesting(bool paused) { queue_->PauseForTesting(paused); }
 
 Status SqliteTraceStore::Shutdown(std::chrono::milliseconds deadline) {
   std::lock_guard<std::mutex> serial(shutdown_mu_);
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  std::vector<std::shared_ptr<Pending>> abandoned;
-  {
-    std::unique_lock<std::mutex> lock(queue_mu_);
-    stopping_ = true;
-    paused_ = false;
-    queue_cv_.notify_all();
-    drained_cv_.wait_until(lock, until, [this] { return queue_.empty(); });
-    while (!queue_.empty()) {
-      abandoned.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-  }
-  for (auto& p : abandoned)
-    p->done.set_value(UnavailableError("tracelake shut down before this batch was committed"));
-  // The writer finishes the transaction it is in, sees the empty queue and exits.
-  if (writer_.joinable()) writer_.join();
+  // The queue's writer finishes the group it is applying and commits what is queued.
+  Status st = queue_ ? queue_->Shutdown(deadline) : OkStatus();
   if (checkpointer_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(checkpoint_mu_);
@@ -156,20 +139,16 @@ Status SqliteTraceStore::Shutdown(std::chrono::milliseconds deadline) {
     checkpoint_cv_.notify_one();
     checkpointer_.join();
   }
-  if (!abandoned.empty())
-    return DeadlineExceededError("Shutdown deadline passed; " + std::to_string(abandoned.size()) +
-                                 " queued batches were not committed");
-  return OkStatus();
+  return st;
 }
 
 StoreStats SqliteTraceStore::Stats() {
   StoreStats s;
   s.traces = trace_count_.load();
   s.spans = span_count_.load();
-  s.rejected_batches = rejected_batches_.load();
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    s.queue_depth = static_cast<int64_t>(queue_.size());
+  if (queue_) {
+    s.rejected_batches = queue_->rejected();
+    s.queue_depth = queue_->depth();
   }
   if (!memory_) {
     std::error_code ec;

@@ -11,8 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <future>
+#include <span>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +20,8 @@
 #include <vector>
 
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/group_commit.h"
+#include "storage/prepared_batch.h"
 #include "storage/rollup_delta.h"
 #include "storage/trace_store.h"
 
@@ -28,7 +29,7 @@ namespace tracelake::storage::sqlite {
 
 struct TraceRow;
 
-class SqliteTraceStore final : public TraceStore {
+class SqliteTraceStore final : public TraceStore, private GroupApplier {
  public:
   // path: a file (parent directories are created), or ":memory:" for an in-memory database
   // that lives as long as this store and is shared by its connections.
@@ -80,51 +81,29 @@ class SqliteTraceStore final : public TraceStore {
   void PauseWriterForTesting(bool paused);
 
  private:
-  // Work the caller's thread prepares so the writer only binds bytes.
-  struct PreparedTrace {
-    TraceId trace_id;
-    std::vector<size_t> spans;  // indexes into batch.spans, one per span id (last copy wins)
-    std::string chunk;          // EncodeSpanChunk of those spans
-  };
-  struct Pending {
-    IngestBatch batch;
-    std::vector<PreparedTrace> traces;
-    std::vector<std::pair<uint64_t, std::string>> resources;  // hash, EncodeResource bytes
-    std::vector<std::pair<size_t, std::string>> logs;  // index into batch.log_records, body
-    RollupDelta span_rollups;  // the new spans' rollup contributions, under batch.experiment_id
-    std::promise<Status> done;
-    // Effects to publish after COMMIT.
-    int64_t new_traces = 0;
-    int64_t new_spans = 0;
-    std::vector<uint64_t> new_resources;
-    // The writer's rollup changes (taken-back copies, trace rows, spans moved to the trace's
-    // experiment); with span_rollups, merged with the group's others and applied before COMMIT.
-    RollupDelta rollups;
-  };
-
   SqliteTraceStore(std::string path, StoreOptions options);
   Status Init();
   Result<std::unique_ptr<Db>> OpenConnection(bool writer);
 
-  // Ingest (sqlite_ingest.cc).
-  static std::shared_ptr<Pending> Prepare(IngestBatch batch);
-  void WriterLoop();
-  void CommitGroup(std::vector<std::shared_ptr<Pending>>& work);
+  // Ingest (sqlite_ingest.cc): the GroupApplier that queue_ calls on its writer thread.
+  void ApplyGroup(std::span<PreparedBatch* const> group, std::span<Status> results) override;
+  void AfterGroup() noexcept override;
   // One transaction for the group; results get each batch's outcome. Without isolate, any
   // failure rolls everything back and returns false (unless the batch is alone, whose failure is
   // then final); with isolate, each batch has a savepoint and a failing one is undone alone.
   // REQUIRES: write_mu_ held.
-  bool ApplyGroup(std::vector<std::shared_ptr<Pending>>& work, bool isolate,
-                  std::vector<Status>& results);
-  Status ApplyBatch(Pending& pending);
-  Status ApplyTrace(Pending& pending, const PreparedTrace& prepared, int64_t experiment_id);
-  Status ApplyLogs(Pending& pending);
-  Status EnsureResource(Pending& pending, uint64_t hash, const std::string& body);
+  bool ApplyGroupTxn(std::span<PreparedBatch* const> group, bool isolate,
+                     std::span<Status> results);
+  Status ApplyBatch(PreparedBatch& pending);
+  Status ApplyTrace(PreparedBatch& pending, const PreparedBatch::Trace& prepared,
+                    int64_t experiment_id);
+  Status ApplyLogs(PreparedBatch& pending);
+  Status EnsureResource(PreparedBatch& pending, uint64_t hash, const std::string& body);
   // Takes re-delivered spans (id, stored status) out of chunk `seq` of the trace, out of
   // `spans`, and out of the trace's aggregate.
   Status RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
                          const std::vector<std::pair<int64_t, int64_t>>& removed,
-                         Pending& pending);
+                         PreparedBatch& pending);
   // Sets the span-derived previews of row from `span` (GenAI log records stored for it are
   // merged into a copy first).
   Status PreviewFromSpan(Db& db, TraceRow& row, const model::Span& span);
@@ -163,18 +142,8 @@ class SqliteTraceStore final : public TraceStore {
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;  // GUARDED_BY(readers_mu_)
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;    // work arrived, or stop/pause changed
-  std::condition_variable drained_cv_;  // the writer took work from the queue
-  // shared_ptr: the waiting caller holds the other reference, so a batch's memory is freed on
-  // the caller's thread, not on the writer's (freeing 512 spans' strings is real work).
-  std::deque<std::shared_ptr<Pending>> queue_;  // GUARDED_BY(queue_mu_)
-  bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
-  bool paused_ = false;                         // GUARDED_BY(queue_mu_)
-  int preparing_ = 0;  // Ingest calls encoding a batch for the queue; GUARDED_BY(queue_mu_)
-  // How long the writer waits for batches in preparation to join a group (WriterLoop).
-  static constexpr std::chrono::milliseconds kGroupWait{2};
-  std::thread writer_;
+  // Created by Init once the writer connection is open; its writer thread calls ApplyGroup.
+  std::unique_ptr<GroupCommitQueue> queue_;
 
   // Background WAL checkpoints (file databases only).
   // A frame holds one page: 16 KiB in files this version creates (4 KiB in older ones), so
@@ -197,7 +166,6 @@ class SqliteTraceStore final : public TraceStore {
 
   std::atomic<int64_t> trace_count_{0};
   std::atomic<int64_t> span_count_{0};
-  std::atomic<int64_t> rejected_batches_{0};
 };
 
 template <typename F>
