@@ -25,68 +25,11 @@
 #include <utility>
 #include <vector>
 
+#include "tracelake/chat_types.h"  // IWYU pragma: export
 #include "tracelake/span_type.h"
 #include "tracelake/status.h"
 
 namespace tracelake {
-
-struct ToolCall {
-  std::string id;
-  std::string name;
-  std::string arguments;  // JSON text, as the model wrote it (may be invalid JSON)
-};
-
-struct ChatMessage {
-  std::string role;  // system, user, assistant, tool
-  std::string content;
-  std::vector<ToolCall> tool_calls;  // assistant messages
-  std::string tool_call_id;          // tool messages
-
-  static ChatMessage System(std::string content) { return {"system", std::move(content), {}, {}}; }
-  static ChatMessage User(std::string content) { return {"user", std::move(content), {}, {}}; }
-  static ChatMessage Assistant(std::string content) {
-    return {"assistant", std::move(content), {}, {}};
-  }
-  static ChatMessage Tool(std::string tool_call_id, std::string content) {
-    return {"tool", std::move(content), {}, std::move(tool_call_id)};
-  }
-};
-
-struct ToolDefinition {
-  std::string name;
-  std::string description;
-  std::string parameters_json = R"({"type":"object","properties":{}})";  // JSON Schema
-};
-
-struct ChatRequest {
-  std::string model;  // empty: ChatClientOptions::model
-  std::vector<ChatMessage> messages;
-  std::vector<ToolDefinition> tools;
-  std::string tool_choice;  // "", "auto", "none", "required"
-  std::optional<double> temperature;
-  std::optional<int64_t> max_tokens;
-  // Server-sent events; the response is assembled from the chunks (usage requested with
-  // stream_options.include_usage). on_delta sees content as it arrives.
-  bool stream = false;
-  std::function<void(std::string_view)> on_delta;
-};
-
-struct ChatUsage {
-  std::optional<int64_t> prompt_tokens;
-  std::optional<int64_t> completion_tokens;
-  std::optional<int64_t> total_tokens;
-  std::optional<int64_t> cached_tokens;  // prompt_tokens_details.cached_tokens
-};
-
-struct ChatResponse {
-  std::string id;
-  std::string model;  // as the server answered (may differ from the requested one)
-  ChatMessage message;
-  std::string finish_reason;  // stop, tool_calls, length, ...
-  ChatUsage usage;
-  std::chrono::milliseconds latency{0};  // of the successful attempt
-  int attempts = 1;
-};
 
 struct ChatClientOptions {
   std::string base_url = "https://api.openai.com/v1";  // POSTs <base_url>/chat/completions
@@ -95,7 +38,8 @@ struct ChatClientOptions {
   std::chrono::milliseconds timeout{60000};  // per attempt, whole response
   std::chrono::milliseconds connect_timeout{10000};
   // Retries of 408/409/429/5xx answers and connection failures or timeouts, waiting
-  // initial_backoff doubling up to max_backoff, or what Retry-After says (capped).
+  // initial_backoff doubling up to max_backoff (each less a random part of up to a fifth, so
+  // clients do not retry in step), or what Retry-After says (capped at max_backoff).
   int max_retries = 2;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{8000};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tracelake/chat_client.h"    // IWYU pragma: export
+#include "tracelake/chat_types.h"     // IWYU pragma: export
 #include "tracelake/context.h"        // IWYU pragma: export
 #include "tracelake/json.h"           // IWYU pragma: export
 #include "tracelake/span.h"           // IWYU pragma: export

@@ -2,8 +2,6 @@
 // sees data at once. The traces follow the shapes real instrumentations send
 // (spec/instrumentations.md): an MLflow-style support agent, an OpenInference RAG call and an
 // agent run that fails in a tool.
-#include <curl/curl.h>
-
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -12,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "common/clock.h"
+#include "llm/curl_http_client.h"
 #include "model/span.h"
 #include "otlp/encode.h"
 
@@ -185,11 +185,6 @@ void RagTrace(DemoBuilder& b, uint64_t t0) {
                      "Opened electronics can be returned within 15 days."}};
 }
 
-size_t Discard(char* ptr, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(ptr, size * n);
-  return size * n;
-}
-
 }  // namespace
 
 int RunDemo(const std::vector<std::string>& args) {
@@ -222,33 +217,20 @@ int RunDemo(const std::vector<std::string>& args) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/v1/traces";
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL* curl = curl_easy_init();
-  std::string response;
-  struct curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/x-protobuf");
-  std::string exp_header = "x-mlflow-experiment-id: " + flags.Get("experiment-id");
-  headers = curl_slist_append(headers, exp_header.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  curl_global_cleanup();
-  if (rc != CURLE_OK) {
+  llm::CurlHttpClient http;
+  llm::HttpRequest request(url, llm::Deadline::After(SystemClock::Default(), std::chrono::seconds(30)));
+  request.headers = {{"Content-Type", "application/x-protobuf"},
+                     {"x-mlflow-experiment-id", flags.Get("experiment-id")}};
+  request.body = std::move(body);
+  request.max_body_bytes = 4096;  // only the status matters
+  Result<llm::HttpResponse> r = http.Post(request);
+  if (!r.ok()) {
     std::fprintf(stderr, "tracelake demo: cannot reach %s: %s. Is the server running?\n",
-                 url.c_str(), curl_easy_strerror(rc));
+                 url.c_str(), r.status().message().c_str());
     return 1;
   }
-  if (status != 200) {
-    std::fprintf(stderr, "tracelake demo: %s answered HTTP %ld\n", url.c_str(), status);
+  if (r->status != 200) {
+    std::fprintf(stderr, "tracelake demo: %s answered HTTP %d\n", url.c_str(), r->status);
     return 1;
   }
   std::printf("Sent 4 demo traces (%zu spans) to %s\n", b.spans().size(), url.c_str());

@@ -1,16 +1,11 @@
 #include "sdk/mlflow_trace_info_exporter.h"
 
-#include <curl/curl.h>
-
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "llm/curl_http_client.h"
+
 namespace tracelake::sdk {
-namespace {
-
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
-
-}  // namespace
 
 std::string EncodeStartTraceV3(const TraceUpdate& update, std::string_view experiment_id) {
   nlohmann::json metadata = nlohmann::json::object();
@@ -32,37 +27,36 @@ std::string EncodeStartTraceV3(const TraceUpdate& update, std::string_view exper
 MlflowTraceInfoExporter::MlflowTraceInfoExporter(
     std::unique_ptr<SpanExporter> inner, std::string tracking_uri, std::string experiment_id,
     std::vector<std::pair<std::string, std::string>> headers)
-    : inner_(std::move(inner)), experiment_id_(std::move(experiment_id)) {
+    : MlflowTraceInfoExporter(std::move(inner), std::move(tracking_uri), std::move(experiment_id),
+                              std::move(headers), std::make_unique<llm::CurlHttpClient>()) {}
+
+MlflowTraceInfoExporter::MlflowTraceInfoExporter(
+    std::unique_ptr<SpanExporter> inner, std::string tracking_uri, std::string experiment_id,
+    std::vector<std::pair<std::string, std::string>> headers,
+    std::unique_ptr<llm::HttpClient> http)
+    : inner_(std::move(inner)),
+      experiment_id_(std::move(experiment_id)),
+      headers_(std::move(headers)),
+      http_(std::move(http)) {
   while (!tracking_uri.empty() && tracking_uri.back() == '/') tracking_uri.pop_back();
   url_ = tracking_uri + "/api/3.0/mlflow/traces";
-  for (auto& [k, v] : headers) headers_.push_back(k + ": " + v);
+  headers_.insert(headers_.begin(), {"Content-Type", "application/json"});
 }
 
 void MlflowTraceInfoExporter::ExportTraceUpdates(const std::vector<TraceUpdate>& updates,
                                                  std::chrono::milliseconds timeout) noexcept {
   try {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) return;
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    for (const auto& h : headers_) headers = curl_slist_append(headers, h.c_str());
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = llm::Deadline::After(SystemClock::Default(), timeout);
     for (const auto& update : updates) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || cancelled_.load()) break;
-      const std::string body = EncodeStartTraceV3(update, experiment_id_);
-      curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-      curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
-      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+      if (deadline.Expired(SystemClock::Default()) || cancelled_.load()) break;
+      llm::HttpRequest request(url_, deadline);
+      request.headers = headers_;
+      request.body = EncodeStartTraceV3(update, experiment_id_);
+      request.max_body_bytes = 0;  // the answer is not read
+      request.cancel = &cancelled_;
       // Best effort: a failure leaves the trace without its tags, never the agent stuck.
-      curl_easy_perform(curl);
+      http_->Post(request).IgnoreError();
     }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
   } catch (...) {
   }
 }

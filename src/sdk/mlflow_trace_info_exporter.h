@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "llm/http_client.h"
 #include "sdk/span_exporter.h"
 
 namespace tracelake::sdk {
@@ -19,6 +20,11 @@ class MlflowTraceInfoExporter final : public SpanExporter {
   MlflowTraceInfoExporter(std::unique_ptr<SpanExporter> inner, std::string tracking_uri,
                           std::string experiment_id,
                           std::vector<std::pair<std::string, std::string>> headers);
+  // The same over a given transport (a fake in tests).
+  MlflowTraceInfoExporter(std::unique_ptr<SpanExporter> inner, std::string tracking_uri,
+                          std::string experiment_id,
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::unique_ptr<llm::HttpClient> http);
 
   ExportResult Export(const std::vector<model::Span>& spans,
                       std::chrono::milliseconds timeout) noexcept override {
@@ -35,7 +41,8 @@ class MlflowTraceInfoExporter final : public SpanExporter {
   std::unique_ptr<SpanExporter> inner_;
   std::string url_;  // <tracking uri>/api/3.0/mlflow/traces
   std::string experiment_id_;
-  std::vector<std::string> headers_;  // "Name: value"
+  llm::HttpHeaders headers_;  // on every request
+  std::unique_ptr<llm::HttpClient> http_;
   std::atomic<bool> cancelled_{false};
 };
 

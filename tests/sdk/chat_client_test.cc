@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "sdk/sse_parser.h"
 #include "sdk_test_util.h"
 #include "standin_server.h"
 #include "tracelake/tools.h"
@@ -287,18 +286,6 @@ TEST_F(ChatClientTest, ToolRegistryRecordsToolSpans) {
   ASSERT_EQ(spans[3].events.size(), 1u);
   EXPECT_EQ(model::FindAttribute(spans[3].events[0].attributes, "exception.type")->as_string(),
             "std::runtime_error");
-}
-
-TEST(SseParserTest, EventsAcrossChunkBoundariesAndLineEndings) {
-  sdk::SseParser p;
-  std::vector<std::string> got;
-  auto on = [&](std::string_view d) { got.emplace_back(d); };
-  p.Feed("data: {\"a\"", on);
-  p.Feed(":1}\r\n\r\n: keep-alive\n\nevent: x\ndata: two\ndata: lines\n\nda", on);
-  p.Feed("ta: [DONE]\r\r", on);
-  p.Feed("data: last", on);
-  p.Finish(on);
-  EXPECT_THAT(got, ::testing::ElementsAre("{\"a\":1}", "two\nlines", "[DONE]", "last"));
 }
 
 }  // namespace

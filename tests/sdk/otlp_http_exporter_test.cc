@@ -249,13 +249,6 @@ TEST(OtlpHttpExporterTest, RejectsNonHttpEndpoints) {
   EXPECT_TRUE(OtlpGrpcExporter::Create("http://host:4317", false, {}).ok());
 }
 
-TEST(ParseRetryAfterTest, SecondsOnly) {
-  EXPECT_EQ(ParseRetryAfter(" 3\r\n"), milliseconds(3000));
-  EXPECT_EQ(ParseRetryAfter("0"), milliseconds(0));
-  EXPECT_FALSE(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
-  EXPECT_FALSE(ParseRetryAfter("-1").has_value());
-}
-
 // StartTracing with the real HTTP exporter: the experiment travels as header and resource
 // attribute, and a backend that answers 503 first still gets the spans.
 TEST(TracingOverHttpTest, ExportsWithExperimentRoutingAndRetries) {

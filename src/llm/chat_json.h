@@ -1,14 +1,15 @@
 // JSON of the OpenAI chat completions API: requests, responses, streamed chunks.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "tracelake/chat_client.h"
+#include "tracelake/chat_types.h"
 #include "tracelake/status.h"
 
-namespace tracelake::sdk {
+namespace tracelake::llm {
 
 // The request body. stream adds stream_options.include_usage so streamed answers carry usage.
 std::string EncodeChatRequest(const ChatRequest& request, std::string_view model);
@@ -41,4 +42,4 @@ class ChatStreamAssembler {
   int chunks_ = 0;
 };
 
-}  // namespace tracelake::sdk
+}  // namespace tracelake::llm

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace tracelake::sdk {
+namespace tracelake::llm {
 
 class SseParser {
  public:
@@ -24,4 +24,4 @@ class SseParser {
   bool last_was_cr_ = false;
 };
 
-}  // namespace tracelake::sdk
+}  // namespace tracelake::llm

@@ -1,8 +1,8 @@
-#include "sdk/chat_json.h"
+#include "llm/chat_json.h"
 
 #include <nlohmann/json.hpp>
 
-namespace tracelake::sdk {
+namespace tracelake::llm {
 namespace {
 
 using Json = nlohmann::json;
@@ -212,4 +212,4 @@ ChatResponse ChatStreamAssembler::Finish() && {
   return std::move(response_);
 }
 
-}  // namespace tracelake::sdk
+}  // namespace tracelake::llm

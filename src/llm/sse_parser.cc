@@ -1,6 +1,6 @@
-#include "sdk/sse_parser.h"
+#include "llm/sse_parser.h"
 
-namespace tracelake::sdk {
+namespace tracelake::llm {
 
 void SseParser::Feed(std::string_view bytes, const std::function<void(std::string_view)>& on_data) {
   for (char c : bytes) {
@@ -44,4 +44,4 @@ void SseParser::Line(std::string_view line, const std::function<void(std::string
   has_data_ = true;
 }
 
-}  // namespace tracelake::sdk
+}  // namespace tracelake::llm
