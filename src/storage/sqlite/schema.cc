@@ -154,8 +154,27 @@ Status MigrateTo2(Db& db, int64_t) {
   return BackfillRollups(db);
 }
 
+// Version 3: the change feed (storage/change_feed.h, docs/change-feed.md). Each write of a trace
+// stamps its row with the next change_seq; deletions leave a tombstone with theirs; consumers
+// keep their cursors in feed_cursors. Existing traces get seqs in the order they were created.
+constexpr const char* kCreateV3 = R"sql(
+ALTER TABLE traces ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE traces SET change_seq = trace_key;
+CREATE INDEX traces_by_change ON traces(change_seq);
+CREATE TABLE trace_tombstones(
+  change_seq INTEGER PRIMARY KEY,
+  trace_id BLOB NOT NULL,
+  experiment_id INTEGER NOT NULL);
+CREATE TABLE feed_cursors(
+  consumer TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  update_time INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+Status MigrateTo3(Db& db, int64_t) { return db.Exec(kCreateV3); }
+
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -161,7 +161,7 @@ Result<model::Assessment> SqliteTraceStore::CreateAssessment(const model::Assess
     RETURN_IF_ERROR(s->Run());
     if (db.Changes() == 0)
       return AlreadyExistsError("Assessment '" + a.assessment_id + "' already exists");
-    return OkStatus();
+    return TouchTraceRow(db, trace_key, NextChangeSeq());
   }));
   return GetAssessment(*trace_id, a.assessment_id);
 }
@@ -210,7 +210,8 @@ Result<model::Assessment> SqliteTraceStore::UpdateAssessment(const TraceId& trac
         .Bind(4, next.rationale).Bind(5, MetadataJson(next.metadata))
         .Bind(6, int64_t{next.valid ? 1 : 0}).Bind(7, ExtraJson(next))
         .Bind(8, next.last_update_time_ms).Bind(9, assessment_id).Bind(10, key);
-    return s->Run();
+    RETURN_IF_ERROR(s->Run());
+    return TouchTraceRow(db, key, NextChangeSeq());
   }));
   return GetAssessment(trace, assessment_id);
 }
@@ -230,7 +231,7 @@ Status SqliteTraceStore::DeleteAssessment(const TraceId& trace, const std::strin
           "WHERE assessment_id = ? AND trace_key = ?"));
       RETURN_IF_ERROR(o->Bind(1, NowMs()).Bind(2, overridden).Bind(3, key).Run());
     }
-    return OkStatus();
+    return TouchTraceRow(db, key, NextChangeSeq());
   });
 }
 

@@ -64,6 +64,10 @@ void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
 }
 
 void SqliteTraceStore::AfterGroup() noexcept {
+  if (group_committed_seq_ > 0) {
+    notifier_.Notify(group_committed_seq_);
+    group_committed_seq_ = 0;
+  }
   // The callers are answered; now, if the WAL outgrew what PASSIVE checkpoints keep up with
   // under sustained load, empty it while this thread holds no transaction (it waits only for
   // readers to move to the newest snapshot; ingest queues meanwhile).
@@ -89,6 +93,7 @@ bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool 
     for (auto& r : results) r = begin;
     return true;
   }
+  txn_max_seq_ = 0;
   // Without isolation, the rollup contributions of the whole group are summed and each touched
   // row is written once, just before COMMIT: consecutive batches mostly touch the same
   // (experiment, minute, name, ...) rows, and each costs a read, a sketch merge and a write.
@@ -141,6 +146,8 @@ bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool 
     known_resources_.clear();
     for (auto& r : results)
       if (r.ok()) r = commit;
+  } else {
+    group_committed_seq_ = std::max(group_committed_seq_, txn_max_seq_);
   }
   return true;
 }
@@ -274,8 +281,8 @@ Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch:
     }
   }
   agg.Finish();
-  if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row));
-  else RETURN_IF_ERROR(InsertTraceRow(db, row));
+  if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row, NextChangeSeq()));
+  else RETURN_IF_ERROR(InsertTraceRow(db, row, NextChangeSeq()));
   if (!existing || old_minute != MinuteOf(agg.request_time_ns) || old_state != agg.state ||
       old_duration != agg.duration_ns) {
     if (existing) {
@@ -434,7 +441,7 @@ Status SqliteTraceStore::ApplyLogs(PreparedBatch& pending) {
     ASSIGN_OR_RETURN(std::optional<TraceRow> row, LoadTraceRow(db, trace_id));
     if (!row || row->agg.preview_span != span_id) continue;
     RETURN_IF_ERROR(RecomputePreviewsFromStoredSpan(db, *row));
-    if (row->agg.previews_changed) RETURN_IF_ERROR(UpdateTraceRow(db, *row));
+    if (row->agg.previews_changed) RETURN_IF_ERROR(UpdateTraceRow(db, *row, NextChangeSeq()));
   }
   return OkStatus();
 }

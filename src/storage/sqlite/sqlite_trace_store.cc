@@ -72,7 +72,9 @@ Status SqliteTraceStore::Init() {
     ASSIGN_OR_RETURN(Stmt s, writer_db_->Prepare(
         "SELECT (SELECT count(*) FROM traces), (SELECT count(*) FROM spans), "
         "(SELECT coalesce(max(trace_key), 0) FROM traces), "
-        "(SELECT count(*) FROM (SELECT 1 FROM span_logs LIMIT 1))"));
+        "(SELECT count(*) FROM (SELECT 1 FROM span_logs LIMIT 1)), "
+        "max((SELECT coalesce(max(change_seq), 0) FROM traces), "
+        "(SELECT coalesce(max(change_seq), 0) FROM trace_tombstones))"));
     bool row = false;
     RETURN_IF_ERROR(s.Step(&row));
     if (row) {
@@ -80,6 +82,7 @@ Status SqliteTraceStore::Init() {
       span_count_ = s.Int(1);
       next_trace_key_ = s.Int(2) + 1;
       any_logs_ = s.Int(3) > 0;
+      next_change_seq_ = s.Int(4) + 1;
     }
   }
   if (!memory_) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/change_feed.h"
 #include "storage/group_commit.h"
 #include "storage/prepared_batch.h"
 #include "storage/rollup_delta.h"
@@ -29,7 +30,7 @@ namespace tracelake::storage::sqlite {
 
 struct TraceRow;
 
-class SqliteTraceStore final : public TraceStore, private GroupApplier {
+class SqliteTraceStore final : public TraceStore, public ChangeFeed, private GroupApplier {
  public:
   // path: a file (parent directories are created), or ":memory:" for an in-memory database
   // that lives as long as this store and is shared by its connections.
@@ -73,6 +74,13 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
       const std::vector<TraceId>& ids) override;
   Result<ValueTable> QueryMetricValues(const ValueMetricQuery& q) override;
 
+  // Change feed (sqlite_change_feed.cc).
+  Result<ChangePage> ReadChanges(int64_t after, int limit) override;
+  Result<int64_t> LoadCursor(const std::string& consumer) override;
+  Status SaveCursor(const std::string& consumer, int64_t seq) override;
+  void AddListener(CommitListener* listener) override { notifier_.Add(listener); }
+  void RemoveListener(CommitListener* listener) override { notifier_.Remove(listener); }
+
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
 
@@ -109,10 +117,18 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
   Status PreviewFromSpan(Db& db, TraceRow& row, const model::Span& span);
   Status RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row);
 
+  // The change feed's next sequence number, for one trace write of the current transaction.
+  // REQUIRES: write_mu_ held, inside a write transaction.
+  int64_t NextChangeSeq() {
+    txn_max_seq_ = next_change_seq_;
+    return next_change_seq_++;
+  }
+
   // Runs f(Db&) in one read transaction on a pooled reader connection.
   template <typename F>
   auto WithReader(F&& f) -> decltype(f(std::declval<Db&>()));
-  // Runs f(Db&) in a write transaction on the writer connection; rolls back on error.
+  // Runs f(Db&) in a write transaction on the writer connection; rolls back on error. After a
+  // COMMIT that changed traces, wakes the change feed's listeners (without write_mu_).
   template <typename F>
   auto WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>()));
 
@@ -136,6 +152,13 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
   std::mutex write_mu_;
   std::unique_ptr<Db> writer_db_;             // GUARDED_BY(write_mu_)
   int64_t next_trace_key_ = 1;                // GUARDED_BY(write_mu_)
+  // Change feed numbers: the next to hand out, the largest handed out in the open transaction,
+  // and the largest committed by the writer thread's last group (announced by AfterGroup).
+  // Numbers of rolled-back transactions are skipped, never reused.
+  int64_t next_change_seq_ = 1;               // GUARDED_BY(write_mu_)
+  int64_t txn_max_seq_ = 0;                   // GUARDED_BY(write_mu_)
+  int64_t group_committed_seq_ = 0;           // writer thread only
+  CommitNotifier notifier_;
   std::unordered_set<uint64_t> known_resources_;  // GUARDED_BY(write_mu_)
   std::atomic<bool> any_logs_{false};
 
@@ -199,22 +222,29 @@ auto SqliteTraceStore::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
 
 template <typename F>
 auto SqliteTraceStore::WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>())) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  Db& db = *writer_db_;
-  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  auto result = f(db);
-  db.ResetAll();
-  if (!internal::AsStatus(result).ok()) {
-    db.Exec("ROLLBACK").IgnoreError();
-    known_resources_.clear();
-    return result;
-  }
-  Status commit = db.Exec("COMMIT");
-  if (!commit.ok()) {
-    db.Exec("ROLLBACK").IgnoreError();
-    known_resources_.clear();
-    return commit;
-  }
+  int64_t committed_seq = 0;
+  auto result = [&]() -> decltype(f(std::declval<Db&>())) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    Db& db = *writer_db_;
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    txn_max_seq_ = 0;
+    auto out = f(db);
+    db.ResetAll();
+    if (!internal::AsStatus(out).ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      known_resources_.clear();
+      return out;
+    }
+    Status commit = db.Exec("COMMIT");
+    if (!commit.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      known_resources_.clear();
+      return commit;
+    }
+    committed_seq = txn_max_seq_;
+    return out;
+  }();
+  if (committed_seq > 0) notifier_.Notify(committed_seq);
   return result;
 }
 

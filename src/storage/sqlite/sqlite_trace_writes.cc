@@ -54,7 +54,8 @@ Result<model::TraceInfo> SqliteTraceStore::UpsertTraceInfo(const model::TraceInf
     row.agg.ApplyClientInfo(info);
     if (!info.client_request_id.empty()) row.client_request_id = info.client_request_id;
     row.agg.Finish();
-    RETURN_IF_ERROR(existing ? UpdateTraceRow(db, row) : InsertTraceRow(db, row));
+    const int64_t seq = NextChangeSeq();
+    RETURN_IF_ERROR(existing ? UpdateTraceRow(db, row, seq) : InsertTraceRow(db, row, seq));
     RollupDelta rollups;
     if (existing) rollups.AddTrace(row.experiment_id, before, -1);
     rollups.AddTrace(row.experiment_id, row.agg, 1);
@@ -139,6 +140,10 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
       }
       ASSIGN_OR_RETURN(Stmt * logs, db.Cached("DELETE FROM span_logs WHERE trace_id = ?"));
       RETURN_IF_ERROR(logs->BindBlob(1, trace_id).Run());
+      ASSIGN_OR_RETURN(Stmt * tomb, db.Cached(
+          "INSERT INTO trace_tombstones(change_seq, trace_id, experiment_id) VALUES(?,?,?)"));
+      RETURN_IF_ERROR(tomb->Bind(1, NextChangeSeq()).BindBlob(2, trace_id)
+                          .Bind(3, trace_experiment).Run());
     }
     RETURN_IF_ERROR(ApplyRollupDelta(db, rollups));
     return static_cast<int64_t>(victims.size());
@@ -153,7 +158,8 @@ Status SqliteTraceStore::SetTraceTag(const TraceId& id, const std::string& key,
   if (key.empty()) return InvalidArgumentError("Trace tag key must not be empty");
   return WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t k, FindTraceKey(db, id));
-    return PutKeyValue(db, kPutTag, k, key, value);
+    RETURN_IF_ERROR(PutKeyValue(db, kPutTag, k, key, value));
+    return TouchTraceRow(db, k, NextChangeSeq());
   });
 }
 
@@ -165,7 +171,7 @@ Status SqliteTraceStore::DeleteTraceTag(const TraceId& id, const std::string& ke
     if (db.Changes() == 0)
       return NotFoundError("No trace tag with key '" + key + "' for trace with ID " +
                            MlflowTraceId(id));
-    return OkStatus();
+    return TouchTraceRow(db, k, NextChangeSeq());
   });
 }
 
@@ -176,7 +182,8 @@ Status SqliteTraceStore::SetTraceMetadata(const TraceId& id, const std::string& 
     return InvalidArgumentError("Metadata key '" + key + "' is computed by tracelake");
   return WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t k, FindTraceKey(db, id));
-    return PutKeyValue(db, kPutMetadata, k, key, value);
+    RETURN_IF_ERROR(PutKeyValue(db, kPutMetadata, k, key, value));
+    return TouchTraceRow(db, k, NextChangeSeq());
   });
 }
 

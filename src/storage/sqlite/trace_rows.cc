@@ -16,15 +16,15 @@ constexpr const char* kInsertSql =
     "INSERT INTO traces(experiment_id, request_time, duration, state, fragmented, span_count, "
     "error_spans, root_name, preview_span_id, preview_span_start, min_start, max_end, "
     "input_tokens, output_tokens, total_tokens, cached_tokens, client_state, client_request_time, "
-    "client_duration, client_previews, client_request_id, next_chunk, trace_key, trace_id) "
-    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "client_duration, client_previews, client_request_id, next_chunk, change_seq, trace_key, "
+    "trace_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 constexpr const char* kUpdateSql =
     "UPDATE traces SET experiment_id=?, request_time=?, duration=?, state=?, fragmented=?, "
     "span_count=?, error_spans=?, root_name=?, preview_span_id=?, preview_span_start=?, "
     "min_start=?, max_end=?, input_tokens=?, output_tokens=?, total_tokens=?, cached_tokens=?, "
     "client_state=?, client_request_time=?, client_duration=?, client_previews=?, "
-    "client_request_id=?, next_chunk=? WHERE trace_key=?";
+    "client_request_id=?, next_chunk=?, change_seq=? WHERE trace_key=?";
 
 std::optional<int64_t> OptInt(const Stmt& s, int col) {
   if (s.IsNull(col)) return std::nullopt;
@@ -120,20 +120,25 @@ Result<std::optional<TraceRow>> LoadTraceRow(Db& db, const TraceId& trace_id) {
   return std::optional<TraceRow>(std::move(row));
 }
 
-Status InsertTraceRow(Db& db, const TraceRow& row) {
+Status InsertTraceRow(Db& db, const TraceRow& row, int64_t change_seq) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(kInsertSql));
   BindColumns(*s, row);
-  s->Bind(23, row.trace_key).BindBlob(24, row.trace_id.AsStringView());
+  s->Bind(23, change_seq).Bind(24, row.trace_key).BindBlob(25, row.trace_id.AsStringView());
   RETURN_IF_ERROR(s->Run());
   return WritePreviews(db, row);
 }
 
-Status UpdateTraceRow(Db& db, const TraceRow& row) {
+Status UpdateTraceRow(Db& db, const TraceRow& row, int64_t change_seq) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(kUpdateSql));
   BindColumns(*s, row);
-  s->Bind(23, row.trace_key);
+  s->Bind(23, change_seq).Bind(24, row.trace_key);
   RETURN_IF_ERROR(s->Run());
   return WritePreviews(db, row);
+}
+
+Status TouchTraceRow(Db& db, int64_t trace_key, int64_t change_seq) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE traces SET change_seq = ? WHERE trace_key = ?"));
+  return s->Bind(1, change_seq).Bind(2, trace_key).Run();
 }
 
 Result<int64_t> FindTraceKey(Db& db, const TraceId& id) {

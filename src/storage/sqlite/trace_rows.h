@@ -24,9 +24,12 @@ struct TraceRow {
 // The row of trace_id, with its previews; nullopt when the trace does not exist.
 Result<std::optional<TraceRow>> LoadTraceRow(Db& db, const TraceId& trace_id);
 // Inserts a new row (trace_key chosen by the caller) or updates an existing one, and writes
-// the previews row when agg.previews_changed.
-Status InsertTraceRow(Db& db, const TraceRow& row);
-Status UpdateTraceRow(Db& db, const TraceRow& row);
+// the previews row when agg.previews_changed. change_seq: the write's number in the change feed
+// (storage/change_feed.h), from SqliteTraceStore::NextChangeSeq.
+Status InsertTraceRow(Db& db, const TraceRow& row, int64_t change_seq);
+Status UpdateTraceRow(Db& db, const TraceRow& row, int64_t change_seq);
+// Gives the trace a new change_seq (its tags, metadata or assessments changed).
+Status TouchTraceRow(Db& db, int64_t trace_key, int64_t change_seq);
 
 // trace_key of a trace id; kNotFound with MLflow's message when absent.
 Result<int64_t> FindTraceKey(Db& db, const TraceId& id);
