@@ -6,13 +6,13 @@
 #include <mutex>
 #include <thread>
 
-#include "server/grpc_server.h"
-#include "server/http_server.h"
-#include "server/metrics_endpoint.h"
-#include "server/mlflow_api.h"
-#include "server/otlp_http.h"
+#include "server/otlp/grpc_server.h"
+#include "server/http/http_server.h"
+#include "server/tracelake/metrics_endpoint.h"
+#include "server/mlflow/api.h"
+#include "server/otlp/otlp_http.h"
 #include "server/otlp_ingest.h"
-#include "server/static_ui.h"
+#include "server/http/static_ui.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
