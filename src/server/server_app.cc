@@ -11,7 +11,7 @@
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/mlflow/api.h"
 #include "server/otlp/otlp_http.h"
-#include "server/otlp_ingest.h"
+#include "ingest/otlp_ingestor.h"
 #include "server/http/static_ui.h"
 #include "storage/trace_store.h"
 
@@ -45,7 +45,7 @@ class ServerApp::Impl {
     storage::StoreOptions store_options;
     store_options.max_queued_batches = options_.max_queued_batches;
     ASSIGN_OR_RETURN(store_, storage::OpenTraceStore(options_.backend_store_uri, store_options));
-    ingestor_ = std::make_unique<OtlpIngestor>(*store_);
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
     request_metrics_ = std::make_unique<RequestMetrics>();
 
     MlflowApiOptions api;
@@ -123,7 +123,7 @@ class ServerApp::Impl {
  private:
   ServerOptions options_;
   std::unique_ptr<storage::TraceStore> store_;
-  std::unique_ptr<OtlpIngestor> ingestor_;
+  std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   std::unique_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<StaticUi> static_ui_;
   Router router_;

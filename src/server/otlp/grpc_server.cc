@@ -14,6 +14,12 @@
 #include "otlp/encode.h"
 
 namespace tracelake::server {
+
+using ingest::OtlpEncoding;
+using ingest::OtlpIngestor;
+using ingest::OtlpOutcome;
+using ingest::OtlpSignal;
+
 namespace {
 
 namespace trace_v1 = opentelemetry::proto::collector::trace::v1;

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "server/otlp_ingest.h"
+#include "ingest/otlp_ingestor.h"
 #include "tracelake/status.h"
 
 namespace tracelake::server {
@@ -23,7 +23,7 @@ struct GrpcServerOptions {
 // Start() then Shutdown() from one thread.
 class GrpcServer {
  public:
-  GrpcServer(OtlpIngestor& ingestor, GrpcServerOptions options);
+  GrpcServer(ingest::OtlpIngestor& ingestor, GrpcServerOptions options);
   ~GrpcServer();
 
   // Returns the bound port. kUnavailable if it cannot listen.

@@ -8,6 +8,12 @@
 #include "otlp/encode.h"
 
 namespace tracelake::server {
+
+using ingest::OtlpEncoding;
+using ingest::OtlpIngestor;
+using ingest::OtlpOutcome;
+using ingest::OtlpSignal;
+
 namespace {
 
 // Media type without parameters, lower-cased.

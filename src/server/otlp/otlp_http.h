@@ -4,11 +4,11 @@
 #pragma once
 
 #include "server/http/router.h"
-#include "server/otlp_ingest.h"
+#include "ingest/otlp_ingestor.h"
 
 namespace tracelake::server {
 
-void RegisterOtlpHttpRoutes(Router& router, OtlpIngestor& ingestor);
+void RegisterOtlpHttpRoutes(Router& router, ingest::OtlpIngestor& ingestor);
 
 // For HttpServerOptions::body_error_writer: answers an unreadable or oversized body sent to
 // /v1/traces or /v1/logs with a google.rpc.Status in the request's encoding, as OTLP says.

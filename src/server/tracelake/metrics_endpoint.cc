@@ -86,10 +86,10 @@ std::string RequestMetrics::Render() const {
   return out;
 }
 
-void RegisterMetricsRoute(Router& router, storage::TraceStore& store, OtlpIngestor& ingestor,
-                          const RequestMetrics& metrics) {
+void RegisterMetricsRoute(Router& router, storage::TraceStore& store,
+                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics) {
   router.Add("GET", "/metrics", [&store, &ingestor, &metrics](HttpRequest&, HttpResponse& res) {
-    const IngestCounters& c = ingestor.counters();
+    const ingest::IngestCounters& c = ingestor.counters();
     storage::StoreStats stats = store.Stats();
     std::string out;
     AppendMetric(out, "tracelake_ingest_requests_total", "OTLP export requests received", "counter",

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "server/http/router.h"
-#include "server/otlp_ingest.h"
+#include "ingest/otlp_ingestor.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -34,7 +34,7 @@ class RequestMetrics {
   std::array<Series, kGroupCount> series_;
 };
 
-void RegisterMetricsRoute(Router& router, storage::TraceStore& store, OtlpIngestor& ingestor,
-                          const RequestMetrics& metrics);
+void RegisterMetricsRoute(Router& router, storage::TraceStore& store,
+                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics);
 
 }  // namespace tracelake::server

@@ -1,11 +1,11 @@
-#include "server/otlp_ingest.h"
+#include "ingest/otlp_ingestor.h"
 
 #include <utility>
 
 #include "model/normalize.h"
 #include "otlp/decode.h"
 
-namespace tracelake::server {
+namespace tracelake::ingest {
 
 bool IsValidExperimentId(std::string_view id) {
   if (id.empty() || id.size() > 18) return false;
@@ -93,4 +93,4 @@ OtlpOutcome OtlpIngestor::Ingest(OtlpSignal signal, OtlpEncoding encoding, std::
   return out;
 }
 
-}  // namespace tracelake::server
+}  // namespace tracelake::ingest

@@ -1,6 +1,6 @@
-// OtlpIngestor: the transport-independent part of the OTLP receivers. Decodes a request body,
-// normalizes spans, routes them to an experiment and commits them through the TraceStore.
-// The HTTP and gRPC receivers only map its outcome onto their status codes.
+// OtlpIngestor: OTLP ingest as business logic. Decodes a request body, normalizes spans, routes
+// them to an experiment and commits them through the TraceStore. It knows no transport: the HTTP
+// and gRPC receivers (server/otlp/) hand it the body and map its outcome onto their status codes.
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,7 @@
 #include "storage/trace_store.h"
 #include "tracelake/status.h"
 
-namespace tracelake::server {
+namespace tracelake::ingest {
 
 enum class OtlpSignal { kTraces, kLogs };
 enum class OtlpEncoding { kProtobuf, kJson };
@@ -59,4 +59,4 @@ class OtlpIngestor {
 // True for a non-empty string of at most 18 decimal digits.
 bool IsValidExperimentId(std::string_view id);
 
-}  // namespace tracelake::server
+}  // namespace tracelake::ingest
