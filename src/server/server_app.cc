@@ -6,13 +6,11 @@
 #include <mutex>
 #include <thread>
 
-#include "server/otlp/grpc_server.h"
-#include "server/http/http_server.h"
-#include "server/tracelake/metrics_endpoint.h"
-#include "server/mlflow/api.h"
-#include "server/otlp/otlp_http.h"
 #include "ingest/otlp_ingestor.h"
-#include "server/http/static_ui.h"
+#include "server/http/http_server.h"
+#include "server/otlp/grpc_server.h"
+#include "server/otlp/otlp_http.h"
+#include "server/server_routes.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -51,14 +49,10 @@ class ServerApp::Impl {
     MlflowApiOptions api;
     api.server_version = options_.version;
     api.prices = std::move(prices);
-    RegisterMlflowRoutes(router_, *store_, api);
-    RegisterOtlpHttpRoutes(router_, *ingestor_);
-    RegisterMetricsRoute(router_, *store_, *ingestor_, *request_metrics_);
-    // The UI answers what no route above matches.
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
     static_ui_ = std::make_unique<StaticUi>(std::move(ui));
-    static_ui_->RegisterRoutes(router_);
+    RegisterServerRoutes(router_, {*store_, *ingestor_, *request_metrics_, *static_ui_}, api);
 
     HttpServerOptions http;
     http.host = options_.host;

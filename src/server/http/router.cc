@@ -1,5 +1,7 @@
 #include "server/http/router.h"
 
+#include <utility>
+
 namespace tracelake::server {
 namespace {
 
@@ -22,27 +24,37 @@ bool IsParam(std::string_view seg) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Scope scope, Handler handler) {
   Route r;
   r.method = std::move(method);
   for (auto seg : Split(pattern)) {
     r.segments.emplace_back(seg);
     if (!IsParam(seg)) ++r.literal_count;
   }
+  r.pattern = std::move(pattern);
+  r.scope = scope;
   r.handler = std::move(handler);
   routes_.push_back(std::move(r));
 }
 
-void Router::Add(std::initializer_list<std::string> methods, const std::string& pattern,
-                 const Handler& handler) {
-  for (const auto& m : methods) Add(m, pattern, handler);
+void Router::SetFallback(Scope scope, Handler handler) {
+  fallback_scope_ = scope;
+  fallback_ = std::move(handler);
 }
 
-void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+void Router::ForEachRoute(
+    const std::function<void(std::string_view, std::string_view, Scope)>& fn) const {
+  for (const auto& r : routes_) fn(r.method, r.pattern, r.scope);
+}
+
+std::optional<Scope> Router::fallback_scope() const {
+  if (!fallback_) return std::nullopt;
+  return fallback_scope_;
+}
 
 Router::MatchResult Router::Match(std::string_view method, std::string_view path,
                                   std::map<std::string, std::string>& params,
-                                  const Handler** handler) const {
+                                  const Handler** handler, Scope* scope) const {
   auto segs = Split(path);
   const Route* best = nullptr;
   bool path_matched = false;
@@ -62,6 +74,7 @@ Router::MatchResult Router::Match(std::string_view method, std::string_view path
     if (!fallback_) return MatchResult::kNotFound;
     params.clear();
     *handler = &fallback_;
+    if (scope != nullptr) *scope = fallback_scope_;
     return MatchResult::kFound;
   }
   params.clear();
@@ -70,6 +83,7 @@ Router::MatchResult Router::Match(std::string_view method, std::string_view path
     if (IsParam(s)) params[s.substr(1, s.size() - 2)] = std::string(segs[i]);
   }
   *handler = &best->handler;
+  if (scope != nullptr) *scope = best->scope;
   return MatchResult::kFound;
 }
 

@@ -105,7 +105,10 @@ bool StaticUi::IsApiPath(std::string_view path) {
 }
 
 void StaticUi::RegisterRoutes(Router& router) {
-  router.SetFallback([this](HttpRequest& req, HttpResponse& res) { Handle(req, res); });
+  // Public: the UI's files hold no data; the app fetches data from the API with the user's
+  // credential.
+  router.SetFallback(Scope::kPublic,
+                     [this](HttpRequest& req, HttpResponse& res) { Handle(req, res); });
 }
 
 bool StaticUi::ServeFile(const std::string& relative, bool immutable, HttpResponse& res) const {

@@ -37,7 +37,7 @@ std::function<TraceId()> RandomTraceIds() {
 }  // namespace
 
 void MlflowRouteTable::Add(std::initializer_list<const char*> methods, int version,
-                           const std::string& path, JsonHandler handler) {
+                           const std::string& path, Scope scope, JsonHandler handler) {
   auto ctx = context_;
   Handler h = [ctx, handler = std::move(handler)](HttpRequest& req, HttpResponse& res) {
     Result<Json> out = InternalError("handler produced no answer");
@@ -59,19 +59,19 @@ void MlflowRouteTable::Add(std::initializer_list<const char*> methods, int versi
     res.body = DumpJson(*out);
   };
   for (const char* root : {"/api/", "/ajax-api/"})
-    for (const char* m : methods) router_.Add(m, Prefixed(root, version, path), h);
+    for (const char* m : methods) router_.Add(m, Prefixed(root, version, path), scope, h);
 }
 
 void MlflowRouteTable::AddRaw(std::initializer_list<const char*> methods, int version,
-                              const std::string& path, RawHandler handler) {
+                              const std::string& path, Scope scope, RawHandler handler) {
   for (const char* root : {"/api/", "/ajax-api/"})
-    for (const char* m : methods) AddExact(m, Prefixed(root, version, path), handler);
+    for (const char* m : methods) AddExact(m, Prefixed(root, version, path), scope, handler);
 }
 
-void MlflowRouteTable::AddExact(const char* method, const std::string& full_path,
+void MlflowRouteTable::AddExact(const char* method, const std::string& full_path, Scope scope,
                                 RawHandler handler) {
   auto ctx = context_;
-  router_.Add(method, full_path,
+  router_.Add(method, full_path, scope,
               [ctx, handler = std::move(handler)](HttpRequest& req, HttpResponse& res) {
                 try {
                   handler(req, res, *ctx);
@@ -135,12 +135,12 @@ void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
   RegisterTraceMetricsRoutes(routes);
 
   // MLflow's server answers these as plain text.
-  routes.AddExact("GET", "/version",
+  routes.AddExact("GET", "/version", Scope::kPublic,
                   [](const HttpRequest&, HttpResponse& res, const MlflowContext& c) {
                     res.content_type = "text/plain";
                     res.body = c.options.server_version;
                   });
-  routes.AddExact("GET", "/health",
+  routes.AddExact("GET", "/health", Scope::kPublic,
                   [](const HttpRequest&, HttpResponse& res, const MlflowContext&) {
                     res.content_type = "text/plain";
                     res.body = "OK";

@@ -117,10 +117,12 @@ void GetTraceArtifact(const HttpRequest& req, HttpResponse& res, const MlflowCon
 }  // namespace
 
 void RegisterArtifactRoutes(MlflowRouteTable& routes) {
-  routes.Add({"PUT"}, 2, kArtifactPath, UploadTraceData);
-  routes.AddRaw({"GET"}, 2, kArtifactPath, DownloadTraceData);
-  routes.Add({"GET"}, 2, "/mlflow-artifacts/artifacts", ListArtifacts);
-  routes.AddRaw({"GET"}, 2, "/mlflow/get-trace-artifact", GetTraceArtifact);
+  // The upload is the second half of MLflow's client-side trace submission (after StartTraceV3,
+  // see trace_writes.cc), so an agent's ingest token suffices; downloads are reads.
+  routes.Add({"PUT"}, 2, kArtifactPath, Scope::kIngest, UploadTraceData);
+  routes.AddRaw({"GET"}, 2, kArtifactPath, Scope::kRead, DownloadTraceData);
+  routes.Add({"GET"}, 2, "/mlflow-artifacts/artifacts", Scope::kRead, ListArtifacts);
+  routes.AddRaw({"GET"}, 2, "/mlflow/get-trace-artifact", Scope::kRead, GetTraceArtifact);
 }
 
 }  // namespace tracelake::server

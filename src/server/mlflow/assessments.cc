@@ -125,11 +125,12 @@ Result<Json> DeleteAssessment(const HttpRequest& req, const MlflowContext& ctx) 
 
 void RegisterAssessmentRoutes(MlflowRouteTable& routes) {
   // MLflow's path is /mlflow/traces/{assessment.trace_id}/assessments.
-  routes.Add({"POST"}, 3, "/mlflow/traces/{trace_id}/assessments", CreateAssessment);
-  routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}", GetAssessment);
-  routes.Add({"PATCH"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}",
+  routes.Add({"POST"}, 3, "/mlflow/traces/{trace_id}/assessments", Scope::kWrite, CreateAssessment);
+  routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}", Scope::kRead,
+             GetAssessment);
+  routes.Add({"PATCH"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}", Scope::kWrite,
              UpdateAssessment);
-  routes.Add({"DELETE"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}",
+  routes.Add({"DELETE"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}", Scope::kWrite,
              DeleteAssessment);
 }
 

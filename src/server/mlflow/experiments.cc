@@ -92,34 +92,34 @@ JsonHandler ExperimentCall(ExperimentAction action) {
 }  // namespace
 
 void RegisterExperimentRoutes(MlflowRouteTable& routes) {
-  routes.Add({"POST"}, 2, "/mlflow/experiments/create", CreateExperiment);
-  routes.Add({"GET"}, 2, "/mlflow/experiments/get", GetExperiment);
-  routes.Add({"GET"}, 2, "/mlflow/experiments/get-by-name", GetExperimentByName);
-  routes.Add({"GET", "POST"}, 2, "/mlflow/experiments/search", SearchExperiments);
-  routes.Add({"POST"}, 2, "/mlflow/experiments/update",
+  routes.Add({"POST"}, 2, "/mlflow/experiments/create", Scope::kWrite, CreateExperiment);
+  routes.Add({"GET"}, 2, "/mlflow/experiments/get", Scope::kRead, GetExperiment);
+  routes.Add({"GET"}, 2, "/mlflow/experiments/get-by-name", Scope::kRead, GetExperimentByName);
+  routes.Add({"GET", "POST"}, 2, "/mlflow/experiments/search", Scope::kRead, SearchExperiments);
+  routes.Add({"POST"}, 2, "/mlflow/experiments/update", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
                                const MlflowContext& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string name, p.RequiredString("new_name"));
                return ctx.store->RenameExperiment(id, name);
              }));
   routes.Add(
-      {"POST"}, 2, "/mlflow/experiments/delete",
+      {"POST"}, 2, "/mlflow/experiments/delete", Scope::kWrite,
       ExperimentCall([](const ParamReader&, const std::string& id, const MlflowContext& ctx) {
         return ctx.store->DeleteExperiment(id);
       }));
   routes.Add(
-      {"POST"}, 2, "/mlflow/experiments/restore",
+      {"POST"}, 2, "/mlflow/experiments/restore", Scope::kWrite,
       ExperimentCall([](const ParamReader&, const std::string& id, const MlflowContext& ctx) {
         return ctx.store->RestoreExperiment(id);
       }));
-  routes.Add({"POST"}, 2, "/mlflow/experiments/set-experiment-tag",
+  routes.Add({"POST"}, 2, "/mlflow/experiments/set-experiment-tag", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
                                const MlflowContext& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));
                ASSIGN_OR_RETURN(std::string value, p.StringOr("value"));
                return ctx.store->SetExperimentTag(id, key, value);
              }));
-  routes.Add({"POST"}, 2, "/mlflow/experiments/delete-experiment-tag",
+  routes.Add({"POST"}, 2, "/mlflow/experiments/delete-experiment-tag", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
                                const MlflowContext& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));

@@ -39,13 +39,15 @@ class MlflowRouteTable {
       : router_(router), context_(std::move(context)) {}
 
   // Serves `path` (e.g. "/mlflow/traces/search") at /api/<version>.0<path> and
-  // /ajax-api/<version>.0<path> for each method.
+  // /ajax-api/<version>.0<path> for each method, requiring `scope` (no default: every route
+  // decides; see server/http/scope.h).
   void Add(std::initializer_list<const char*> methods, int version, const std::string& path,
-           JsonHandler handler);
+           Scope scope, JsonHandler handler);
   void AddRaw(std::initializer_list<const char*> methods, int version, const std::string& path,
-              RawHandler handler);
+              Scope scope, RawHandler handler);
   // Serves exactly `full_path` (no prefixes), e.g. "/version".
-  void AddExact(const char* method, const std::string& full_path, RawHandler handler);
+  void AddExact(const char* method, const std::string& full_path, Scope scope,
+                RawHandler handler);
 
  private:
   Router& router_;

@@ -656,7 +656,7 @@ Result<Json> QueryTraceMetrics(const HttpRequest& req, const MlflowContext& ctx)
 }  // namespace
 
 void RegisterTraceMetricsRoutes(MlflowRouteTable& routes) {
-  routes.Add({"POST"}, 3, "/mlflow/traces/metrics", QueryTraceMetrics);
+  routes.Add({"POST"}, 3, "/mlflow/traces/metrics", Scope::kRead, QueryTraceMetrics);
 }
 
 }  // namespace tracelake::server

@@ -192,17 +192,25 @@ Result<Json> LinkPromptsToTrace(const HttpRequest& req, const MlflowContext& ctx
 }  // namespace
 
 void RegisterTraceWriteRoutes(MlflowRouteTable& routes) {
-  routes.Add({"POST"}, 3, "/mlflow/traces", StartTraceV3);
-  routes.Add({"POST"}, 2, "/mlflow/traces", StartTraceV2);
-  routes.Add({"PATCH"}, 2, "/mlflow/traces/{request_id}", EndTraceV2);
-  routes.Add({"POST"}, 3, "/mlflow/traces/delete-traces", DeleteTraces);
-  routes.Add({"POST"}, 2, "/mlflow/traces/delete-traces", DeleteTraces);
-  routes.Add({"PATCH"}, 3, "/mlflow/traces/{trace_id}/tags", SetTraceTag("trace_id"));
-  routes.Add({"DELETE"}, 3, "/mlflow/traces/{trace_id}/tags", DeleteTraceTag("trace_id"));
-  routes.Add({"PATCH"}, 2, "/mlflow/traces/{request_id}/tags", SetTraceTag("request_id"));
-  routes.Add({"DELETE"}, 2, "/mlflow/traces/{request_id}/tags", DeleteTraceTag("request_id"));
-  routes.Add({"POST"}, 2, "/mlflow/traces/link-to-run", LinkTracesToRun);
-  routes.Add({"POST"}, 2, "/mlflow/traces/link-prompts", LinkPromptsToTrace);
+  // Trace submission by MLflow's clients is ingest, like OTLP: an agent logging with MLflow's
+  // client sends StartTraceV3 (or the V2 StartTrace + EndTrace) and the traces.json upload
+  // (artifacts.cc), and an agent's token should carry no more than kIngest. These calls only
+  // record the caller's own trace; reading other traces back, tags, links and deletes need more.
+  routes.Add({"POST"}, 3, "/mlflow/traces", Scope::kIngest, StartTraceV3);
+  routes.Add({"POST"}, 2, "/mlflow/traces", Scope::kIngest, StartTraceV2);
+  routes.Add({"PATCH"}, 2, "/mlflow/traces/{request_id}", Scope::kIngest, EndTraceV2);
+  routes.Add({"POST"}, 3, "/mlflow/traces/delete-traces", Scope::kWrite, DeleteTraces);
+  routes.Add({"POST"}, 2, "/mlflow/traces/delete-traces", Scope::kWrite, DeleteTraces);
+  routes.Add({"PATCH"}, 3, "/mlflow/traces/{trace_id}/tags", Scope::kWrite,
+             SetTraceTag("trace_id"));
+  routes.Add({"DELETE"}, 3, "/mlflow/traces/{trace_id}/tags", Scope::kWrite,
+             DeleteTraceTag("trace_id"));
+  routes.Add({"PATCH"}, 2, "/mlflow/traces/{request_id}/tags", Scope::kWrite,
+             SetTraceTag("request_id"));
+  routes.Add({"DELETE"}, 2, "/mlflow/traces/{request_id}/tags", Scope::kWrite,
+             DeleteTraceTag("request_id"));
+  routes.Add({"POST"}, 2, "/mlflow/traces/link-to-run", Scope::kWrite, LinkTracesToRun);
+  routes.Add({"POST"}, 2, "/mlflow/traces/link-prompts", Scope::kWrite, LinkPromptsToTrace);
 }
 
 }  // namespace tracelake::server

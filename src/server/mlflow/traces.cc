@@ -167,13 +167,13 @@ Result<Json> SearchTracesV2(const HttpRequest& req, const MlflowContext& ctx) {
 }  // namespace
 
 void RegisterTraceReadRoutes(MlflowRouteTable& routes) {
-  routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}", GetTraceInfoV3);
-  routes.Add({"GET"}, 2, "/mlflow/traces/{request_id}/info", GetTraceInfoV2);
-  routes.Add({"GET"}, 3, "/mlflow/traces/get", GetTrace);
-  routes.Add({"GET"}, 3, "/mlflow/traces/batchGet", BatchGetTraces);
-  routes.Add({"POST"}, 3, "/mlflow/traces/batchGetInfos", BatchGetTraceInfos);
-  routes.Add({"POST"}, 3, "/mlflow/traces/search", SearchTracesV3);
-  routes.Add({"GET"}, 2, "/mlflow/traces", SearchTracesV2);
+  routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}", Scope::kRead, GetTraceInfoV3);
+  routes.Add({"GET"}, 2, "/mlflow/traces/{request_id}/info", Scope::kRead, GetTraceInfoV2);
+  routes.Add({"GET"}, 3, "/mlflow/traces/get", Scope::kRead, GetTrace);
+  routes.Add({"GET"}, 3, "/mlflow/traces/batchGet", Scope::kRead, BatchGetTraces);
+  routes.Add({"POST"}, 3, "/mlflow/traces/batchGetInfos", Scope::kRead, BatchGetTraceInfos);
+  routes.Add({"POST"}, 3, "/mlflow/traces/search", Scope::kRead, SearchTracesV3);
+  routes.Add({"GET"}, 2, "/mlflow/traces", Scope::kRead, SearchTracesV2);
 }
 
 }  // namespace tracelake::server

@@ -4,13 +4,24 @@
 // wait on the store. A full pool answers RESOURCE_EXHAUSTED at once.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ingest/otlp_ingestor.h"
+#include "server/http/scope.h"
 #include "tracelake/status.h"
 
 namespace tracelake::server {
+
+// The gRPC methods this receiver serves. They are not in the Router, so their access scope is
+// declared here, for the auth interceptor to enforce: Export only submits telemetry.
+inline constexpr Scope kOtlpGrpcScope = Scope::kIngest;
+inline constexpr std::array<std::string_view, 2> kOtlpGrpcMethods = {
+    "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+};
 
 struct GrpcServerOptions {
   std::string host = "127.0.0.1";

@@ -93,10 +93,11 @@ bool WriteOtlpBodyError(const HttpRequest& req, int http_status, const Status& s
 }
 
 void RegisterOtlpHttpRoutes(Router& router, OtlpIngestor& ingestor) {
-  router.Add("POST", "/v1/traces", [&ingestor](HttpRequest& req, HttpResponse& res) {
-    Handle(ingestor, OtlpSignal::kTraces, req, res);
-  });
-  router.Add("POST", "/v1/logs", [&ingestor](HttpRequest& req, HttpResponse& res) {
+  router.Add("POST", "/v1/traces", Scope::kIngest,
+             [&ingestor](HttpRequest& req, HttpResponse& res) {
+               Handle(ingestor, OtlpSignal::kTraces, req, res);
+             });
+  router.Add("POST", "/v1/logs", Scope::kIngest, [&ingestor](HttpRequest& req, HttpResponse& res) {
     Handle(ingestor, OtlpSignal::kLogs, req, res);
   });
 }

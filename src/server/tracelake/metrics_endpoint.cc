@@ -88,7 +88,10 @@ std::string RequestMetrics::Render() const {
 
 void RegisterMetricsRoute(Router& router, storage::TraceStore& store,
                           ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics) {
-  router.Add("GET", "/metrics", [&store, &ingestor, &metrics](HttpRequest&, HttpResponse& res) {
+  // Admin, not read: this is the server's own operational view (load, queue depth, store size
+  // and request rates across every experiment), which Envoy likewise keeps on its admin
+  // interface. A read token (possibly limited to some experiments later) does not get it.
+  router.Add("GET", "/metrics", Scope::kAdmin, [&](HttpRequest&, HttpResponse& res) {
     const ingest::IngestCounters& c = ingestor.counters();
     storage::StoreStats stats = store.Stats();
     std::string out;

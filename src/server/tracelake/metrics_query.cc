@@ -168,8 +168,8 @@ Result<Json> TraceCosts(const HttpRequest& req, const MlflowContext& ctx) {
 }  // namespace
 
 void RegisterMetricsQueryRoutes(MlflowRouteTable& routes) {
-  routes.Add({"POST"}, 2, "/tracelake/metrics/query", QueryMetrics);
-  routes.Add({"POST"}, 2, "/tracelake/traces/costs", TraceCosts);
+  routes.Add({"POST"}, 2, "/tracelake/metrics/query", Scope::kRead, QueryMetrics);
+  routes.Add({"POST"}, 2, "/tracelake/traces/costs", Scope::kRead, TraceCosts);
 }
 
 }  // namespace tracelake::server

@@ -178,15 +178,15 @@ TEST_F(HttpServerTest, UnknownPathIsMlflowStyle404) {
 TEST(RouterTest, FallbackTakesOnlyPathsNoRouteMatches) {
   Router router;
   int which = 0;
-  router.Add("POST", "/api/2.0/mlflow/experiments/create",
+  router.Add("POST", "/api/2.0/mlflow/experiments/create", Scope::kWrite,
              [&](HttpRequest&, HttpResponse&) { which = 1; });
-  router.Add("GET", "/api/3.0/mlflow/traces/{trace_id}",
+  router.Add("GET", "/api/3.0/mlflow/traces/{trace_id}", Scope::kRead,
              [&](HttpRequest&, HttpResponse&) { which = 2; });
   std::map<std::string, std::string> params;
   const Handler* handler = nullptr;
   EXPECT_EQ(router.Match("GET", "/experiments/1", params, &handler),
             Router::MatchResult::kNotFound);
-  router.SetFallback([&](HttpRequest&, HttpResponse&) { which = 3; });
+  router.SetFallback(Scope::kPublic, [&](HttpRequest&, HttpResponse&) { which = 3; });
   HttpRequest req;
   HttpResponse res;
   const std::string deep = "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t";  // 20 segments

@@ -1,0 +1,16 @@
+#include "server/server_routes.h"
+
+#include "server/otlp/otlp_http.h"
+
+namespace tracelake::server {
+
+void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
+                          const MlflowApiOptions& api) {
+  RegisterMlflowRoutes(router, deps.store, api);
+  RegisterOtlpHttpRoutes(router, deps.ingestor);
+  RegisterMetricsRoute(router, deps.store, deps.ingestor, deps.request_metrics);
+  // The UI answers what no route above matches.
+  deps.static_ui.RegisterRoutes(router);
+}
+
+}  // namespace tracelake::server
