@@ -46,13 +46,13 @@ class ServerApp::Impl {
     ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
     request_metrics_ = std::make_unique<RequestMetrics>();
 
-    MlflowApiOptions api;
-    api.server_version = options_.version;
-    api.prices = std::move(prices);
+    ServerRouteOptions routes;
+    routes.mlflow.server_version = options_.version;
+    routes.metrics_query.prices = std::move(prices);
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
     static_ui_ = std::make_unique<StaticUi>(std::move(ui));
-    RegisterServerRoutes(router_, {*store_, *ingestor_, *request_metrics_, *static_ui_}, api);
+    RegisterServerRoutes(router_, {*store_, *ingestor_, *request_metrics_, *static_ui_}, routes);
 
     HttpServerOptions http;
     http.host = options_.host;

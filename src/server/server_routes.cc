@@ -5,8 +5,9 @@
 namespace tracelake::server {
 
 void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
-                          const MlflowApiOptions& api) {
-  RegisterMlflowRoutes(router, deps.store, api);
+                          const ServerRouteOptions& options) {
+  RegisterMlflowRoutes(router, deps.store, options.mlflow);
+  RegisterMetricsQueryRoutes(router, deps.store, options.metrics_query);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
   RegisterMetricsRoute(router, deps.store, deps.ingestor, deps.request_metrics);
   // The UI answers what no route above matches.

@@ -7,6 +7,7 @@
 #include "server/http/static_ui.h"
 #include "server/mlflow/api.h"
 #include "server/tracelake/metrics_endpoint.h"
+#include "server/tracelake/metrics_query.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -19,9 +20,14 @@ struct ServerRouteDeps {
   StaticUi& static_ui;
 };
 
+struct ServerRouteOptions {
+  MlflowApiOptions mlflow;
+  MetricsQueryOptions metrics_query;
+};
+
 // MLflow's API, tracelake's own, the OTLP/HTTP receivers, /metrics and the UI as the fallback.
 // Call during setup, before the router serves requests.
 void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
-                          const MlflowApiOptions& api);
+                          const ServerRouteOptions& options);
 
 }  // namespace tracelake::server

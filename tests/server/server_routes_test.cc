@@ -36,7 +36,7 @@ class ServerRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
-    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_}, MlflowApiOptions());
+    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_}, ServerRouteOptions());
   }
   void TearDown() override {
     if (store_) store_->Shutdown(std::chrono::seconds(5)).IgnoreError();

@@ -14,12 +14,10 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <string>
 
 #include "common/clock.h"
 #include "common/ids.h"
-#include "model/price_table.h"
 #include "server/http/router.h"
 #include "storage/trace_store.h"
 
@@ -44,8 +42,6 @@ struct MlflowApiOptions {
   // Trace ids for V2 StartTrace (the server picks them); must be safe for concurrent use.
   // Empty: random ids.
   std::function<TraceId()> new_trace_id;
-  // Prices for cost_usd (tracelake metrics API, trace costs). nullptr: the shipped table.
-  std::shared_ptr<const model::PriceTable> prices;
 };
 
 // Adds every route to `router`. The handlers borrow `store` (it must outlive the router) and

@@ -11,6 +11,10 @@
 namespace tracelake::server {
 namespace {
 
+struct ArtifactDeps {
+  storage::TraceStore& store;
+};
+
 constexpr char kTraceDataFile[] = "traces.json";
 constexpr char kArtifactPath[] =
     "/mlflow-artifacts/artifacts/{experiment_id}/traces/{trace_id}/artifacts/{file}";
@@ -34,8 +38,8 @@ Result<TraceArtifact> ArtifactFromPath(const HttpRequest& req) {
 }
 
 // The stored trace whose data lives at this location (its experiment must match the path).
-Result<model::Trace> TraceAt(const TraceArtifact& a, const MlflowContext& ctx) {
-  auto trace = ctx.store->GetTrace(a.trace);
+Result<model::Trace> TraceAt(const TraceArtifact& a, const ArtifactDeps& ctx) {
+  auto trace = ctx.store.GetTrace(a.trace);
   if (!trace.ok() && trace.status().code() != StatusCode::kNotFound) return trace.status();
   if (!trace.ok() || trace->info.experiment_id != a.experiment_id || trace->spans.empty())
     return NotFoundError("Trace data not found for trace " + MlflowTraceId(a.trace));
@@ -52,26 +56,26 @@ void SendTraceData(HttpResponse& res, const model::Trace& trace, const char* con
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
 }
 
-Result<Json> UploadTraceData(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> UploadTraceData(const HttpRequest& req, const ArtifactDeps& ctx) {
   ASSIGN_OR_RETURN(TraceArtifact a, ArtifactFromPath(req));
   ASSIGN_OR_RETURN(Json doc, ParseJsonBody(req.body));
   ASSIGN_OR_RETURN(std::vector<model::Span> spans, SpansFromTraceDataJson(doc, a.trace));
   storage::IngestBatch batch;
   // Spans join the trace's experiment when StartTrace already recorded it.
-  auto info = ctx.store->GetTraceInfo(a.trace);
+  auto info = ctx.store.GetTraceInfo(a.trace);
   if (!info.ok() && info.status().code() != StatusCode::kNotFound) return info.status();
   batch.experiment_id = info.ok() ? info->experiment_id : a.experiment_id;
   batch.spans = std::move(spans);
   if (!batch.spans.empty()) {
-    Status st = ctx.store->Ingest(std::move(batch));
+    Status st = ctx.store.Ingest(std::move(batch));
     if (st.code() == StatusCode::kNotFound)
-      RETURN_IF_ERROR(CheckExperimentExists(ctx, a.experiment_id));
+      RETURN_IF_ERROR(CheckExperimentExists(ctx.store, a.experiment_id));
     RETURN_IF_ERROR(st);
   }
   return Json::object();  // MLflow's UploadArtifact.Response
 }
 
-void DownloadTraceData(const HttpRequest& req, HttpResponse& res, const MlflowContext& ctx) {
+void DownloadTraceData(const HttpRequest& req, HttpResponse& res, const ArtifactDeps& ctx) {
   Result<TraceArtifact> a = ArtifactFromPath(req);
   Result<model::Trace> trace = a.ok() ? TraceAt(*a, ctx) : Result<model::Trace>(a.status());
   if (!trace.ok()) return SetMlflowError(res, trace.status());
@@ -79,7 +83,7 @@ void DownloadTraceData(const HttpRequest& req, HttpResponse& res, const MlflowCo
 }
 
 // ListArtifacts of the mlflow-artifacts service: traces.json inside a trace's location.
-Result<Json> ListArtifacts(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> ListArtifacts(const HttpRequest& req, const ArtifactDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ASSIGN_OR_RETURN(std::string path, ParamReader(params).StringOr("path"));
   std::vector<std::string> parts;
@@ -102,21 +106,22 @@ Result<Json> ListArtifacts(const HttpRequest& req, const MlflowContext& ctx) {
 }
 
 // GET get-trace-artifact?request_id=tr-...: the trace data the MLflow UI renders.
-void GetTraceArtifact(const HttpRequest& req, HttpResponse& res, const MlflowContext& ctx) {
+void GetTraceArtifact(const HttpRequest& req, HttpResponse& res, const ArtifactDeps& ctx) {
   const std::string* raw = req.QueryParam("request_id");
   if (raw == nullptr || raw->empty())
     return SetMlflowError(
         res, InvalidArgumentError("Request must include the \"request_id\" query parameter."));
   Result<TraceId> id = ParseTraceIdParam(*raw, "request_id");
   if (!id.ok()) return SetMlflowError(res, id.status());
-  Result<model::Trace> trace = ctx.store->GetTrace(*id);
+  Result<model::Trace> trace = ctx.store.GetTrace(*id);
   if (!trace.ok()) return SetMlflowError(res, trace.status());
   SendTraceData(res, *trace, "application/octet-stream");
 }
 
 }  // namespace
 
-void RegisterArtifactRoutes(MlflowRouteTable& routes) {
+void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
+  BoundRoutes<ArtifactDeps> routes(table, ArtifactDeps{store});
   // The upload is the second half of MLflow's client-side trace submission (after StartTraceV3,
   // see trace_writes.cc), so an agent's ingest token suffices; downloads are reads.
   routes.Add({"PUT"}, 2, kArtifactPath, Scope::kIngest, UploadTraceData);

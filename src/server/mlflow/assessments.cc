@@ -7,6 +7,10 @@
 namespace tracelake::server {
 namespace {
 
+struct AssessmentDeps {
+  storage::TraceStore& store;
+};
+
 // google.protobuf.FieldMask in JSON is one string of comma-separated lowerCamelCase paths
 // ("assessmentName,feedback"); MLflow's parser also takes snake_case. {"paths": [...]} too.
 Result<std::vector<std::string>> UpdateMaskPaths(const ParamReader& p) {
@@ -54,7 +58,7 @@ Result<TraceId> TraceFromPath(const HttpRequest& req) {
   return ParseTraceIdParam(raw, "trace_id");
 }
 
-Result<Json> CreateAssessment(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> CreateAssessment(const HttpRequest& req, const AssessmentDeps& ctx) {
   ASSIGN_OR_RETURN(TraceId trace, TraceFromPath(req));
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
@@ -71,18 +75,18 @@ Result<Json> CreateAssessment(const HttpRequest& req, const MlflowContext& ctx) 
   a.trace_id = MlflowTraceId(trace);
   // Ids and times are the server's to assign.
   a.assessment_id.clear();
-  ASSIGN_OR_RETURN(model::Assessment stored, ctx.store->CreateAssessment(a));
+  ASSIGN_OR_RETURN(model::Assessment stored, ctx.store.CreateAssessment(a));
   return Json{{"assessment", AssessmentToJson(stored)}};
 }
 
-Result<Json> GetAssessment(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetAssessment(const HttpRequest& req, const AssessmentDeps& ctx) {
   ASSIGN_OR_RETURN(TraceId trace, TraceFromPath(req));
   ASSIGN_OR_RETURN(std::string id, PathParam(req, "assessment_id"));
-  ASSIGN_OR_RETURN(model::Assessment a, ctx.store->GetAssessment(trace, id));
+  ASSIGN_OR_RETURN(model::Assessment a, ctx.store.GetAssessment(trace, id));
   return Json{{"assessment", AssessmentToJson(a)}};
 }
 
-Result<Json> UpdateAssessment(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> UpdateAssessment(const HttpRequest& req, const AssessmentDeps& ctx) {
   ASSIGN_OR_RETURN(TraceId trace, TraceFromPath(req));
   ASSIGN_OR_RETURN(std::string id, PathParam(req, "assessment_id"));
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
@@ -110,20 +114,21 @@ Result<Json> UpdateAssessment(const HttpRequest& req, const MlflowContext& ctx) 
       u.valid = a.valid;
     }
   }
-  ASSIGN_OR_RETURN(model::Assessment stored, ctx.store->UpdateAssessment(trace, id, u));
+  ASSIGN_OR_RETURN(model::Assessment stored, ctx.store.UpdateAssessment(trace, id, u));
   return Json{{"assessment", AssessmentToJson(stored)}};
 }
 
-Result<Json> DeleteAssessment(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> DeleteAssessment(const HttpRequest& req, const AssessmentDeps& ctx) {
   ASSIGN_OR_RETURN(TraceId trace, TraceFromPath(req));
   ASSIGN_OR_RETURN(std::string id, PathParam(req, "assessment_id"));
-  RETURN_IF_ERROR(ctx.store->DeleteAssessment(trace, id));
+  RETURN_IF_ERROR(ctx.store.DeleteAssessment(trace, id));
   return Json::object();
 }
 
 }  // namespace
 
-void RegisterAssessmentRoutes(MlflowRouteTable& routes) {
+void RegisterAssessmentRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
+  BoundRoutes<AssessmentDeps> routes(table, AssessmentDeps{store});
   // MLflow's path is /mlflow/traces/{assessment.trace_id}/assessments.
   routes.Add({"POST"}, 3, "/mlflow/traces/{trace_id}/assessments", Scope::kWrite, CreateAssessment);
   routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}/assessments/{assessment_id}", Scope::kRead,

@@ -5,33 +5,38 @@
 namespace tracelake::server {
 namespace {
 
-Result<Json> CreateExperiment(const HttpRequest& req, const MlflowContext& ctx) {
+struct ExperimentDeps {
+  storage::TraceStore& store;
+  int max_experiment_page_size;  // largest max_results for search
+};
+
+Result<Json> CreateExperiment(const HttpRequest& req, const ExperimentDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string name, p.RequiredString("name"));
   ASSIGN_OR_RETURN(std::string location, p.StringOr("artifact_location"));
   // MLflow clients send tags as [{key, value}]; the TypeScript SDK sends an object.
   ASSIGN_OR_RETURN(auto tags, p.StringMap("tags"));
-  ASSIGN_OR_RETURN(std::string id, ctx.store->CreateExperiment(name, location, tags));
+  ASSIGN_OR_RETURN(std::string id, ctx.store.CreateExperiment(name, location, tags));
   return Json{{"experiment_id", id}};
 }
 
-Result<Json> GetExperiment(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetExperiment(const HttpRequest& req, const ExperimentDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string id, p.RequiredString("experiment_id", /*allow_number=*/true));
-  auto e = ctx.store->GetExperiment(id);
+  auto e = ctx.store.GetExperiment(id);
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
     return NotFoundError("No Experiment with id=" + id + " exists");
   if (!e.ok()) return e.status();
   return Json{{"experiment", ExperimentToJson(*e)}};
 }
 
-Result<Json> GetExperimentByName(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetExperimentByName(const HttpRequest& req, const ExperimentDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string name, p.RequiredString("experiment_name"));
-  auto e = ctx.store->GetExperimentByName(name);
+  auto e = ctx.store.GetExperimentByName(name);
   // MLflow clients look an experiment up by name before creating it: this 404 is expected.
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
     return NotFoundError("Could not find experiment with name '" + name + "'");
@@ -52,18 +57,17 @@ Result<storage::SearchExperimentsRequest::ViewType> ParseViewType(const ParamRea
   return p.Invalid("view_type", *v, "expected one of ACTIVE_ONLY, DELETED_ONLY, ALL.");
 }
 
-Result<Json> SearchExperiments(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> SearchExperiments(const HttpRequest& req, const ExperimentDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   storage::SearchExperimentsRequest sreq;
-  ASSIGN_OR_RETURN(auto max_results,
-                   p.OptInt("max_results", 1, ctx.options.max_experiment_page_size));
+  ASSIGN_OR_RETURN(auto max_results, p.OptInt("max_results", 1, ctx.max_experiment_page_size));
   sreq.max_results = static_cast<int>(max_results.value_or(1000));
   ASSIGN_OR_RETURN(sreq.filter, p.StringOr("filter"));
   ASSIGN_OR_RETURN(sreq.order_by, p.StringList("order_by"));
   ASSIGN_OR_RETURN(sreq.page_token, p.StringOr("page_token"));
   ASSIGN_OR_RETURN(sreq.view_type, ParseViewType(p));
-  ASSIGN_OR_RETURN(storage::ExperimentPage page, ctx.store->SearchExperiments(sreq));
+  ASSIGN_OR_RETURN(storage::ExperimentPage page, ctx.store.SearchExperiments(sreq));
   Json list = Json::array();
   for (const auto& e : page.experiments) list.push_back(ExperimentToJson(e));
   Json out = {{"experiments", std::move(list)}};
@@ -73,17 +77,17 @@ Result<Json> SearchExperiments(const HttpRequest& req, const MlflowContext& ctx)
 
 // update / delete / restore / set-tag / delete-tag: experiment_id plus a store call.
 using ExperimentAction = std::function<Status(const ParamReader&, const std::string& experiment_id,
-                                              const MlflowContext&)>;
+                                              const ExperimentDeps&)>;
 
-JsonHandler ExperimentCall(ExperimentAction action) {
+BoundRoutes<ExperimentDeps>::JsonHandler ExperimentCall(ExperimentAction action) {
   return [action = std::move(action)](const HttpRequest& req,
-                                      const MlflowContext& ctx) -> Result<Json> {
+                                      const ExperimentDeps& ctx) -> Result<Json> {
     ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
     ParamReader p(params);
     ASSIGN_OR_RETURN(std::string id, p.RequiredString("experiment_id", /*allow_number=*/true));
     Status st = action(p, id, ctx);
     // Unknown ids: MLflow's wording, whatever the store said.
-    if (st.code() == StatusCode::kNotFound) RETURN_IF_ERROR(CheckExperimentExists(ctx, id));
+    if (st.code() == StatusCode::kNotFound) RETURN_IF_ERROR(CheckExperimentExists(ctx.store, id));
     RETURN_IF_ERROR(st);
     return Json::object();
   };
@@ -91,39 +95,41 @@ JsonHandler ExperimentCall(ExperimentAction action) {
 
 }  // namespace
 
-void RegisterExperimentRoutes(MlflowRouteTable& routes) {
+void RegisterExperimentRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                              int max_page_size) {
+  BoundRoutes<ExperimentDeps> routes(table, ExperimentDeps{store, max_page_size});
   routes.Add({"POST"}, 2, "/mlflow/experiments/create", Scope::kWrite, CreateExperiment);
   routes.Add({"GET"}, 2, "/mlflow/experiments/get", Scope::kRead, GetExperiment);
   routes.Add({"GET"}, 2, "/mlflow/experiments/get-by-name", Scope::kRead, GetExperimentByName);
   routes.Add({"GET", "POST"}, 2, "/mlflow/experiments/search", Scope::kRead, SearchExperiments);
   routes.Add({"POST"}, 2, "/mlflow/experiments/update", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
-                               const MlflowContext& ctx) -> Status {
+                               const ExperimentDeps& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string name, p.RequiredString("new_name"));
-               return ctx.store->RenameExperiment(id, name);
+               return ctx.store.RenameExperiment(id, name);
              }));
   routes.Add(
       {"POST"}, 2, "/mlflow/experiments/delete", Scope::kWrite,
-      ExperimentCall([](const ParamReader&, const std::string& id, const MlflowContext& ctx) {
-        return ctx.store->DeleteExperiment(id);
+      ExperimentCall([](const ParamReader&, const std::string& id, const ExperimentDeps& ctx) {
+        return ctx.store.DeleteExperiment(id);
       }));
   routes.Add(
       {"POST"}, 2, "/mlflow/experiments/restore", Scope::kWrite,
-      ExperimentCall([](const ParamReader&, const std::string& id, const MlflowContext& ctx) {
-        return ctx.store->RestoreExperiment(id);
+      ExperimentCall([](const ParamReader&, const std::string& id, const ExperimentDeps& ctx) {
+        return ctx.store.RestoreExperiment(id);
       }));
   routes.Add({"POST"}, 2, "/mlflow/experiments/set-experiment-tag", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
-                               const MlflowContext& ctx) -> Status {
+                               const ExperimentDeps& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));
                ASSIGN_OR_RETURN(std::string value, p.StringOr("value"));
-               return ctx.store->SetExperimentTag(id, key, value);
+               return ctx.store.SetExperimentTag(id, key, value);
              }));
   routes.Add({"POST"}, 2, "/mlflow/experiments/delete-experiment-tag", Scope::kWrite,
              ExperimentCall([](const ParamReader& p, const std::string& id,
-                               const MlflowContext& ctx) -> Status {
+                               const ExperimentDeps& ctx) -> Status {
                ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));
-               return ctx.store->DeleteExperimentTag(id, key);
+               return ctx.store.DeleteExperimentTag(id, key);
              }));
 }
 

@@ -25,6 +25,10 @@
 namespace tracelake::server {
 namespace {
 
+struct TraceMetricsDeps {
+  storage::TraceStore& store;
+};
+
 using storage::ValueAggregation;
 using storage::ValueColumn;
 using storage::ValueDimension;
@@ -597,7 +601,7 @@ Json DataPoints(const storage::ValueMetricQuery& q, storage::ValueTable table,
   return points;
 }
 
-Result<Json> QueryTraceMetrics(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> QueryTraceMetrics(const HttpRequest& req, const TraceMetricsDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> experiments, MetricExperimentIds(p));
@@ -642,12 +646,12 @@ Result<Json> QueryTraceMetrics(const HttpRequest& req, const MlflowContext& ctx)
   q.trace_filter = translated.trace.get();
   q.row_filters = std::move(translated.rows);
   q.experiment_ids = experiments;
-  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx, e));
+  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.store, e));
 
   Json points = Json::array();
   const int64_t limit = max_results.value_or(kDefaultMaxResults);
   if (limit > 0) {
-    ASSIGN_OR_RETURN(storage::ValueTable table, ctx.store->QueryMetricValues(q));
+    ASSIGN_OR_RETURN(storage::ValueTable table, ctx.store.QueryMetricValues(q));
     points = DataPoints(q, std::move(table), metric_name, dimensions, aggregations, limit);
   }
   return Json{{"data_points", std::move(points)}};
@@ -655,7 +659,8 @@ Result<Json> QueryTraceMetrics(const HttpRequest& req, const MlflowContext& ctx)
 
 }  // namespace
 
-void RegisterTraceMetricsRoutes(MlflowRouteTable& routes) {
+void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
+  BoundRoutes<TraceMetricsDeps> routes(table, TraceMetricsDeps{store});
   routes.Add({"POST"}, 3, "/mlflow/traces/metrics", Scope::kRead, QueryTraceMetrics);
 }
 

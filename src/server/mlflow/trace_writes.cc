@@ -11,9 +11,17 @@ constexpr int kMaxLinkTraceIds = 100;  // MLflow's LinkTracesToRun limit
 constexpr char kSourceRunMetadata[] = "mlflow.sourceRun";
 constexpr char kLinkedPromptsTag[] = "mlflow.linkedPrompts";
 
+struct TraceWriteDeps {
+  storage::TraceStore& store;
+  TraceWriteOptions options;
+
+  int64_t NowUnixNanos() const { return options.clock->NowUnixNanos(); }
+  TraceId NewTraceId() const { return options.new_trace_id(); }
+};
+
 // Traces go only to active experiments: unknown -> 404, deleted -> 400 (MLflow's wording).
-Status CheckExperimentActive(const MlflowContext& ctx, const std::string& experiment_id) {
-  auto e = ctx.store->GetExperiment(experiment_id);
+Status CheckExperimentActive(storage::TraceStore& store, const std::string& experiment_id) {
+  auto e = store.GetExperiment(experiment_id);
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
     return NotFoundError("No Experiment with id=" + experiment_id + " exists");
   if (!e.ok()) return e.status();
@@ -23,22 +31,22 @@ Status CheckExperimentActive(const MlflowContext& ctx, const std::string& experi
   return OkStatus();
 }
 
-Result<Json> StartTraceV3Body(const ParamReader& p, const MlflowContext& ctx) {
+Result<Json> StartTraceV3Body(const ParamReader& p, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(ParamReader trace, p.RequiredObject("trace"));
   ASSIGN_OR_RETURN(ParamReader info_json, trace.RequiredObject("trace_info"));
   ASSIGN_OR_RETURN(model::TraceInfo info, TraceInfoV3FromJson(info_json));
-  RETURN_IF_ERROR(CheckExperimentActive(ctx, info.experiment_id));
-  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store->UpsertTraceInfo(info));
+  RETURN_IF_ERROR(CheckExperimentActive(ctx.store, info.experiment_id));
+  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store.UpsertTraceInfo(info));
   return Json{{"trace", {{"trace_info", TraceInfoV3ToJson(stored, ctx.options.artifact_root)}}}};
 }
 
-Result<Json> StartTraceV3(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> StartTraceV3(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   return StartTraceV3Body(ParamReader(params), ctx);
 }
 
 // V2: the server picks the trace id; the trace starts IN_PROGRESS.
-Result<Json> StartTraceV2(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> StartTraceV2(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   if (p.Has("trace")) return StartTraceV3Body(p, ctx);  // a V3 body sent to the V2 path
@@ -47,15 +55,15 @@ Result<Json> StartTraceV2(const HttpRequest& req, const MlflowContext& ctx) {
   ASSIGN_OR_RETURN(auto timestamp_ms, p.OptInt("timestamp_ms", 0));
   ASSIGN_OR_RETURN(info.trace_metadata, p.StringMap("request_metadata"));
   ASSIGN_OR_RETURN(info.tags, p.StringMap("tags"));
-  RETURN_IF_ERROR(CheckExperimentActive(ctx, info.experiment_id));
+  RETURN_IF_ERROR(CheckExperimentActive(ctx.store, info.experiment_id));
   info.trace_id = ctx.NewTraceId();
   info.request_time_ns = timestamp_ms ? *timestamp_ms * 1000000 : ctx.NowUnixNanos();
   info.state = model::TraceState::kInProgress;
-  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store->UpsertTraceInfo(info));
+  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store.UpsertTraceInfo(info));
   return Json{{"trace_info", TraceInfoV2ToJson(stored, ctx.options.artifact_root)}};
 }
 
-Result<Json> EndTraceV2(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> EndTraceV2(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(std::string raw, PathParam(req, "request_id"));
   ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, "request_id"));
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
@@ -67,7 +75,7 @@ Result<Json> EndTraceV2(const HttpRequest& req, const MlflowContext& ctx) {
   if (const Json* status = p.Get("status")) {
     ASSIGN_OR_RETURN(state, ParseTraceState(*status, "status"));
   }
-  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store->GetTraceInfo(id));
+  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
   const int64_t end_ns = timestamp_ms ? *timestamp_ms * 1000000 : ctx.NowUnixNanos();
   info.execution_duration_ns = std::max<int64_t>(0, end_ns - info.request_time_ns);
   if (state) info.state = *state;
@@ -76,12 +84,12 @@ Result<Json> EndTraceV2(const HttpRequest& req, const MlflowContext& ctx) {
   // Previews come from spans; only ones a client sets explicitly are stored as given.
   info.request_preview.clear();
   info.response_preview.clear();
-  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store->UpsertTraceInfo(info));
+  ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store.UpsertTraceInfo(info));
   return Json{{"trace_info", TraceInfoV2ToJson(stored, ctx.options.artifact_root)}};
 }
 
 // V3 and V2 share one body; ids come as request_ids (the proto field of both) or trace_ids.
-Result<Json> DeleteTraces(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> DeleteTraces(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   storage::DeleteTracesRequest d;
@@ -106,40 +114,40 @@ Result<Json> DeleteTraces(const HttpRequest& req, const MlflowContext& ctx) {
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, "trace_ids"));
     d.trace_ids.push_back(id);
   }
-  RETURN_IF_ERROR(CheckExperimentExists(ctx, d.experiment_id));
-  ASSIGN_OR_RETURN(int64_t n, ctx.store->DeleteTraces(d));
+  RETURN_IF_ERROR(CheckExperimentExists(ctx.store, d.experiment_id));
+  ASSIGN_OR_RETURN(int64_t n, ctx.store.DeleteTraces(d));
   return Json{{"traces_deleted", n}};
 }
 
-JsonHandler SetTraceTag(std::string id_param) {
-  return [id_param](const HttpRequest& req, const MlflowContext& ctx) -> Result<Json> {
+BoundRoutes<TraceWriteDeps>::JsonHandler SetTraceTag(std::string id_param) {
+  return [id_param](const HttpRequest& req, const TraceWriteDeps& ctx) -> Result<Json> {
     ASSIGN_OR_RETURN(std::string raw, PathParam(req, id_param));
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, id_param));
     ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
     ParamReader p(params);
     ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));
     ASSIGN_OR_RETURN(std::string value, p.StringOr("value"));
-    RETURN_IF_ERROR(ctx.store->SetTraceTag(id, key, value));
+    RETURN_IF_ERROR(ctx.store.SetTraceTag(id, key, value));
     return Json::object();
   };
 }
 
 // The key comes in the JSON body (MLflow's clients) or the query string.
-JsonHandler DeleteTraceTag(std::string id_param) {
-  return [id_param](const HttpRequest& req, const MlflowContext& ctx) -> Result<Json> {
+BoundRoutes<TraceWriteDeps>::JsonHandler DeleteTraceTag(std::string id_param) {
+  return [id_param](const HttpRequest& req, const TraceWriteDeps& ctx) -> Result<Json> {
     ASSIGN_OR_RETURN(std::string raw, PathParam(req, id_param));
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, id_param));
     ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
     ParamReader p(params);
     ASSIGN_OR_RETURN(std::string key, p.RequiredString("key"));
-    RETURN_IF_ERROR(ctx.store->DeleteTraceTag(id, key));
+    RETURN_IF_ERROR(ctx.store.DeleteTraceTag(id, key));
     return Json::object();
   };
 }
 
 // MLflow keeps run links in a side table; tracelake records the run as the trace's
 // mlflow.sourceRun metadata (what the run_id search filter reads) unless one is already set.
-Result<Json> LinkTracesToRun(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> LinkTracesToRun(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string run_id, p.RequiredString("run_id"));
@@ -154,15 +162,15 @@ Result<Json> LinkTracesToRun(const HttpRequest& req, const MlflowContext& ctx) {
     ids.push_back(id);
   }
   for (const TraceId& id : ids) {
-    ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store->GetTraceInfo(id));
+    ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
     if (!info.trace_metadata.contains(kSourceRunMetadata))
-      RETURN_IF_ERROR(ctx.store->SetTraceMetadata(id, kSourceRunMetadata, run_id));
+      RETURN_IF_ERROR(ctx.store.SetTraceMetadata(id, kSourceRunMetadata, run_id));
   }
   return Json::object();
 }
 
 // Linked prompt versions live in the mlflow.linkedPrompts tag as [{"name", "version"}].
-Result<Json> LinkPromptsToTrace(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> LinkPromptsToTrace(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string raw, p.RequiredString("trace_id"));
@@ -170,7 +178,7 @@ Result<Json> LinkPromptsToTrace(const HttpRequest& req, const MlflowContext& ctx
   const Json* versions = p.Get("prompt_versions");
   if (versions == nullptr) return p.Missing("prompt_versions");
   if (!versions->is_array()) return p.Invalid("prompt_versions", *versions);
-  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store->GetTraceInfo(id));
+  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
   Json linked = Json::array();
   if (auto it = info.tags.find(kLinkedPromptsTag); it != info.tags.end()) {
     auto existing = ParseJsonBody(it->second);
@@ -185,13 +193,15 @@ Result<Json> LinkPromptsToTrace(const HttpRequest& req, const MlflowContext& ctx
     Json entry = {{"name", name}, {"version", version}};
     if (std::find(linked.begin(), linked.end(), entry) == linked.end()) linked.push_back(entry);
   }
-  RETURN_IF_ERROR(ctx.store->SetTraceTag(id, kLinkedPromptsTag, DumpJson(linked)));
+  RETURN_IF_ERROR(ctx.store.SetTraceTag(id, kLinkedPromptsTag, DumpJson(linked)));
   return Json::object();
 }
 
 }  // namespace
 
-void RegisterTraceWriteRoutes(MlflowRouteTable& routes) {
+void RegisterTraceWriteRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                              const TraceWriteOptions& options) {
+  BoundRoutes<TraceWriteDeps> routes(table, TraceWriteDeps{store, options});
   // Trace submission by MLflow's clients is ingest, like OTLP: an agent logging with MLflow's
   // client sends StartTraceV3 (or the V2 StartTrace + EndTrace) and the traces.json upload
   // (artifacts.cc), and an agent's token should carry no more than kIngest. These calls only

@@ -9,28 +9,33 @@
 namespace tracelake::server {
 namespace {
 
-Json TraceJson(const model::Trace& t, const MlflowContext& ctx) {
+struct TraceReadDeps {
+  storage::TraceStore& store;
+  TraceReadOptions options;
+};
+
+Json TraceJson(const model::Trace& t, const TraceReadDeps& ctx) {
   Json spans = Json::array();
   for (const auto& s : t.spans) spans.push_back(SpanToOtlpJson(s));
   return {{"trace_info", TraceInfoV3ToJson(t.info, ctx.options.artifact_root)},
           {"spans", std::move(spans)}};
 }
 
-Result<Json> GetTraceInfoV3(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetTraceInfoV3(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(std::string raw, PathParam(req, "trace_id"));
   ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, "trace_id"));
-  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store->GetTraceInfo(id));
+  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
   return Json{{"trace", {{"trace_info", TraceInfoV3ToJson(info, ctx.options.artifact_root)}}}};
 }
 
-Result<Json> GetTraceInfoV2(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetTraceInfoV2(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(std::string raw, PathParam(req, "request_id"));
   ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, "request_id"));
-  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store->GetTraceInfo(id));
+  ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
   return Json{{"trace_info", TraceInfoV2ToJson(info, ctx.options.artifact_root)}};
 }
 
-Result<Json> GetTrace(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> GetTrace(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string raw, p.RequiredString("trace_id"));
@@ -38,7 +43,7 @@ Result<Json> GetTrace(const HttpRequest& req, const MlflowContext& ctx) {
   // allow_partial: tracelake always answers with the spans stored so far.
   ASSIGN_OR_RETURN(std::optional<bool> allow_partial, p.OptBool("allow_partial"));
   (void)allow_partial;
-  ASSIGN_OR_RETURN(model::Trace trace, ctx.store->GetTrace(id));
+  ASSIGN_OR_RETURN(model::Trace trace, ctx.store.GetTrace(id));
   return Json{{"trace", TraceJson(trace, ctx)}};
 }
 
@@ -52,7 +57,7 @@ struct BatchRequest {
   }
 };
 
-Result<BatchRequest> ReadBatch(const HttpRequest& req, const MlflowContext& ctx) {
+Result<BatchRequest> ReadBatch(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   BatchRequest b;
@@ -70,11 +75,11 @@ Result<BatchRequest> ReadBatch(const HttpRequest& req, const MlflowContext& ctx)
 }
 
 // Unknown trace ids are left out of the answer, as MLflow's batch_get_traces does.
-Result<Json> BatchGetTraces(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> BatchGetTraces(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(BatchRequest b, ReadBatch(req, ctx));
   Json traces = Json::array();
   for (const TraceId& id : b.ids) {
-    auto trace = ctx.store->GetTrace(id);
+    auto trace = ctx.store.GetTrace(id);
     if (!trace.ok() && trace.status().code() == StatusCode::kNotFound) continue;
     if (!trace.ok()) return trace.status();
     if (b.InScope(trace->info.experiment_id)) traces.push_back(TraceJson(*trace, ctx));
@@ -82,11 +87,11 @@ Result<Json> BatchGetTraces(const HttpRequest& req, const MlflowContext& ctx) {
   return Json{{"traces", std::move(traces)}};
 }
 
-Result<Json> BatchGetTraceInfos(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> BatchGetTraceInfos(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(BatchRequest b, ReadBatch(req, ctx));
   Json infos = Json::array();
   for (const TraceId& id : b.ids) {
-    auto info = ctx.store->GetTraceInfo(id);
+    auto info = ctx.store.GetTraceInfo(id);
     if (!info.ok() && info.status().code() == StatusCode::kNotFound) continue;
     if (!info.ok()) return info.status();
     if (b.InScope(info->experiment_id))
@@ -98,7 +103,7 @@ Result<Json> BatchGetTraceInfos(const HttpRequest& req, const MlflowContext& ctx
 // Search over experiment_ids with MLflow's filter / order_by / paging parameters. An unknown
 // experiment matches nothing (as in MLflow); a bad filter, order_by or page token is a 400.
 Result<storage::TracePage> Search(const ParamReader& p, std::vector<std::string> experiment_ids,
-                                  const MlflowContext& ctx) {
+                                  const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(std::string filter, p.StringOr("filter"));
   ASSIGN_OR_RETURN(std::vector<std::string> order_by, p.StringList("order_by"));
   ASSIGN_OR_RETURN(auto max_results, p.OptInt("max_results", 1, ctx.options.max_trace_page_size));
@@ -111,10 +116,10 @@ Result<storage::TracePage> Search(const ParamReader& p, std::vector<std::string>
   sreq.order_by = std::move(order);
   sreq.max_results = static_cast<int>(max_results.value_or(100));
   sreq.page_token = std::move(page_token);
-  return ctx.store->SearchTraces(sreq);
+  return ctx.store.SearchTraces(sreq);
 }
 
-Result<Json> SearchTracesV3(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> SearchTracesV3(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   std::vector<std::string> experiments;
@@ -149,7 +154,7 @@ Result<Json> SearchTracesV3(const HttpRequest& req, const MlflowContext& ctx) {
   return out;
 }
 
-Result<Json> SearchTracesV2(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> SearchTracesV2(const HttpRequest& req, const TraceReadDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> experiments,
@@ -166,7 +171,9 @@ Result<Json> SearchTracesV2(const HttpRequest& req, const MlflowContext& ctx) {
 
 }  // namespace
 
-void RegisterTraceReadRoutes(MlflowRouteTable& routes) {
+void RegisterTraceReadRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                             const TraceReadOptions& options) {
+  BoundRoutes<TraceReadDeps> routes(table, TraceReadDeps{store, options});
   routes.Add({"GET"}, 3, "/mlflow/traces/{trace_id}", Scope::kRead, GetTraceInfoV3);
   routes.Add({"GET"}, 2, "/mlflow/traces/{request_id}/info", Scope::kRead, GetTraceInfoV2);
   routes.Add({"GET"}, 3, "/mlflow/traces/get", Scope::kRead, GetTrace);

@@ -2,6 +2,8 @@
 // aggregate statistics (counts, error rates, latency percentiles, tokens, cost) per time bucket
 // and group; POST /api/2.0/tracelake/traces/costs answers the cost of given traces. Errors
 // have MLflow's shape. The numbers come from storage (metric_series.h); this file only maps JSON.
+#include "server/tracelake/metrics_query.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -12,6 +14,15 @@
 
 namespace tracelake::server {
 namespace {
+
+struct MetricsQueryDeps {
+  storage::TraceStore& store;
+  MetricsQueryOptions options;
+
+  const model::PriceTable& prices() const {
+    return options.prices ? *options.prices : model::PriceTable::Default();
+  }
+};
 
 constexpr size_t kMaxMetrics = 32;
 constexpr size_t kMaxGroupBy = 4;
@@ -29,11 +40,11 @@ Json GroupKeyJson(const storage::MetricSeries& s) {
   return g;
 }
 
-Result<Json> QueryMetrics(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> QueryMetrics(const HttpRequest& req, const MetricsQueryDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> experiments, MetricExperimentIds(p));
-  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx, e));
+  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.store, e));
   ASSIGN_OR_RETURN(std::optional<int64_t> start, p.OptInt("start_time_ms"));
   ASSIGN_OR_RETURN(std::optional<int64_t> end, p.OptInt("end_time_ms"));
   if (!start) return p.Missing("start_time_ms");
@@ -85,7 +96,7 @@ Result<Json> QueryMetrics(const HttpRequest& req, const MlflowContext& ctx) {
     if (by_level[level].empty()) continue;
     storage::MetricQuery q = base;
     q.level = level == 0 ? storage::MetricLevel::kTrace : storage::MetricLevel::kSpan;
-    ASSIGN_OR_RETURN(storage::MetricTable table, ctx.store->QueryMetrics(q));
+    ASSIGN_OR_RETURN(storage::MetricTable table, ctx.store.QueryMetrics(q));
     from_rollups = from_rollups && table.from_rollups;
     ASSIGN_OR_RETURN(std::vector<storage::MetricSeries> series,
                      storage::BuildMetricSeries(q, std::move(table), by_level[level],
@@ -117,7 +128,7 @@ Result<Json> QueryMetrics(const HttpRequest& req, const MlflowContext& ctx) {
               {"relative_error", from_rollups ? storage::LatencySketch::kRelativeError : 0.0}};
 }
 
-Result<Json> TraceCosts(const HttpRequest& req, const MlflowContext& ctx) {
+Result<Json> TraceCosts(const HttpRequest& req, const MetricsQueryDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> raw, p.StringList("trace_ids", /*required=*/true));
@@ -130,7 +141,7 @@ Result<Json> TraceCosts(const HttpRequest& req, const MlflowContext& ctx) {
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(s, "trace_ids"));
     ids.push_back(id);
   }
-  ASSIGN_OR_RETURN(auto usage, ctx.store->GetModelUsage(ids));
+  ASSIGN_OR_RETURN(auto usage, ctx.store.GetModelUsage(ids));
   const model::PriceTable& prices = ctx.prices();
   Json traces = Json::array();
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -167,7 +178,10 @@ Result<Json> TraceCosts(const HttpRequest& req, const MlflowContext& ctx) {
 
 }  // namespace
 
-void RegisterMetricsQueryRoutes(MlflowRouteTable& routes) {
+void RegisterMetricsQueryRoutes(Router& router, storage::TraceStore& store,
+                                const MetricsQueryOptions& options) {
+  MlflowRouteTable table(router);
+  BoundRoutes<MetricsQueryDeps> routes(table, MetricsQueryDeps{store, options});
   routes.Add({"POST"}, 2, "/tracelake/metrics/query", Scope::kRead, QueryMetrics);
   routes.Add({"POST"}, 2, "/tracelake/traces/costs", Scope::kRead, TraceCosts);
 }

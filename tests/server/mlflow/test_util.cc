@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/normalize.h"
+#include "server/tracelake/metrics_query.h"
 
 namespace tracelake::server::testing {
 
@@ -50,6 +51,7 @@ void MlflowApiTest::SetUp() {
     return TestTraceId(static_cast<uint8_t>(next_trace_.fetch_add(1)));
   };
   RegisterMlflowRoutes(router_, *store_, options);
+  RegisterMetricsQueryRoutes(router_, *store_, MetricsQueryOptions());
 }
 
 void MlflowApiTest::TearDown() {
