@@ -5,6 +5,7 @@
 // and ingested as spans; a download (GET) is built from the stored spans. Also the UI's
 // get-trace-artifact, which returns the same document.
 #include "server/http/errors.h"
+#include "server/mlflow/messages.h"
 #include "server/mlflow/routes.h"
 #include "server/mlflow/span_json.h"
 
@@ -42,7 +43,7 @@ Result<model::Trace> TraceAt(const TraceArtifact& a, const ArtifactDeps& ctx) {
   auto trace = ctx.store.GetTrace(a.trace);
   if (!trace.ok() && trace.status().code() != StatusCode::kNotFound) return trace.status();
   if (!trace.ok() || trace->info.experiment_id != a.experiment_id || trace->spans.empty())
-    return NotFoundError("Trace data not found for trace " + MlflowTraceId(a.trace));
+    return TraceDataNotFoundError(a.trace);
   return trace;
 }
 

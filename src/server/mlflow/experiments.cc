@@ -1,5 +1,6 @@
 // Experiments: create, get, get-by-name, search (GET and POST), update (rename), delete,
 // restore, set-experiment-tag, delete-experiment-tag. All MLflow 2.0 endpoints.
+#include "server/mlflow/messages.h"
 #include "server/mlflow/routes.h"
 
 namespace tracelake::server {
@@ -26,8 +27,7 @@ Result<Json> GetExperiment(const HttpRequest& req, const ExperimentDeps& ctx) {
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::string id, p.RequiredString("experiment_id", /*allow_number=*/true));
   auto e = ctx.store.GetExperiment(id);
-  if (!e.ok() && e.status().code() == StatusCode::kNotFound)
-    return NotFoundError("No Experiment with id=" + id + " exists");
+  if (!e.ok() && e.status().code() == StatusCode::kNotFound) return ExperimentNotFoundError(id);
   if (!e.ok()) return e.status();
   return Json{{"experiment", ExperimentToJson(*e)}};
 }
@@ -39,7 +39,7 @@ Result<Json> GetExperimentByName(const HttpRequest& req, const ExperimentDeps& c
   auto e = ctx.store.GetExperimentByName(name);
   // MLflow clients look an experiment up by name before creating it: this 404 is expected.
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
-    return NotFoundError("Could not find experiment with name '" + name + "'");
+    return ExperimentNameNotFoundError(name);
   if (!e.ok()) return e.status();
   return Json{{"experiment", ExperimentToJson(*e)}};
 }

@@ -1,6 +1,7 @@
 #include <exception>
 
 #include "server/http/errors.h"
+#include "server/mlflow/messages.h"
 #include "server/mlflow/routes.h"
 
 namespace tracelake::server {
@@ -76,8 +77,7 @@ Result<std::string> PathParam(const HttpRequest& req, const std::string& name) {
 Status CheckExperimentExists(storage::TraceStore& store, const std::string& experiment_id) {
   auto e = store.GetExperiment(experiment_id);
   if (e.ok()) return OkStatus();
-  if (e.status().code() == StatusCode::kNotFound)
-    return NotFoundError("No Experiment with id=" + experiment_id + " exists");
+  if (e.status().code() == StatusCode::kNotFound) return ExperimentNotFoundError(experiment_id);
   return e.status();
 }
 

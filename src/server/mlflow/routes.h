@@ -111,7 +111,7 @@ void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::TraceStore& st
 Result<TraceId> ParseTraceIdParam(const std::string& value, const std::string& name);
 // A path parameter the router matched ({trace_id}); kInvalidArgument when absent.
 Result<std::string> PathParam(const HttpRequest& req, const std::string& name);
-// The experiment must exist (kNotFound otherwise); MLflow's "No Experiment with id=..." text.
+// The experiment must exist (kNotFound otherwise, with ExperimentNotFoundError's wording).
 Status CheckExperimentExists(storage::TraceStore& store, const std::string& experiment_id);
 // The metric endpoints' required "experiment_ids" (strings or numbers), at most 100 of them.
 Result<std::vector<std::string>> MetricExperimentIds(const ParamReader& p);

@@ -2,6 +2,7 @@
 // trace tags (V3 and V2), link-to-run and link-prompts.
 #include <algorithm>
 
+#include "server/mlflow/messages.h"
 #include "server/mlflow/routes.h"
 
 namespace tracelake::server {
@@ -23,7 +24,7 @@ struct TraceWriteDeps {
 Status CheckExperimentActive(storage::TraceStore& store, const std::string& experiment_id) {
   auto e = store.GetExperiment(experiment_id);
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
-    return NotFoundError("No Experiment with id=" + experiment_id + " exists");
+    return ExperimentNotFoundError(experiment_id);
   if (!e.ok()) return e.status();
   if (e->lifecycle_stage != model::LifecycleStage::kActive)
     return InvalidArgumentError("The experiment " + experiment_id +
