@@ -6,13 +6,11 @@
 #include <mutex>
 #include <thread>
 
-#include "server/grpc_server.h"
-#include "server/http_server.h"
-#include "server/metrics_endpoint.h"
-#include "server/mlflow_api.h"
-#include "server/otlp_http.h"
-#include "server/otlp_ingest.h"
-#include "server/static_ui.h"
+#include "ingest/otlp_ingestor.h"
+#include "server/http/http_server.h"
+#include "server/otlp/grpc_server.h"
+#include "server/otlp/otlp_http.h"
+#include "server/server_routes.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -45,20 +43,16 @@ class ServerApp::Impl {
     storage::StoreOptions store_options;
     store_options.max_queued_batches = options_.max_queued_batches;
     ASSIGN_OR_RETURN(store_, storage::OpenTraceStore(options_.backend_store_uri, store_options));
-    ingestor_ = std::make_unique<OtlpIngestor>(*store_);
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
     request_metrics_ = std::make_unique<RequestMetrics>();
 
-    MlflowApiOptions api;
-    api.server_version = options_.version;
-    api.prices = std::move(prices);
-    RegisterMlflowRoutes(router_, *store_, api);
-    RegisterOtlpHttpRoutes(router_, *ingestor_);
-    RegisterMetricsRoute(router_, *store_, *ingestor_, *request_metrics_);
-    // The UI answers what no route above matches.
+    ServerRouteOptions routes;
+    routes.mlflow.server_version = options_.version;
+    routes.metrics_query.prices = std::move(prices);
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
     static_ui_ = std::make_unique<StaticUi>(std::move(ui));
-    static_ui_->RegisterRoutes(router_);
+    RegisterServerRoutes(router_, {*store_, *ingestor_, *request_metrics_, *static_ui_}, routes);
 
     HttpServerOptions http;
     http.host = options_.host;
@@ -123,7 +117,7 @@ class ServerApp::Impl {
  private:
   ServerOptions options_;
   std::unique_ptr<storage::TraceStore> store_;
-  std::unique_ptr<OtlpIngestor> ingestor_;
+  std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   std::unique_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<StaticUi> static_ui_;
   Router router_;

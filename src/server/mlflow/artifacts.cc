@@ -1,0 +1,134 @@
+// The slice of MLflow's artifact service that trace clients use, backed by the TraceStore
+// instead of files: a trace's traces.json under its mlflow.artifactLocation
+// (mlflow-artifacts:/<experiment_id>/traces/<trace_id>/artifacts, proxied at
+// /api/2.0/mlflow-artifacts/artifacts/<path>). An upload (PUT) is parsed as MLflow trace data
+// and ingested as spans; a download (GET) is built from the stored spans. Also the UI's
+// get-trace-artifact, which returns the same document.
+#include "server/http/errors.h"
+#include "server/mlflow/messages.h"
+#include "server/mlflow/routes.h"
+#include "server/mlflow/span_json.h"
+
+namespace tracelake::server {
+namespace {
+
+struct ArtifactDeps {
+  storage::TraceStore& store;
+};
+
+constexpr char kTraceDataFile[] = "traces.json";
+constexpr char kArtifactPath[] =
+    "/mlflow-artifacts/artifacts/{experiment_id}/traces/{trace_id}/artifacts/{file}";
+
+struct TraceArtifact {
+  std::string experiment_id;
+  TraceId trace;
+};
+
+Result<TraceArtifact> ArtifactFromPath(const HttpRequest& req) {
+  ASSIGN_OR_RETURN(std::string file, PathParam(req, "file"));
+  ASSIGN_OR_RETURN(std::string experiment_id, PathParam(req, "experiment_id"));
+  ASSIGN_OR_RETURN(std::string raw, PathParam(req, "trace_id"));
+  if (file != kTraceDataFile)
+    return NotFoundError("tracelake keeps only traces.json in a trace's artifact location");
+  if (experiment_id.size() > 18 ||
+      experiment_id.find_first_not_of("0123456789") != std::string::npos)
+    return InvalidArgumentError("Invalid experiment id in the artifact path: expected a number");
+  ASSIGN_OR_RETURN(TraceId trace, ParseTraceIdParam(raw, "trace_id"));
+  return TraceArtifact{std::move(experiment_id), trace};
+}
+
+// The stored trace whose data lives at this location (its experiment must match the path).
+Result<model::Trace> TraceAt(const TraceArtifact& a, const ArtifactDeps& ctx) {
+  auto trace = ctx.store.GetTrace(a.trace);
+  if (!trace.ok() && trace.status().code() != StatusCode::kNotFound) return trace.status();
+  if (!trace.ok() || trace->info.experiment_id != a.experiment_id || trace->spans.empty())
+    return TraceDataNotFoundError(a.trace);
+  return trace;
+}
+
+void SendTraceData(HttpResponse& res, const model::Trace& trace, const char* content_type) {
+  res.status = 200;
+  res.content_type = content_type;
+  res.body = DumpJson(TraceDataToJson(trace.spans));
+  // As MLflow sends artifacts: an attachment, never rendered by a browser on this origin.
+  res.headers.emplace_back("Content-Disposition",
+                           std::string("attachment; filename=") + kTraceDataFile);
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
+Result<Json> UploadTraceData(const HttpRequest& req, const ArtifactDeps& ctx) {
+  ASSIGN_OR_RETURN(TraceArtifact a, ArtifactFromPath(req));
+  ASSIGN_OR_RETURN(Json doc, ParseJsonBody(req.body));
+  ASSIGN_OR_RETURN(std::vector<model::Span> spans, SpansFromTraceDataJson(doc, a.trace));
+  storage::IngestBatch batch;
+  // Spans join the trace's experiment when StartTrace already recorded it.
+  auto info = ctx.store.GetTraceInfo(a.trace);
+  if (!info.ok() && info.status().code() != StatusCode::kNotFound) return info.status();
+  batch.experiment_id = info.ok() ? info->experiment_id : a.experiment_id;
+  batch.spans = std::move(spans);
+  if (!batch.spans.empty()) {
+    Status st = ctx.store.Ingest(std::move(batch));
+    if (st.code() == StatusCode::kNotFound)
+      RETURN_IF_ERROR(CheckExperimentExists(ctx.store, a.experiment_id));
+    RETURN_IF_ERROR(st);
+  }
+  return Json::object();  // MLflow's UploadArtifact.Response
+}
+
+void DownloadTraceData(const HttpRequest& req, HttpResponse& res, const ArtifactDeps& ctx) {
+  Result<TraceArtifact> a = ArtifactFromPath(req);
+  Result<model::Trace> trace = a.ok() ? TraceAt(*a, ctx) : Result<model::Trace>(a.status());
+  if (!trace.ok()) return SetMlflowError(res, trace.status());
+  SendTraceData(res, *trace, "application/json");
+}
+
+// ListArtifacts of the mlflow-artifacts service: traces.json inside a trace's location.
+Result<Json> ListArtifacts(const HttpRequest& req, const ArtifactDeps& ctx) {
+  ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
+  ASSIGN_OR_RETURN(std::string path, ParamReader(params).StringOr("path"));
+  std::vector<std::string> parts;
+  for (size_t start = 0; start <= path.size();) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  Json out = Json::object();
+  if (parts.size() != 4 || parts[1] != "traces" || parts[3] != "artifacts") return out;
+  auto id = ParseMlflowTraceId(parts[2]);
+  if (!id) return out;
+  auto trace = TraceAt(TraceArtifact{parts[0], *id}, ctx);
+  if (!trace.ok() && trace.status().code() == StatusCode::kNotFound) return out;
+  if (!trace.ok()) return trace.status();
+  const size_t size = DumpJson(TraceDataToJson(trace->spans)).size();
+  out["files"] = Json::array({{{"path", kTraceDataFile}, {"is_dir", false}, {"file_size", size}}});
+  return out;
+}
+
+// GET get-trace-artifact?request_id=tr-...: the trace data the MLflow UI renders.
+void GetTraceArtifact(const HttpRequest& req, HttpResponse& res, const ArtifactDeps& ctx) {
+  const std::string* raw = req.QueryParam("request_id");
+  if (raw == nullptr || raw->empty())
+    return SetMlflowError(
+        res, InvalidArgumentError("Request must include the \"request_id\" query parameter."));
+  Result<TraceId> id = ParseTraceIdParam(*raw, "request_id");
+  if (!id.ok()) return SetMlflowError(res, id.status());
+  Result<model::Trace> trace = ctx.store.GetTrace(*id);
+  if (!trace.ok()) return SetMlflowError(res, trace.status());
+  SendTraceData(res, *trace, "application/octet-stream");
+}
+
+}  // namespace
+
+void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
+  BoundRoutes<ArtifactDeps> routes(table, ArtifactDeps{store});
+  // The upload is the second half of MLflow's client-side trace submission (after StartTraceV3,
+  // see trace_writes.cc), so an agent's ingest token suffices; downloads are reads.
+  routes.Add({"PUT"}, 2, kArtifactPath, Scope::kIngest, UploadTraceData);
+  routes.AddRaw({"GET"}, 2, kArtifactPath, Scope::kRead, DownloadTraceData);
+  routes.Add({"GET"}, 2, "/mlflow-artifacts/artifacts", Scope::kRead, ListArtifacts);
+  routes.AddRaw({"GET"}, 2, "/mlflow/get-trace-artifact", Scope::kRead, GetTraceArtifact);
+}
+
+}  // namespace tracelake::server

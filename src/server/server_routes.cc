@@ -1,0 +1,17 @@
+#include "server/server_routes.h"
+
+#include "server/otlp/otlp_http.h"
+
+namespace tracelake::server {
+
+void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
+                          const ServerRouteOptions& options) {
+  RegisterMlflowRoutes(router, deps.store, options.mlflow);
+  RegisterMetricsQueryRoutes(router, deps.store, options.metrics_query);
+  RegisterOtlpHttpRoutes(router, deps.ingestor);
+  RegisterMetricsRoute(router, deps.store, deps.ingestor, deps.request_metrics);
+  // The UI answers what no route above matches.
+  deps.static_ui.RegisterRoutes(router);
+}
+
+}  // namespace tracelake::server

@@ -1,0 +1,33 @@
+// Every HTTP route of a tracelake server, registered in one place: ServerApp serves them and the
+// route test walks them (tests/server/server_routes_test.cc, golden tests/data/server/routes.txt).
+#pragma once
+
+#include "ingest/otlp_ingestor.h"
+#include "server/http/router.h"
+#include "server/http/static_ui.h"
+#include "server/mlflow/api.h"
+#include "server/tracelake/metrics_endpoint.h"
+#include "server/tracelake/metrics_query.h"
+#include "storage/trace_store.h"
+
+namespace tracelake::server {
+
+// What the routes borrow; each must outlive the router.
+struct ServerRouteDeps {
+  storage::TraceStore& store;
+  ingest::OtlpIngestor& ingestor;
+  const RequestMetrics& request_metrics;
+  StaticUi& static_ui;
+};
+
+struct ServerRouteOptions {
+  MlflowApiOptions mlflow;
+  MetricsQueryOptions metrics_query;
+};
+
+// MLflow's API, tracelake's own, the OTLP/HTTP receivers, /metrics and the UI as the fallback.
+// Call during setup, before the router serves requests.
+void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
+                          const ServerRouteOptions& options);
+
+}  // namespace tracelake::server

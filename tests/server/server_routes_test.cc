@@ -1,0 +1,155 @@
+// Walks every route a server registers (the same RegisterServerRoutes call ServerApp makes) and
+// compares (method, pattern, scope) with tests/data/server/routes.txt, so a new route or a
+// changed access scope shows up in review as a diff of that file.
+//
+// To accept a deliberate change: TRACELAKE_UPDATE_GOLDENS=1 ./server_routes_test, then review
+// `git diff tests/data/server/routes.txt`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ingest/otlp_ingestor.h"
+#include "server/http/router.h"
+#include "server/http/scope.h"
+#include "server/otlp/grpc_server.h"
+#include "server/server_routes.h"
+#include "storage/trace_store.h"
+
+namespace tracelake::server {
+namespace {
+
+const char kGoldenPath[] = TRACELAKE_TEST_DATA_DIR "/server/routes.txt";
+
+class ServerRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::OpenTraceStore("sqlite:///:memory:");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
+    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_}, ServerRouteOptions());
+  }
+  void TearDown() override {
+    if (store_) store_->Shutdown(std::chrono::seconds(5)).IgnoreError();
+  }
+
+  // "<METHOD> <pattern> <scope>" for every HTTP route, the fallback ("* <fallback> <scope>")
+  // and the gRPC methods ("GRPC <method> <scope>"), sorted.
+  std::vector<std::string> RouteLines() const {
+    std::vector<std::string> lines;
+    router_.ForEachRoute([&](std::string_view method, std::string_view pattern, Scope scope) {
+      lines.push_back(std::string(method) + " " + std::string(pattern) + " " +
+                      std::string(ScopeName(scope)));
+    });
+    if (auto scope = router_.fallback_scope())
+      lines.push_back("* <fallback> " + std::string(ScopeName(*scope)));
+    for (std::string_view m : kOtlpGrpcMethods)
+      lines.push_back("GRPC " + std::string(m) + " " + std::string(ScopeName(kOtlpGrpcScope)));
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+
+  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<ingest::OtlpIngestor> ingestor_;
+  RequestMetrics metrics_;
+  StaticUi ui_{StaticUiOptions{}};
+  Router router_;
+};
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(ServerRoutesTest, EveryRouteAndScopeMatchesTheGoldenList) {
+  const std::vector<std::string> actual = RouteLines();
+  if (const char* update = std::getenv("TRACELAKE_UPDATE_GOLDENS"); update && *update == '1') {
+    std::ofstream out(kGoldenPath, std::ios::trunc);
+    for (const auto& line : actual) out << line << "\n";
+    GTEST_SKIP() << "wrote " << kGoldenPath;
+  }
+  const std::vector<std::string> expected = ReadLines(kGoldenPath);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << kGoldenPath;
+  std::vector<std::string> missing, added;
+  std::set_difference(expected.begin(), expected.end(), actual.begin(), actual.end(),
+                      std::back_inserter(missing));
+  std::set_difference(actual.begin(), actual.end(), expected.begin(), expected.end(),
+                      std::back_inserter(added));
+  std::ostringstream diff;
+  for (const auto& l : missing) diff << "- " << l << "\n";
+  for (const auto& l : added) diff << "+ " << l << "\n";
+  EXPECT_TRUE(missing.empty() && added.empty() && actual.size() == expected.size())
+      << "The registered routes differ from tests/data/server/routes.txt (- golden, + actual):\n"
+      << diff.str()
+      << "If the change is intended (a new route, or a scope decided differently), regenerate "
+         "with TRACELAKE_UPDATE_GOLDENS=1 ./server_routes_test and review the diff.";
+}
+
+TEST_F(ServerRoutesTest, EveryScopeIsKnown) {
+  router_.ForEachRoute([](std::string_view method, std::string_view pattern, Scope scope) {
+    EXPECT_NE(ScopeName(scope), "unknown") << method << " " << pattern;
+  });
+  ASSERT_TRUE(router_.fallback_scope().has_value());
+  EXPECT_EQ(*router_.fallback_scope(), Scope::kPublic);
+}
+
+// A GET never changes anything, so it never needs write, ingest or more than read (or admin
+// for the server's own telemetry).
+TEST_F(ServerRoutesTest, GetRoutesOnlyRead) {
+  router_.ForEachRoute([](std::string_view method, std::string_view pattern, Scope scope) {
+    if (method != "GET") return;
+    EXPECT_TRUE(scope == Scope::kPublic || scope == Scope::kRead || scope == Scope::kAdmin)
+        << pattern << " is " << ScopeName(scope);
+  });
+}
+
+// The UI's /ajax-api/ copy of an endpoint requires exactly what its /api/ twin does.
+TEST_F(ServerRoutesTest, AjaxApiTwinsShareTheirScope) {
+  std::map<std::string, Scope> api, ajax;
+  router_.ForEachRoute([&](std::string_view method, std::string_view pattern, Scope scope) {
+    const std::string m(method);
+    if (pattern.rfind("/api/", 0) == 0) api[m + " " + std::string(pattern.substr(4))] = scope;
+    if (pattern.rfind("/ajax-api/", 0) == 0)
+      ajax[m + " " + std::string(pattern.substr(9))] = scope;
+  });
+  EXPECT_FALSE(api.empty());
+  EXPECT_EQ(api, ajax);
+}
+
+TEST(RouterScopeTest, MatchReportsTheRouteScope) {
+  Router router;
+  router.Add("GET", "/a/{id}", Scope::kRead, [](HttpRequest&, HttpResponse&) {});
+  router.Add("POST", "/a/{id}", Scope::kWrite, [](HttpRequest&, HttpResponse&) {});
+  router.SetFallback(Scope::kPublic, [](HttpRequest&, HttpResponse&) {});
+  std::map<std::string, std::string> params;
+  const Handler* handler = nullptr;
+  Scope scope = Scope::kAdmin;
+  ASSERT_EQ(router.Match("POST", "/a/1", params, &handler, &scope), Router::MatchResult::kFound);
+  EXPECT_EQ(scope, Scope::kWrite);
+  ASSERT_EQ(router.Match("GET", "/a/1", params, &handler, &scope), Router::MatchResult::kFound);
+  EXPECT_EQ(scope, Scope::kRead);
+  ASSERT_EQ(router.Match("GET", "/b", params, &handler, &scope), Router::MatchResult::kFound);
+  EXPECT_EQ(scope, Scope::kPublic);
+
+  std::vector<std::string> walked;
+  router.ForEachRoute([&](std::string_view method, std::string_view pattern, Scope s) {
+    walked.push_back(std::string(method) + " " + std::string(pattern) + " " +
+                     std::string(ScopeName(s)));
+  });
+  EXPECT_EQ(walked, (std::vector<std::string>{"GET /a/{id} read", "POST /a/{id} write"}));
+}
+
+}  // namespace
+}  // namespace tracelake::server
