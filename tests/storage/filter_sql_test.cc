@@ -2,19 +2,23 @@
 // SQL that prepares against the real schema and carries user text only as bound parameters;
 // keyset conditions follow the sort directions.
 #include "query/filter.h"
-#include "storage/sqlite/filter_sql.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sql_functions.h"
+#include "storage/sqlite/sqlite_dialect.h"
 #include "store_test_util.h"
 
 namespace tracelake::storage::sqlite {
 namespace {
 
+using sql::AppendKeysetCondition;
+using sql::FilterToSql;
 using storage::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr const char* kMarker = "ZqMarkerQz";
+
+const sql::Dialect& Sqlite() { return SqliteDialect::Instance(); }
 
 class FilterSqlTest : public ::testing::Test {
  protected:
@@ -28,7 +32,7 @@ class FilterSqlTest : public ::testing::Test {
   Result<SqlFragment> Translate(const std::string& text) {
     ASSIGN_OR_RETURN(auto expr, query::ParseFilter(text));
     SqlFragment f;
-    RETURN_IF_ERROR(FilterToSql(*expr, f));
+    RETURN_IF_ERROR(FilterToSql(Sqlite(), *expr, f));
     ASSIGN_OR_RETURN(Stmt stmt, db_.Prepare("SELECT t.trace_key FROM traces t WHERE " + f.sql));
     BindParams(stmt, f.params);
     bool row = false;
@@ -92,7 +96,7 @@ TEST_F(FilterSqlTest, NumericValuesCompareNumerically) {
       query::Expr e;
       e.comparison = {query::Field{kind, "k"}, op, 3.5};
       SqlFragment f;
-      ASSERT_TRUE(FilterToSql(e, f).ok());
+      ASSERT_TRUE(FilterToSql(Sqlite(), e, f).ok());
       auto stmt = db_.Prepare("SELECT 1 FROM traces t WHERE " + f.sql);
       ASSERT_TRUE(stmt.ok()) << f.sql;
       EXPECT_TRUE(std::holds_alternative<double>(f.params.back())) << f.sql;
@@ -109,19 +113,19 @@ TEST_F(FilterSqlTest, UnsupportedCombinationsAreInvalidArgument) {
   bad.comparison = {query::Field{query::FieldKind::kTimestampMs, ""}, query::Op::kEq,
                     std::string("not a number")};
   SqlFragment f;
-  EXPECT_THAT(FilterToSql(bad, f), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(FilterToSql(Sqlite(), bad, f), StatusIs(StatusCode::kInvalidArgument));
   bad.comparison = {query::Field{query::FieldKind::kStatus, ""}, query::Op::kLt, std::string("OK")};
-  EXPECT_THAT(FilterToSql(bad, f), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(FilterToSql(Sqlite(), bad, f), StatusIs(StatusCode::kInvalidArgument));
   bad.comparison = {query::Field{query::FieldKind::kName, ""}, query::Op::kIn,
                     std::vector<std::string>{}};
-  EXPECT_THAT(FilterToSql(bad, f), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(FilterToSql(Sqlite(), bad, f), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST_F(FilterSqlTest, DefaultOrderIsNewestFirstWithAUniqueTieBreaker) {
   const auto keys = SortKeysFor({});
   EXPECT_EQ(OrderByClause(keys), "t.request_time DESC, t.trace_key DESC");
   SqlFragment f;
-  ASSERT_TRUE(AppendKeysetCondition(keys, {int64_t{10}, int64_t{3}}, f).ok());
+  ASSERT_TRUE(AppendKeysetCondition(Sqlite(), keys, {int64_t{10}, int64_t{3}}, f).ok());
   EXPECT_EQ(f.sql, "(t.request_time, t.trace_key) < (?,?)");
   // The newest-first search walks the (experiment_id, request_time) index without sorting.
   ASSERT_TRUE(db_.Prepare("SELECT 1").ok());
@@ -141,14 +145,18 @@ TEST_F(FilterSqlTest, MixedDirectionsExpandTheKeysetCondition) {
   const auto keys = SortKeysFor(*order);
   ASSERT_EQ(keys.size(), 4u);  // name, duration, request_time, trace_key
   SqlFragment f;
-  ASSERT_TRUE(AppendKeysetCondition(keys, {std::string("n"), int64_t{1}, int64_t{2}, int64_t{3}}, f).ok());
+  ASSERT_TRUE(AppendKeysetCondition(Sqlite(), keys,
+                                    {std::string("n"), int64_t{1}, int64_t{2}, int64_t{3}}, f)
+                  .ok());
   EXPECT_THAT(f.sql, HasSubstr("coalesce(t.root_name,'') > ?"));
   EXPECT_THAT(f.sql, HasSubstr("t.duration < ?"));
   EXPECT_EQ(f.params.size(), 10u);  // 1 + 2 + 3 + 4
   SqlFragment wrong;
-  EXPECT_THAT(AppendKeysetCondition(keys, {int64_t{1}, int64_t{1}, int64_t{2}, int64_t{3}}, wrong),
+  EXPECT_THAT(AppendKeysetCondition(Sqlite(), keys,
+                                    {int64_t{1}, int64_t{1}, int64_t{2}, int64_t{3}}, wrong),
               StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(AppendKeysetCondition(keys, {int64_t{1}}, wrong), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(AppendKeysetCondition(Sqlite(), keys, {int64_t{1}}, wrong),
+              StatusIs(StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // names unique among active and deleted experiments, soft delete).
 #include "storage/page_token.h"
 #include "storage/span_codec.h"
-#include "storage/sqlite/experiment_filter.h"
+#include "storage/sqlite/sqlite_dialect.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 
@@ -147,8 +147,8 @@ Result<ExperimentPage> SqliteTraceStore::SearchExperiments(const SearchExperimen
               : req.view_type == SearchExperimentsRequest::ViewType::kDeletedOnly
                   ? "e.lifecycle_stage = 'deleted'"
                   : "e.lifecycle_stage = 'active'";
-  RETURN_IF_ERROR(ExperimentFilterToSql(req.filter, where));
-  ASSIGN_OR_RETURN(std::string order, ExperimentOrderBy(req.order_by));
+  RETURN_IF_ERROR(sql::ExperimentFilterToSql(SqliteDialect::Instance(), req.filter, where));
+  ASSIGN_OR_RETURN(std::string order, sql::ExperimentOrderBy(req.order_by));
   // Offset paging, as MLflow: experiments are few and rarely change while a client pages.
   const uint64_t fingerprint =
       ContentHash(std::to_string(static_cast<int>(req.view_type)) + "|" + req.filter + "|" + order);

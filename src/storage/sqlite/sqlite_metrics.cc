@@ -4,8 +4,8 @@
 #include <map>
 
 #include "storage/metric_series.h"
-#include "storage/sqlite/filter_sql.h"
 #include "storage/sqlite/rollup_tables.h"
+#include "storage/sqlite/sqlite_dialect.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 
@@ -109,7 +109,7 @@ Status AppendExperimentIds(const std::vector<std::string>& ids, SqlFragment& sql
 Result<Stmt> PrepareFiltered(Db& db, const query::Expr* filter, SqlFragment& sql) {
   if (filter != nullptr) {
     sql.sql += " AND (";
-    RETURN_IF_ERROR(FilterToSql(*filter, sql));
+    RETURN_IF_ERROR(sql::FilterToSql(SqliteDialect::Instance(), *filter, sql));
     sql.sql += ")";
   }
   ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql.sql));

@@ -273,7 +273,7 @@ void AppendTraceTimeCondition(const ValueMetricQuery& q, SqlFragment& sql) {
 Status AppendTraceFilter(const ValueMetricQuery& q, SqlFragment& sql) {
   if (q.trace_filter == nullptr) return OkStatus();
   sql.sql += " AND (";
-  RETURN_IF_ERROR(FilterToSql(*q.trace_filter, sql));
+  RETURN_IF_ERROR(sql::FilterToSql(SqliteDialect::Instance(), *q.trace_filter, sql));
   sql.sql += ")";
   return OkStatus();
 }

@@ -10,8 +10,8 @@
 #include "storage/page_token.h"
 #include "storage/span_chunk.h"
 #include "storage/span_codec.h"
-#include "storage/sqlite/filter_sql.h"
 #include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_dialect.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
@@ -221,12 +221,13 @@ Result<TracePage> SqliteTraceStore::SearchTraces(const TraceSearchRequest& req) 
   }
   if (req.filter != nullptr) {
     where.sql += " AND ";
-    RETURN_IF_ERROR(FilterToSql(*req.filter, where));
+    RETURN_IF_ERROR(sql::FilterToSql(SqliteDialect::Instance(), *req.filter, where));
   }
   if (!req.page_token.empty()) {
     ASSIGN_OR_RETURN(PageToken token, DecodePageToken(req.page_token, fingerprint));
     where.sql += " AND ";
-    RETURN_IF_ERROR(AppendKeysetCondition(keys, token.values, where));
+    RETURN_IF_ERROR(
+        sql::AppendKeysetCondition(SqliteDialect::Instance(), keys, token.values, where));
   }
   const std::string sql = "SELECT t.trace_key, " + SortKeyColumns(keys) + " FROM traces t WHERE " +
                           where.sql + " ORDER BY " + OrderByClause(keys) + " LIMIT ?";

@@ -1,10 +1,10 @@
-#include "storage/sqlite/experiment_filter.h"
+#include "storage/sql/experiment_filter.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-namespace tracelake::storage::sqlite {
+namespace tracelake::storage::sql {
 namespace {
 
 std::string Upper(std::string_view s) {
@@ -19,7 +19,7 @@ bool IsIdentChar(char c) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  Parser(const Dialect& dialect, std::string_view text) : dialect_(dialect), text_(text) {}
 
   Status Parse(SqlFragment& out) {
     SkipSpace();
@@ -102,25 +102,30 @@ class Parser {
     if (is_tag || ident == "name") {
       if (!string_op) return Error("comparator '" + op + "' is not supported for " + ident);
       if (is_number) return Error(ident + " must be compared with a quoted string");
+      SqlWriter w(dialect_, out);
       if (is_tag) {
-        out.sql += " AND EXISTS (SELECT 1 FROM experiment_tags g WHERE g.experiment_id = "
-                   "e.experiment_id AND g.key = ? AND ";
-        out.params.emplace_back(tag_key);
+        w.sql() += " AND EXISTS (SELECT 1 FROM experiment_tags g WHERE g.experiment_id = "
+                   "e.experiment_id AND g.key = " + w.Param(tag_key) + " AND ";
         lhs = "g.value";
       } else {
-        out.sql += " AND (";
+        w.sql() += " AND (";
         lhs = "e.name";
       }
-      if (op == "ILIKE") out.sql += "lower(" + lhs + ") LIKE lower(?))";
-      else out.sql += lhs + " " + op + " ?)";
-      out.params.emplace_back(std::move(text_value));
+      const std::string value = w.Param(std::move(text_value));
+      if (op == "ILIKE" || op == "LIKE")
+        w.sql() += dialect_.Like(lhs, value,
+                                 op == "LIKE" ? CaseSensitivity::kSensitive
+                                              : CaseSensitivity::kInsensitive,
+                                 LikeEscape::kNone) + ")";
+      else
+        w.sql() += lhs + " " + op + " " + value + ")";
       return OkStatus();
     }
     if (ident == "creation_time" || ident == "last_update_time") {
       if (!numeric_op) return Error("comparator '" + op + "' is not supported for " + ident);
       if (!is_number) return Error(ident + " must be compared with an integer");
-      out.sql += " AND e." + ident + " " + op + " ?";
-      out.params.emplace_back(number);
+      SqlWriter w(dialect_, out);
+      w.sql() += " AND e." + ident + " " + op + " " + w.Param(number);
       return OkStatus();
     }
     pos_ = start;
@@ -128,15 +133,16 @@ class Parser {
                  "'; use name, tags.<key>, creation_time or last_update_time");
   }
 
+  const Dialect& dialect_;
   std::string_view text_;
   size_t pos_ = 0;
 };
 
 }  // namespace
 
-Status ExperimentFilterToSql(std::string_view filter, SqlFragment& out) {
+Status ExperimentFilterToSql(const Dialect& dialect, std::string_view filter, SqlFragment& out) {
   if (filter.size() > 64 * 1024) return InvalidArgumentError("Experiment filter is too long");
-  return Parser(filter).Parse(out);
+  return Parser(dialect, filter).Parse(out);
 }
 
 Result<std::string> ExperimentOrderBy(const std::vector<std::string>& order_by) {
@@ -169,4 +175,4 @@ Result<std::string> ExperimentOrderBy(const std::vector<std::string>& order_by) 
   return out;
 }
 
-}  // namespace tracelake::storage::sqlite
+}  // namespace tracelake::storage::sql

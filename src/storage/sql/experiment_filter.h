@@ -1,4 +1,5 @@
-// MLflow's search_experiments filter and order_by, translated to SQLite over `experiments e`.
+// MLflow's search_experiments filter and order_by, translated to SQL over `experiments e`
+// in a Dialect's spelling.
 //
 // Filter: comparisons joined by AND (case-insensitive keyword), each one of
 //   name | attributes.name            =, !=, LIKE, ILIKE   'text'
@@ -15,15 +16,16 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/sqlite/filter_sql.h"
+#include "storage/sql/dialect.h"
+#include "storage/sql/params.h"
 #include "tracelake/status.h"
 
-namespace tracelake::storage::sqlite {
+namespace tracelake::storage::sql {
 
-// Appends " AND <condition>" per comparison to out.
-Status ExperimentFilterToSql(std::string_view filter, SqlFragment& out);
+// Appends " AND <condition>" per comparison to out; placeholders continue after out.params.
+Status ExperimentFilterToSql(const Dialect& dialect, std::string_view filter, SqlFragment& out);
 
 // The ORDER BY list (without the keyword).
 Result<std::string> ExperimentOrderBy(const std::vector<std::string>& order_by);
 
-}  // namespace tracelake::storage::sqlite
+}  // namespace tracelake::storage::sql

@@ -1,0 +1,2 @@
+-- filter: status = 'OK' AND (span.content LIKE '%x%' OR name = 'a')
+-- error: INVALID_ARGUMENT: span.content search is not supported by the PostgreSQL backend

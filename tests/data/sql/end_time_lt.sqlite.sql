@@ -1,0 +1,4 @@
+-- filter: end_time_ms < 9
+(t.request_time + t.duration) < ?
+-- params: 1
+-- 1: int 9000000

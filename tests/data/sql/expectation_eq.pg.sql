@@ -1,0 +1,6 @@
+-- filter: expectation.accuracy = 'high'
+EXISTS (SELECT 1 FROM assessments a WHERE a.trace_key = t.trace_key AND a.valid = 1 AND a.name = $1 AND a.kind = $2 AND (a.value_json #>> '{}') = $3)
+-- params: 3
+-- 1: text 'accuracy'
+-- 2: int 2
+-- 3: text 'high'

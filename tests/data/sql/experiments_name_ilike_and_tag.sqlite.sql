@@ -1,0 +1,7 @@
+-- experiment filter: attributes.name ILIKE '%Prod%' AND tags.team = 'ml'
+-- order_by: [last_update_time DESC]
+SELECT e.experiment_id FROM experiments e WHERE e.lifecycle_stage = 'active' AND (lower(e.name) LIKE lower(?)) AND EXISTS (SELECT 1 FROM experiment_tags g WHERE g.experiment_id = e.experiment_id AND g.key = ? AND g.value = ?) ORDER BY e.last_update_time DESC, e.experiment_id DESC
+-- params: 3
+-- 1: text '%Prod%'
+-- 2: text 'team'
+-- 3: text 'ml'

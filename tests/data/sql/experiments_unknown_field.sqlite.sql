@@ -1,0 +1,3 @@
+-- experiment filter: owner = 'x'
+-- order_by:
+-- error: INVALID_ARGUMENT: Invalid experiment filter at position 1: unknown field 'owner'; use name, tags.<key>, creation_time or last_update_time

@@ -1,0 +1,6 @@
+-- filter: feedback.k RLIKE '^[0-9]'
+EXISTS (SELECT 1 FROM assessments a WHERE a.trace_key = t.trace_key AND a.valid = 1 AND a.name = $1 AND a.kind = $2 AND ((a.value_json #>> '{}') ~ $3))
+-- params: 3
+-- 1: text 'k'
+-- 2: int 1
+-- 3: text '^[0-9]'

@@ -1,0 +1,14 @@
+-- order_by: [name ASC] [execution_time_ms DESC]
+SELECT t.trace_key, coalesce(t.root_name,''), t.duration, t.request_time, t.trace_key FROM traces t WHERE t.experiment_id = ? AND ((coalesce(t.root_name,'') > ?) OR (coalesce(t.root_name,'') = ? AND t.duration < ?) OR (coalesce(t.root_name,'') = ? AND t.duration = ? AND t.request_time < ?) OR (coalesce(t.root_name,'') = ? AND t.duration = ? AND t.request_time = ? AND t.trace_key < ?)) ORDER BY coalesce(t.root_name,'') ASC, t.duration DESC, t.request_time DESC, t.trace_key DESC
+-- params: 11
+-- 1: int 1
+-- 2: text 'n'
+-- 3: text 'n'
+-- 4: int 1
+-- 5: text 'n'
+-- 6: int 1
+-- 7: int 2
+-- 8: text 'n'
+-- 9: int 1
+-- 10: int 2
+-- 11: int 3

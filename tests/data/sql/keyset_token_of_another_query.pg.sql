@@ -1,0 +1,2 @@
+-- order_by: [name ASC]
+-- error: INVALID_ARGUMENT: Invalid page_token for this query

@@ -1,0 +1,4 @@
+-- filter: name = 'predict'
+coalesce(t.root_name,'') = ?
+-- params: 1
+-- 1: text 'predict'

@@ -1,0 +1,2 @@
+-- filter: name < 'm'
+-- error: INVALID_ARGUMENT: Invalid comparator '<' for string attribute 'name' at position 6. Allowed: =, !=, LIKE, ILIKE, RLIKE, IN, NOT IN

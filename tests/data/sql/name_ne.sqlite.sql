@@ -1,0 +1,4 @@
+-- filter: trace.name != 'predict'
+coalesce(t.root_name,'') != ?
+-- params: 1
+-- 1: text 'predict'

@@ -1,0 +1,2 @@
+-- filter: name RLIKE '(a'
+-- error: INVALID_ARGUMENT: Invalid RLIKE pattern at position 3: missing ')'

@@ -1,0 +1,2 @@
+-- filter: prompt = 'qa-agent-system-prompt/4'
+-- error: INVALID_ARGUMENT: Filtering traces by prompt is not supported by tracelake

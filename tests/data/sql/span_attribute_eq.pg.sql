@@ -1,0 +1,2 @@
+-- filter: span.attributes.`gen_ai.request.model` = 'gpt-4o'
+-- error: INVALID_ARGUMENT: span.attributes search is not supported by the PostgreSQL backend

@@ -1,0 +1,5 @@
+-- filter: span.attributes.k ILIKE 'x%'
+EXISTS (SELECT 1 FROM span_chunks c WHERE c.chunk_id BETWEEN t.trace_key * 1048576 AND t.trace_key * 1048576 + 1048575 AND EXISTS (SELECT 1 FROM json_each(tl_chunk_attr(c.body, ?)) j WHERE lower(CAST(j.value AS TEXT)) LIKE lower(?)))
+-- params: 2
+-- 1: text 'k'
+-- 2: text 'x%'

@@ -1,0 +1,2 @@
+-- filter: span.attributes.k IN ('a', 'b')
+-- error: INVALID_ARGUMENT: span.attributes search is not supported by the PostgreSQL backend

@@ -1,0 +1,2 @@
+-- filter: span.attributes.k IS NULL
+-- error: INVALID_ARGUMENT: Invalid comparator 'IS NULL' for span attribute 'span.attributes.k' at position 19. Allowed: =, !=, LIKE, ILIKE, RLIKE, IN, NOT IN

@@ -1,0 +1,2 @@
+-- filter: span.attributes.model_version LIKE '%v2%'
+-- error: INVALID_ARGUMENT: span.attributes search is not supported by the PostgreSQL backend

@@ -1,0 +1,2 @@
+-- ast: span.attributes.k >= 2
+-- error: INVALID_ARGUMENT: span.attributes search is not supported by the PostgreSQL backend

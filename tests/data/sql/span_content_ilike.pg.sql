@@ -1,0 +1,2 @@
+-- filter: span.content ILIKE '%WORLD%'
+-- error: INVALID_ARGUMENT: span.content search is not supported by the PostgreSQL backend

@@ -1,0 +1,2 @@
+-- filter: span.content LIKE '%hello%'
+-- error: INVALID_ARGUMENT: span.content search is not supported by the PostgreSQL backend

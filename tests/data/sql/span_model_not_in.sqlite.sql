@@ -1,0 +1,4 @@
+-- filter: span.model NOT IN ('gpt-4o')
+EXISTS (SELECT 1 FROM span_facts f WHERE f.trace_key = t.trace_key AND f.model <> '' AND f.model NOT IN (?))
+-- params: 1
+-- 1: text 'gpt-4o'

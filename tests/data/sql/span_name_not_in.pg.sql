@@ -1,0 +1,4 @@
+-- filter: span.name NOT IN ('a')
+EXISTS (SELECT 1 FROM spans s WHERE s.trace_key = t.trace_key AND s.name NOT IN ($1))
+-- params: 1
+-- 1: text 'a'

@@ -1,0 +1,4 @@
+-- filter: span.name RLIKE 'embed'
+EXISTS (SELECT 1 FROM spans s WHERE s.trace_key = t.trace_key AND (s.name ~ $1))
+-- params: 1
+-- 1: text 'embed'

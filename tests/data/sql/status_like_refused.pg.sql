@@ -1,0 +1,2 @@
+-- filter: status LIKE 'O%'
+-- error: INVALID_ARGUMENT: Invalid comparator 'LIKE' for string attribute 'status' at position 8. Allowed: =, !=, IN, NOT IN

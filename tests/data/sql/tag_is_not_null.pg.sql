@@ -1,0 +1,4 @@
+-- filter: tags.version IS NOT NULL
+EXISTS (SELECT 1 FROM trace_tags kv WHERE kv.trace_key = t.trace_key AND kv.key = $1)
+-- params: 1
+-- 1: text 'version'

@@ -1,0 +1,4 @@
+-- filter: timestamp_ms >= 5.5
+t.request_time >= $1
+-- params: 1
+-- 1: int 6000000

@@ -1,0 +1,4 @@
+-- filter: timestamp_ms < 5
+t.request_time < ?
+-- params: 1
+-- 1: int 5000000

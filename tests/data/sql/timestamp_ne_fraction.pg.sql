@@ -1,0 +1,3 @@
+-- filter: timestamp_ms != 5.5
+TRUE
+-- params: 0

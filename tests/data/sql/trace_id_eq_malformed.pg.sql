@@ -1,0 +1,2 @@
+-- filter: trace_id = 'tr-nope'
+-- error: INVALID_ARGUMENT: Invalid trace id 'tr-nope' at position 12. Expected 'tr-' followed by 32 hex digits

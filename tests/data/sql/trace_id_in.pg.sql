@@ -1,0 +1,2 @@
+-- filter: trace_id IN ('0123456789ABCDEF0123456789ABCDEF', 'tr-nope')
+-- error: INVALID_ARGUMENT: Invalid trace id 'tr-nope' at position 50. Expected 'tr-' followed by 32 hex digits

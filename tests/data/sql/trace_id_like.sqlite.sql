@@ -1,0 +1,2 @@
+-- filter: trace_id LIKE 'tr-01%'
+-- error: INVALID_ARGUMENT: Invalid comparator 'LIKE' for string attribute 'trace_id' at position 10. Allowed: =, !=, IN, NOT IN

@@ -1,0 +1,2 @@
+-- filter: trace_id RLIKE '^tr-0[0-9a-f]'
+-- error: INVALID_ARGUMENT: Invalid comparator 'RLIKE' for string attribute 'trace_id' at position 10. Allowed: =, !=, IN, NOT IN
