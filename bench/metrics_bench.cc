@@ -25,7 +25,7 @@
 #include "model/price_table.h"
 #include "query/filter.h"
 #include "storage/metric_series.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace {
 
@@ -111,7 +111,7 @@ fs::path Database(int64_t spans) {
     temp = fs::temp_directory_path() / ("tl_metrics_bench_" + std::to_string(::getpid()) + ".db");
     path = temp;
   }
-  auto store = storage::OpenTraceStore("sqlite:///" + path.string() + ".tmp");
+  auto store = storage::OpenBackend("sqlite:///" + path.string() + ".tmp");
   if (!store.ok()) std::abort();
   const uint64_t traces = static_cast<uint64_t>(std::max<int64_t>(1, spans / kSpansPerTrace));
   // Two callers, each preparing its own batches, so the writer is never idle.
@@ -122,7 +122,7 @@ fs::path Database(int64_t spans) {
       AppendTrace(n, traces, rng, batch.spans);
       if (batch.spans.size() >= 5000 || n + 2 >= traces) {
         for (auto& s : batch.spans) model::NormalizeSpan(s);
-        if (!(*store)->Ingest(std::move(batch)).ok()) std::abort();
+        if (!(*store)->traces().Ingest(std::move(batch)).ok()) std::abort();
         batch = storage::IngestBatch();
       }
     }
@@ -162,7 +162,7 @@ const std::vector<Panel>& Panels() {
   return panels;
 }
 
-size_t RunDashboard(storage::TraceStore& store, int64_t start, int64_t end, int64_t bucket,
+size_t RunDashboard(storage::MetricStore& store, int64_t start, int64_t end, int64_t bucket,
                     const query::Expr* filter, bool* rollups) {
   size_t points = 0;
   for (const Panel& p : Panels()) {
@@ -185,9 +185,9 @@ size_t RunDashboard(storage::TraceStore& store, int64_t start, int64_t end, int6
   return points;
 }
 
-std::unique_ptr<storage::TraceStore> OpenBenchStore() {
+std::unique_ptr<storage::Backend> OpenBenchStore() {
   const int64_t spans = EnvInt("TL_METRICS_BENCH_SPANS", 20000);
-  auto store = storage::OpenTraceStore("sqlite:///" + Database(spans).string());
+  auto store = storage::OpenBackend("sqlite:///" + Database(spans).string());
   if (!store.ok()) std::abort();
   return std::move(*store);
 }
@@ -197,7 +197,7 @@ void Dashboard30d(benchmark::State& state) {
   bool rollups = false;
   size_t points = 0;
   for (auto _ : state) {
-    points = RunDashboard(*store, kStartMs, kEndMs, state.range(0), nullptr, &rollups);
+    points = RunDashboard(store->metrics(), kStartMs, kEndMs, state.range(0), nullptr, &rollups);
     benchmark::DoNotOptimize(points);
   }
   state.counters["rollups"] = rollups ? 1 : 0;
@@ -212,7 +212,7 @@ void FilteredDashboard1h(benchmark::State& state) {
   bool rollups = true;
   size_t points = 0;
   for (auto _ : state) {
-    points = RunDashboard(*store, kEndMs - 3'600'000, kEndMs, 60'000, filter->get(), &rollups);
+    points = RunDashboard(store->metrics(), kEndMs - 3'600'000, kEndMs, 60'000, filter->get(), &rollups);
     benchmark::DoNotOptimize(points);
   }
   state.counters["rollups"] = rollups ? 1 : 0;
@@ -236,7 +236,7 @@ void MlflowLatency1d(benchmark::State& state) {
   q.dimensions = {spans ? storage::ValueDimension::kSpanName : storage::ValueDimension::kTraceName};
   size_t rows = 0;
   for (auto _ : state) {
-    auto table = store->QueryMetricValues(q);
+    auto table = store->metrics().QueryMetricValues(q);
     if (!table.ok()) std::abort();
     rows = 0;
     for (auto& cell : table->cells) {

@@ -1,4 +1,4 @@
-// Storage benchmarks: what the SQLite TraceStore sustains on this machine.
+// Storage benchmarks: what the SQLite backend sustains on this machine.
 //
 //   Ingest/A, Ingest/B   spans/s through TraceStore::Ingest from 4 caller threads, 512-span
 //                        batches (an OTLP exporter's default), spans normalized beforehand as
@@ -26,13 +26,14 @@
 #include "model/normalize.h"
 #include "profiles.h"
 #include "query/filter.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using tracelake::model::Span;
 using tracelake::storage::IngestBatch;
+using tracelake::storage::Backend;
 using tracelake::storage::TraceStore;
 
 constexpr int kBatchSpans = 512;
@@ -50,8 +51,8 @@ fs::path BenchDir() {
   return v != nullptr && *v != '\0' ? fs::path(v) : fs::path("/tmp");
 }
 
-std::unique_ptr<TraceStore> OpenOrDie(const fs::path& path) {
-  auto store = tracelake::storage::OpenTraceStore("sqlite:///" + path.string());
+std::unique_ptr<Backend> OpenOrDie(const fs::path& path) {
+  auto store = tracelake::storage::OpenBackend("sqlite:///" + path.string());
   if (!store.ok()) {
     std::fprintf(stderr, "open %s: %s\n", path.c_str(), store.status().ToString().c_str());
     std::abort();
@@ -123,7 +124,7 @@ void BM_Ingest(benchmark::State& state) {
     auto store = OpenOrDie(path);
     state.ResumeTiming();
     const double cpu_before = CpuSeconds();
-    if (!IngestAll(*store, batches, "0")) {
+    if (!IngestAll(store->traces(), batches, "0")) {
       state.SkipWithError("ingest failed");
       break;
     }
@@ -156,12 +157,12 @@ void BM_GetTrace1000(benchmark::State& state) {
   }
   // Some neighbours so the trace is not alone in the file.
   auto others = Batches(MakeProfileA(20000, 12));
-  if (!IngestAll(*store, others, "0")) return state.SkipWithError("ingest failed");
+  if (!IngestAll(store->traces(), others, "0")) return state.SkipWithError("ingest failed");
   auto batches = Batches(std::move(spans));
   const tracelake::TraceId id = batches[0][0].trace_id;
-  if (!IngestAll(*store, batches, "0")) return state.SkipWithError("ingest failed");
+  if (!IngestAll(store->traces(), batches, "0")) return state.SkipWithError("ingest failed");
   for (auto _ : state) {
-    auto trace = store->GetTrace(id);
+    auto trace = store->traces().GetTrace(id);
     if (!trace.ok() || trace->spans.size() != 1000) {
       state.SkipWithError("GetTrace failed");
       break;
@@ -174,7 +175,7 @@ BENCHMARK(BM_GetTrace1000)->Name("GetTrace/1000")->Unit(benchmark::kMillisecond)
 
 // The search database: N profile-A traces of 8 spans, each root carrying user.id user-<0..19>.
 struct SearchDb {
-  std::unique_ptr<TraceStore> store;
+  std::unique_ptr<Backend> store;
   std::string experiment_id;
   int64_t traces = 0;
 };
@@ -185,7 +186,7 @@ SearchDb& GetSearchDb() {
     out.traces = EnvInt("TL_BENCH_TRACES", 200000);
     const fs::path path = BenchDir() / ("tl_search_" + std::to_string(out.traces) + ".db");
     out.store = OpenOrDie(path);
-    auto existing = out.store->GetExperimentByName("search-bench");
+    auto existing = out.store->experiments().GetExperimentByName("search-bench");
     if (existing.ok() && out.store->Stats().traces == out.traces) {
       out.experiment_id = existing->experiment_id;
       return out;
@@ -193,7 +194,7 @@ SearchDb& GetSearchDb() {
     out.store.reset();
     RemoveDb(path);
     out.store = OpenOrDie(path);
-    out.experiment_id = *out.store->CreateExperiment("search-bench", "", {});
+    out.experiment_id = *out.store->experiments().CreateExperiment("search-bench", "", {});
     double ingest_secs = 0;
     constexpr int kChunkTraces = 20000;
     for (int64_t done = 0; done < out.traces; done += kChunkTraces) {
@@ -213,7 +214,7 @@ SearchDb& GetSearchDb() {
       }
       auto batches = Batches(std::move(spans));
       const auto start = std::chrono::steady_clock::now();
-      if (!IngestAll(*out.store, batches, out.experiment_id)) std::abort();
+      if (!IngestAll(out.store->traces(), batches, out.experiment_id)) std::abort();
       ingest_secs +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
@@ -235,7 +236,7 @@ void RunSearch(benchmark::State& state, const char* filter_text) {
   req.max_results = 50;
   size_t found = 0;
   for (auto _ : state) {
-    auto page = db.store->SearchTraces(req);
+    auto page = db.store->traces().SearchTraces(req);
     if (!page.ok()) {
       state.SkipWithError(page.status().ToString().c_str());
       break;

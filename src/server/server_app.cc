@@ -11,7 +11,7 @@
 #include "server/otlp/grpc_server.h"
 #include "server/otlp/otlp_http.h"
 #include "server/server_routes.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server {
 namespace {
@@ -42,8 +42,8 @@ class ServerApp::Impl {
                      LoadPrices(options_.prices_file));
     storage::StoreOptions store_options;
     store_options.max_queued_batches = options_.max_queued_batches;
-    ASSIGN_OR_RETURN(store_, storage::OpenTraceStore(options_.backend_store_uri, store_options));
-    ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
+    ASSIGN_OR_RETURN(store_, storage::OpenBackend(options_.backend_store_uri, store_options));
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(store_->traces());
     request_metrics_ = std::make_unique<RequestMetrics>();
 
     ServerRouteOptions routes;
@@ -116,7 +116,7 @@ class ServerApp::Impl {
 
  private:
   ServerOptions options_;
-  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<storage::Backend> store_;
   std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   std::unique_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<StaticUi> static_ui_;

@@ -6,10 +6,11 @@ namespace tracelake::server {
 
 void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
                           const ServerRouteOptions& options) {
-  RegisterMlflowRoutes(router, deps.store, options.mlflow);
-  RegisterMetricsQueryRoutes(router, deps.store, options.metrics_query);
+  RegisterMlflowRoutes(router, deps.storage, options.mlflow);
+  RegisterMetricsQueryRoutes(router, deps.storage.metrics(), deps.storage.experiments(),
+                             options.metrics_query);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
-  RegisterMetricsRoute(router, deps.store, deps.ingestor, deps.request_metrics);
+  RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics);
   // The UI answers what no route above matches.
   deps.static_ui.RegisterRoutes(router);
 }

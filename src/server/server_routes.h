@@ -8,13 +8,13 @@
 #include "server/mlflow/api.h"
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/tracelake/metrics_query.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server {
 
 // What the routes borrow; each must outlive the router.
 struct ServerRouteDeps {
-  storage::TraceStore& store;
+  storage::Backend& storage;
   ingest::OtlpIngestor& ingestor;
   const RequestMetrics& request_metrics;
   StaticUi& static_ui;

@@ -10,7 +10,7 @@
 #include "model/log_record.h"
 #include "model/span.h"
 #include "otlp/encode.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::ingest {
 namespace {
@@ -48,22 +48,22 @@ std::vector<model::Span> TwoSpans(uint8_t n, const std::string& experiment_attr 
 class OtlpIngestorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = storage::OpenTraceStore("sqlite:///:memory:");
+    auto store = storage::OpenBackend("sqlite:///:memory:");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
-    ingestor_ = std::make_unique<OtlpIngestor>(*store_);
+    ingestor_ = std::make_unique<OtlpIngestor>(store_->traces());
   }
   void TearDown() override {
     if (store_) store_->Shutdown(std::chrono::seconds(5)).IgnoreError();
   }
 
   std::string ExperimentOf(uint8_t trace) {
-    auto info = store_->GetTraceInfo(TestTraceId(trace));
+    auto info = store_->traces().GetTraceInfo(TestTraceId(trace));
     EXPECT_TRUE(info.ok()) << info.status().ToString();
     return info.ok() ? info->experiment_id : "";
   }
 
-  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<storage::Backend> store_;
   std::unique_ptr<OtlpIngestor> ingestor_;
 };
 
@@ -74,7 +74,7 @@ TEST_F(OtlpIngestorTest, CommitsProtobufTracesToTheDefaultExperiment) {
   EXPECT_EQ(out.accepted, 2);
   EXPECT_EQ(out.rejected, 0);
   EXPECT_EQ(ExperimentOf(1), "0");
-  auto trace = store_->GetTrace(TestTraceId(1));
+  auto trace = store_->traces().GetTrace(TestTraceId(1));
   ASSERT_TRUE(trace.ok());
   EXPECT_EQ(trace->spans.size(), 2u);
   const IngestCounters& c = ingestor_->counters();
@@ -92,8 +92,8 @@ TEST_F(OtlpIngestorTest, CommitsJsonTraces) {
 }
 
 TEST_F(OtlpIngestorTest, RoutesByHeaderBeforeResourceAttribute) {
-  auto a = store_->CreateExperiment("a", "", {});
-  auto b = store_->CreateExperiment("b", "", {});
+  auto a = store_->experiments().CreateExperiment("a", "", {});
+  auto b = store_->experiments().CreateExperiment("b", "", {});
   ASSERT_TRUE(a.ok() && b.ok());
   const std::string body = otlp::EncodeTracesRequestProtobuf(TwoSpans(3, *b));
   OtlpOutcome out = ingestor_->Ingest(OtlpSignal::kTraces, OtlpEncoding::kProtobuf, body, &*a);
@@ -114,14 +114,14 @@ TEST_F(OtlpIngestorTest, RefusesNonNumericExperimentIds) {
                                       otlp::EncodeTracesRequestProtobuf(TwoSpans(5)), &header);
   EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(out.status.message(), "Header x-mlflow-experiment-id must be a numeric experiment id");
-  EXPECT_FALSE(store_->GetTraceInfo(TestTraceId(5)).ok());
+  EXPECT_FALSE(store_->traces().GetTraceInfo(TestTraceId(5)).ok());
 
   out = ingestor_->Ingest(OtlpSignal::kTraces, OtlpEncoding::kProtobuf,
                           otlp::EncodeTracesRequestProtobuf(TwoSpans(6, "abc")), nullptr);
   EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(out.status.message(),
             "Resource attribute mlflow.experimentId must be a numeric experiment id");
-  EXPECT_FALSE(store_->GetTraceInfo(TestTraceId(6)).ok());
+  EXPECT_FALSE(store_->traces().GetTraceInfo(TestTraceId(6)).ok());
   EXPECT_EQ(ingestor_->counters().spans_accepted.load(), 0);
 }
 

@@ -22,7 +22,7 @@
 #include "server/http/scope.h"
 #include "server/otlp/grpc_server.h"
 #include "server/server_routes.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server {
 namespace {
@@ -32,10 +32,10 @@ const char kGoldenPath[] = TRACELAKE_TEST_DATA_DIR "/server/routes.txt";
 class ServerRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = storage::OpenTraceStore("sqlite:///:memory:");
+    auto store = storage::OpenBackend("sqlite:///:memory:");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
-    ingestor_ = std::make_unique<ingest::OtlpIngestor>(*store_);
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(store_->traces());
     RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_}, ServerRouteOptions());
   }
   void TearDown() override {
@@ -58,7 +58,7 @@ class ServerRoutesTest : public ::testing::Test {
     return lines;
   }
 
-  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<storage::Backend> store_;
   std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   RequestMetrics metrics_;
   StaticUi ui_{StaticUiOptions{}};

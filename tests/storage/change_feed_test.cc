@@ -15,7 +15,7 @@ namespace {
 template <typename B>
 class ChangeFeedContractTest : public StoreFixture<B> {
  protected:
-  ChangeFeed& feed() { return dynamic_cast<ChangeFeed&>(this->store()); }
+  ChangeFeed& feed() { return this->changes(); }
 
   std::vector<TraceChange> After(int64_t cursor) {
     auto page = feed().ReadChanges(cursor, 10000);
@@ -72,7 +72,8 @@ TYPED_TEST(ChangeFeedContractTest, ATraceChangedAgainAppearsOnceWithItsLatestNum
 TYPED_TEST(ChangeFeedContractTest, InfoTagsMetadataAndAssessmentsAreChanges) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}).ok());
-  auto& store = this->store();
+  TraceStore& store = this->traces();
+  AssessmentStore& assessments = this->assessments();
   int64_t cursor = this->Head();
   auto step = [&](const char* what, const Status& st) {
     ASSERT_TRUE(st.ok()) << what << ": " << st.ToString();
@@ -91,12 +92,12 @@ TYPED_TEST(ChangeFeedContractTest, InfoTagsMetadataAndAssessmentsAreChanges) {
   a.assessment_name = "correct";
   a.feedback = model::Feedback{};
   a.feedback->value_json = "true";
-  auto created = store.CreateAssessment(a);
+  auto created = assessments.CreateAssessment(a);
   step("assessment", created.status());
   AssessmentUpdate update;
   update.rationale = "checked";
-  step("update", store.UpdateAssessment(Tid(1), created->assessment_id, update).status());
-  step("delete assessment", store.DeleteAssessment(Tid(1), created->assessment_id));
+  step("update", assessments.UpdateAssessment(Tid(1), created->assessment_id, update).status());
+  step("delete assessment", assessments.DeleteAssessment(Tid(1), created->assessment_id));
   // A failed write changes nothing.
   EXPECT_FALSE(store.DeleteTraceTag(Tid(1), "absent").ok());
   EXPECT_TRUE(this->After(cursor).empty());
@@ -109,7 +110,7 @@ TYPED_TEST(ChangeFeedContractTest, ADeletedTraceLeavesATombstone) {
   DeleteTracesRequest del;
   del.experiment_id = exp;
   del.trace_ids = {Tid(1)};
-  ASSERT_TRUE(this->store().DeleteTraces(del).ok());
+  ASSERT_TRUE(this->traces().DeleteTraces(del).ok());
   TraceChange gone = this->OnlyChangeAfter(cursor, 1);
   EXPECT_EQ(gone.kind, TraceChange::Kind::kDeleted);
   EXPECT_EQ(gone.experiment_id, exp);
@@ -160,7 +161,7 @@ TYPED_TEST(ChangeFeedContractTest, NumbersAndCursorsSurviveAReopen) {
   DeleteTracesRequest del;
   del.experiment_id = "0";
   del.trace_ids = {Tid(1)};
-  ASSERT_TRUE(this->store().DeleteTraces(del).ok());  // the largest number is a tombstone's
+  ASSERT_TRUE(this->traces().DeleteTraces(del).ok());  // the largest number is a tombstone's
   const int64_t before = this->Head();
   ASSERT_TRUE(this->feed().SaveCursor("lake", before).ok());
   this->Open();
@@ -205,11 +206,11 @@ TYPED_TEST(ChangeFeedContractTest, ListenersAreWokenAfterEachCommitWithItsNumber
   this->feed().AddListener(&listener);
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
   listener.AwaitCalls(1);  // ingest answers callers before announcing: wait for it
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "v").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "k", "v").ok());
   listener.AwaitCalls(2);
   ASSERT_TRUE(this->feed().SaveCursor("lake", 1).ok());  // not a trace change
   this->feed().RemoveListener(&listener);
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "w").ok());  // after removal: not seen
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "k", "w").ok());  // after removal: not seen
   const auto seen = listener.seen();
   ASSERT_EQ(seen.size(), 2u);
   auto changes = this->After(0);
@@ -225,9 +226,9 @@ TYPED_TEST(ChangeFeedContractTest, AListenerRunsWithoutTheStoresLocks) {
   this->feed().AddListener(&listener);
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
   listener.AwaitCalls(1);  // the writer thread is now inside OnCommitted
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "v").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "k", "v").ok());
   EXPECT_EQ(this->After(0).size(), 1u);
-  EXPECT_TRUE(this->store().GetTraceInfo(Tid(1)).ok());
+  EXPECT_TRUE(this->traces().GetTraceInfo(Tid(1)).ok());
   listener.Release();
   ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}).ok());
   this->feed().RemoveListener(&listener);

@@ -12,8 +12,8 @@
 
 #include "model/price_table.h"
 #include "storage/metric_series.h"
-#include "storage/sqlite/sqlite_trace_store.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
+#include "storage/sqlite/sqlite_backend.h"
 #include "store_test_util.h"
 
 namespace tracelake::storage {
@@ -57,14 +57,19 @@ const std::vector<std::string> kSpanMetrics = {
 class MetricQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = OpenTraceStore("sqlite:///:memory:");
+    auto s = OpenBackend("sqlite:///:memory:");
     ASSERT_TRUE(s.ok());
-    store_ = std::move(*s);
+    backend_ = std::move(*s);
   }
+
+  TraceStore& traces() { return backend_->traces(); }
+  ExperimentStore& experiments() { return backend_->experiments(); }
+  AssessmentStore& assessments() { return backend_->assessments(); }
+  Backend& backend() { return *backend_; }
 
   std::vector<MetricSeries> Run(MetricQuery q, const std::vector<std::string>& metrics,
                                 bool expect_rollups) {
-    auto table = store_->QueryMetrics(q);
+    auto table = backend_->metrics().QueryMetrics(q);
     EXPECT_TRUE(table.ok()) << table.status().ToString();
     if (!table.ok()) return {};
     EXPECT_EQ(table->from_rollups, expect_rollups);
@@ -132,12 +137,12 @@ class MetricQueryTest : public ::testing::Test {
       if (t % 15 == 0) Fail(llm, "TimeoutError");
       for (auto* s : {&root, &retrieve, &llm}) batch.spans.push_back(*s);
       if (batch.spans.size() >= 300) {
-        ASSERT_TRUE(store_->Ingest(std::move(batch)).ok());
+        ASSERT_TRUE(traces().Ingest(std::move(batch)).ok());
         batch = IngestBatch();
       }
     }
     if (!batch.spans.empty()) {
-      ASSERT_TRUE(store_->Ingest(std::move(batch)).ok());
+      ASSERT_TRUE(traces().Ingest(std::move(batch)).ok());
     }
   }
 
@@ -162,7 +167,7 @@ class MetricQueryTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<TraceStore> store_;
+  std::unique_ptr<Backend> backend_;
   std::string experiment_ = "0";  // the experiment Query() asks about
 };
 
@@ -221,20 +226,20 @@ TEST_F(MetricQueryTest, LateRootsRedeliveriesAndDeletesKeepRollupsConsistent) {
   IngestBatch first;
   auto child = MakeSpan(500, 2, 1, At(2 * kHour + 30'000), 400, Llm("gpt-4o", 10, 5, 0), "llm");
   first.spans.push_back(child);
-  ASSERT_TRUE(store_->Ingest(std::move(first)).ok());
+  ASSERT_TRUE(traces().Ingest(std::move(first)).ok());
   ExpectAllViewsAgree();
   IngestBatch late;
   auto root = MakeSpan(500, 1, 0, At(2 * kHour - 90'000), 200'000, {}, "agent");
   Fail(root, "KeyError");
   late.spans.push_back(root);
-  ASSERT_TRUE(store_->Ingest(std::move(late)).ok());
+  ASSERT_TRUE(traces().Ingest(std::move(late)).ok());
   ExpectAllViewsAgree();
   // Re-delivered spans with other values replace their first copies.
   IngestBatch again;
   again.spans.push_back(MakeSpan(500, 2, 1, At(2 * kHour + 35'000), 900,
                                  Llm("claude-3-haiku", 7, 3, 1), "llm"));
   again.spans.push_back(MakeSpan(7, 3, 1, At(kHour), 10, {}, "llm-retry"));
-  ASSERT_TRUE(store_->Ingest(std::move(again)).ok());
+  ASSERT_TRUE(traces().Ingest(std::move(again)).ok());
   ExpectAllViewsAgree();
   // Client-side trace info (StartTraceV3 style) for a new and an existing trace.
   model::TraceInfo info;
@@ -242,16 +247,16 @@ TEST_F(MetricQueryTest, LateRootsRedeliveriesAndDeletesKeepRollupsConsistent) {
   info.experiment_id = "0";
   info.state = model::TraceState::kInProgress;
   info.request_time_ns = (kOrigin + 100'000) * 1'000'000;
-  ASSERT_TRUE(store_->UpsertTraceInfo(info).ok());
+  ASSERT_TRUE(traces().UpsertTraceInfo(info).ok());
   info.trace_id = Tid(8);
   info.state = model::TraceState::kError;
-  ASSERT_TRUE(store_->UpsertTraceInfo(info).ok());
+  ASSERT_TRUE(traces().UpsertTraceInfo(info).ok());
   ExpectAllViewsAgree();
   // Deletes take traces and their spans out.
   DeleteTracesRequest del;
   del.experiment_id = "0";
   del.trace_ids = {Tid(500), Tid(3), Tid(900)};
-  ASSERT_EQ(*store_->DeleteTraces(del), 3);
+  ASSERT_EQ(*traces().DeleteTraces(del), 3);
   ExpectAllViewsAgree();
   auto series = Run(Query(MetricLevel::kTrace, -kHour, 4 * kHour, std::nullopt), {"trace_count"},
                     true);
@@ -264,9 +269,9 @@ TEST_F(MetricQueryTest, LateRootsRedeliveriesAndDeletesKeepRollupsConsistent) {
 TEST_F(MetricQueryTest, ABatchFailingInAGroupIsUndoneAlone) {
   testing::TempDir dir;
   const std::string path = (dir.path() / "store.db").string();
-  auto opened = OpenTraceStore("sqlite:///" + path);
+  auto opened = OpenBackend("sqlite:///" + path);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  store_ = std::move(*opened);
+  backend_ = std::move(*opened);
   IngestRandomTraces(30);
   ExpectAllViewsAgree();
   // Trace 7's stored span bodies become unreadable: re-delivering one of its spans then fails
@@ -283,7 +288,7 @@ TEST_F(MetricQueryTest, ABatchFailingInAGroupIsUndoneAlone) {
     EXPECT_GT(sqlite3_changes(db), 0);
     sqlite3_close(db);
   }
-  auto& writer = dynamic_cast<sqlite::SqliteTraceStore&>(*store_);
+  auto& writer = dynamic_cast<sqlite::SqliteBackend&>(*backend_);
   std::vector<IngestBatch> batches(3);
   // A new trace, and a re-delivered LLM span of trace 8 with other tokens and model.
   batches[0].spans = {MakeSpan(600, 1, 0, At(kHour + 1000), 50, {}, "agent"),
@@ -297,17 +302,17 @@ TEST_F(MetricQueryTest, ABatchFailingInAGroupIsUndoneAlone) {
   std::vector<Status> results(batches.size());
   std::vector<std::thread> callers;
   for (size_t i = 0; i < batches.size(); ++i)
-    callers.emplace_back([&, i] { results[i] = store_->Ingest(std::move(batches[i])); });
-  while (store_->Stats().queue_depth < 3) std::this_thread::yield();
+    callers.emplace_back([&, i] { results[i] = traces().Ingest(std::move(batches[i])); });
+  while (backend_->Stats().queue_depth < 3) std::this_thread::yield();
   writer.PauseWriterForTesting(false);  // the writer takes all three as one group
   for (auto& t : callers) t.join();
   EXPECT_TRUE(results[0].ok()) << results[0].ToString();
   EXPECT_THAT(results[1], testing::StatusIs(StatusCode::kDataLoss));
   EXPECT_TRUE(results[2].ok()) << results[2].ToString();
-  EXPECT_TRUE(store_->GetTraceInfo(Tid(600)).ok());
-  EXPECT_THAT(store_->GetTraceInfo(Tid(601)), testing::StatusIs(StatusCode::kNotFound));
-  EXPECT_TRUE(store_->GetTraceInfo(Tid(602)).ok());
-  EXPECT_EQ(store_->Stats().traces, 32);
+  EXPECT_TRUE(traces().GetTraceInfo(Tid(600)).ok());
+  EXPECT_THAT(traces().GetTraceInfo(Tid(601)), testing::StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(traces().GetTraceInfo(Tid(602)).ok());
+  EXPECT_EQ(backend_->Stats().traces, 32);
   ExpectAllViewsAgree();
   auto series = Run(Query(MetricLevel::kTrace, -kHour, 4 * kHour, std::nullopt), {"trace_count"},
                     true);
@@ -318,14 +323,14 @@ TEST_F(MetricQueryTest, ABatchFailingInAGroupIsUndoneAlone) {
 // join the trace, and count in the rollups of the trace's experiment, not the batch's.
 TEST_F(MetricQueryTest, SpansForATraceOfAnotherExperimentCountInTheTracesExperiment) {
   IngestRandomTraces(30);
-  auto other = store_->CreateExperiment("other", "", {});
+  auto other = experiments().CreateExperiment("other", "", {});
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   IngestBatch batch;
   batch.experiment_id = *other;
   batch.spans = {MakeSpan(9, 4, 1, At(kHour), 300, Llm("gpt-4o", 7, 8, 0), "late-llm"),
                  MakeSpan(700, 1, 0, At(kHour + 60'000), 90, {}, "agent"),
                  MakeSpan(700, 2, 1, At(kHour + 60'001), 30, Llm("house-model", 3, 4, 0), "llm")};
-  ASSERT_TRUE(store_->Ingest(std::move(batch)).ok());
+  ASSERT_TRUE(traces().Ingest(std::move(batch)).ok());
   ExpectAllViewsAgree();
   auto spans = Run(Query(MetricLevel::kSpan, -kHour, 4 * kHour, std::nullopt), {"span_count"},
                    true);
@@ -359,13 +364,13 @@ TEST_F(MetricQueryTest, RejectsBadQueries) {
   auto q = Query(MetricLevel::kTrace, 0, kHour, 60'000);
   q.group_by = {*ParseGroupBy("span_name")};
   q.exact = true;
-  EXPECT_EQ(store_->QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(backend_->metrics().QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
   q = Query(MetricLevel::kTrace, kHour, 0, std::nullopt);
-  EXPECT_EQ(store_->QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(backend_->metrics().QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
   q = Query(MetricLevel::kTrace, 0, kHour, 0);
-  EXPECT_EQ(store_->QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(backend_->metrics().QueryMetrics(q).status().code(), StatusCode::kInvalidArgument);
   q = Query(MetricLevel::kTrace, 0, 1000 * kHour, 1000);
-  auto table = store_->QueryMetrics(q);
+  auto table = backend_->metrics().QueryMetrics(q);
   ASSERT_TRUE(table.ok());
   EXPECT_EQ(BuildMetricSeries(q, std::move(*table), {"trace_count"}, model::PriceTable::Default())
                 .status()
@@ -383,8 +388,8 @@ TEST_F(MetricQueryTest, ModelUsagePerTrace) {
   b.spans.push_back(MakeSpan(1, 2, 1, At(1), 10, Llm("gpt-4o", 1000, 100, 200), "a"));
   b.spans.push_back(MakeSpan(1, 3, 1, At(2), 10, Llm("gpt-4o", 500, 50, 0), "b"));
   b.spans.push_back(MakeSpan(1, 4, 1, At(3), 10, Llm("mystery", 10, 1, 0), "c"));
-  ASSERT_TRUE(store_->Ingest(std::move(b)).ok());
-  auto usage = store_->GetModelUsage({Tid(1), Tid(2)});
+  ASSERT_TRUE(traces().Ingest(std::move(b)).ok());
+  auto usage = backend_->metrics().GetModelUsage({Tid(1), Tid(2)});
   ASSERT_TRUE(usage.ok());
   ASSERT_EQ(usage->size(), 2u);
   ASSERT_EQ((*usage)[0].size(), 2u);

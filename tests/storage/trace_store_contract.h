@@ -1,4 +1,5 @@
-// The TraceStore contract fixture: every contract test runs once per backend in Backends.
+// The storage contract fixture: every contract test runs once per backend in Backends, through
+// the role interfaces of storage/backend.h.
 // A backend says how to open a fresh store and how to hold its writer (for back-pressure
 // tests). PostgreSQL joins this list when it exists (GTEST_SKIP without a server).
 #pragma once
@@ -8,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "storage/sqlite/sqlite_trace_store.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
+#include "storage/sqlite/sqlite_backend.h"
 #include "store_test_util.h"
 
 namespace tracelake::storage::testing {
@@ -19,16 +20,16 @@ struct SqliteFileBackend {
   static std::string Uri(const TempDir& dir) {
     return "sqlite:///" + (dir.path() / "nested" / "store.db").string();  // 4 slashes: absolute
   }
-  static void PauseWriter(TraceStore& store, bool paused) {
-    dynamic_cast<sqlite::SqliteTraceStore&>(store).PauseWriterForTesting(paused);
+  static void PauseWriter(Backend& backend, bool paused) {
+    dynamic_cast<sqlite::SqliteBackend&>(backend).PauseWriterForTesting(paused);
   }
 };
 
 struct SqliteMemoryBackend {
   static constexpr bool kPersistent = false;
   static std::string Uri(const TempDir&) { return "sqlite:///:memory:"; }
-  static void PauseWriter(TraceStore& store, bool paused) {
-    dynamic_cast<sqlite::SqliteTraceStore&>(store).PauseWriterForTesting(paused);
+  static void PauseWriter(Backend& backend, bool paused) {
+    dynamic_cast<sqlite::SqliteBackend&>(backend).PauseWriterForTesting(paused);
   }
 };
 
@@ -43,20 +44,25 @@ class BackendNames {
   }
 };
 
-template <typename Backend>
+template <typename B>
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
-  void TearDown() override { store_.reset(); }
+  void TearDown() override { backend_.reset(); }
 
   void Open(StoreOptions options = {}) {
-    store_.reset();
-    auto opened = OpenTraceStore(Backend::Uri(dir_), options);
+    backend_.reset();
+    auto opened = OpenBackend(B::Uri(dir_), options);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(*opened);
+    backend_ = std::move(*opened);
   }
 
-  TraceStore& store() { return *store_; }
+  Backend& backend() { return *backend_; }
+  ExperimentStore& experiments() { return backend_->experiments(); }
+  TraceStore& traces() { return backend_->traces(); }
+  AssessmentStore& assessments() { return backend_->assessments(); }
+  MetricStore& metrics() { return backend_->metrics(); }
+  ChangeFeed& changes() { return backend_->changes(); }
 
   Status Ingest(std::vector<model::Span> spans, std::string experiment = "0",
                 std::vector<model::LogRecord> logs = {}) {
@@ -64,29 +70,29 @@ class StoreFixture : public ::testing::Test {
     b.experiment_id = std::move(experiment);
     b.spans = std::move(spans);
     b.log_records = std::move(logs);
-    return store_->Ingest(std::move(b));
+    return traces().Ingest(std::move(b));
   }
 
   model::TraceInfo Info(int trace) {
-    auto info = store_->GetTraceInfo(Tid(trace));
+    auto info = traces().GetTraceInfo(Tid(trace));
     EXPECT_TRUE(info.ok()) << info.status().ToString();
     return info.ok() ? *info : model::TraceInfo();
   }
 
   model::Trace Trace(int trace) {
-    auto t = store_->GetTrace(Tid(trace));
+    auto t = traces().GetTrace(Tid(trace));
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? *t : model::Trace();
   }
 
   std::string NewExperiment(const std::string& name) {
-    auto id = store_->CreateExperiment(name, "", {});
+    auto id = experiments().CreateExperiment(name, "", {});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : std::string();
   }
 
   TempDir dir_;
-  std::unique_ptr<TraceStore> store_;
+  std::unique_ptr<Backend> backend_;
 };
 
 }  // namespace tracelake::storage::testing

@@ -99,10 +99,10 @@ TYPED_TEST(TraceStoreContractTest, IngestNeedsAnActiveExperiment) {
   EXPECT_THAT(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}, "x'1"),
               StatusIs(StatusCode::kInvalidArgument));
   const std::string id = this->NewExperiment("gone");
-  ASSERT_TRUE(this->store().DeleteExperiment(id).ok());
+  ASSERT_TRUE(this->experiments().DeleteExperiment(id).ok());
   EXPECT_THAT(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}, id), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
-  ASSERT_TRUE(this->store().RestoreExperiment(id).ok());
+  EXPECT_THAT(this->traces().GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
+  ASSERT_TRUE(this->experiments().RestoreExperiment(id).ok());
   EXPECT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}, id).ok());
   EXPECT_EQ(this->Info(1).experiment_id, id);
 }
@@ -176,7 +176,7 @@ TYPED_TEST(TraceStoreContractTest, RedeliveredSpanReplacesTheStoredCopy) {
   EXPECT_EQ(t.spans[1].end_time_unix_nano, Ns(30));
   EXPECT_EQ(t.spans[1].status_code, model::SpanStatusCode::kError);
   EXPECT_NE(model::FindAttribute(t.spans[1].attributes, "v"), nullptr);
-  EXPECT_EQ(this->store().Stats().spans, 2);
+  EXPECT_EQ(this->backend().Stats().spans, 2);
   // Same span twice in one batch: the last copy wins.
   ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10, {}, "first"),
                             MakeSpan(2, 1, 0, 0, 10, {}, "second")}).ok());
@@ -220,7 +220,7 @@ TYPED_TEST(TraceStoreContractTest, SessionAndUserComeFromSpansButClientValuesWin
   client.trace_id = Tid(2);
   client.experiment_id = "0";
   client.trace_metadata = {{"mlflow.trace.user", "alice"}};
-  ASSERT_TRUE(this->store().UpsertTraceInfo(client).ok());
+  ASSERT_TRUE(this->traces().UpsertTraceInfo(client).ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10, {{"user.id", model::AnyValue("bob")}})}).ok());
   EXPECT_EQ(this->Info(2).trace_metadata.at("mlflow.trace.user"), "alice");
 }
@@ -269,7 +269,7 @@ TYPED_TEST(TraceStoreContractTest, UpsertCreatesAnInProgressTraceThatSpansComple
   start.client_request_id = "req-1";
   start.tags = {{"team", "search"}};
   start.trace_metadata = {{"mlflow.source.name", "app.py"}, {"tracelake.span_count", "99"}};
-  auto created = this->store().UpsertTraceInfo(start);
+  auto created = this->traces().UpsertTraceInfo(start);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ(created->state, model::TraceState::kInProgress);
   EXPECT_EQ(created->request_time_ns, static_cast<int64_t>(Ns(5)));
@@ -278,7 +278,7 @@ TYPED_TEST(TraceStoreContractTest, UpsertCreatesAnInProgressTraceThatSpansComple
   EXPECT_EQ(created->trace_metadata.at("mlflow.source.name"), "app.py");
   EXPECT_EQ(created->trace_metadata.at("tracelake.span_count"), "0");  // computed, not stored
   EXPECT_EQ(created->span_count, 0);
-  EXPECT_EQ(this->store().Stats().traces, 1);
+  EXPECT_EQ(this->backend().Stats().traces, 1);
 
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 2, 1, 10, 10)}).ok());
   EXPECT_EQ(this->Info(1).state, model::TraceState::kInProgress);  // no root yet
@@ -298,14 +298,14 @@ TYPED_TEST(TraceStoreContractTest, UpsertAfterSpansKeepsSpanFieldsAndClientPrevi
   end.trace_id = Tid(1);
   end.experiment_id = "0";
   end.state = model::TraceState::kOk;
-  auto merged = this->store().UpsertTraceInfo(end);  // empty previews: span-derived ones stay
+  auto merged = this->traces().UpsertTraceInfo(end);  // empty previews: span-derived ones stay
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->request_preview, R"("in")");
   EXPECT_EQ(merged->span_count, 1);
   EXPECT_EQ(merged->request_time_ns, static_cast<int64_t>(Ns(0)));
 
   end.request_preview = "client question";
-  ASSERT_TRUE(this->store().UpsertTraceInfo(end).ok());
+  ASSERT_TRUE(this->traces().UpsertTraceInfo(end).ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 100, Io(R"("in2")", R"("out2")"))}).ok());
   model::TraceInfo info = this->Info(1);
   EXPECT_EQ(info.request_preview, "client question");  // client-given wins
@@ -315,33 +315,33 @@ TYPED_TEST(TraceStoreContractTest, UpsertAfterSpansKeepsSpanFieldsAndClientPrevi
 TYPED_TEST(TraceStoreContractTest, UpsertValidatesItsInput) {
   model::TraceInfo info;
   info.experiment_id = "0";
-  EXPECT_THAT(this->store().UpsertTraceInfo(info), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().UpsertTraceInfo(info), StatusIs(StatusCode::kInvalidArgument));
   info.trace_id = Tid(1);
   info.experiment_id = "77";
-  EXPECT_THAT(this->store().UpsertTraceInfo(info), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().UpsertTraceInfo(info), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(TraceStoreContractTest, UnknownTracesAreNotFound) {
-  EXPECT_THAT(this->store().GetTrace(Tid(5)), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().GetTraceInfo(Tid(5)), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().SetTraceTag(Tid(5), "k", "v"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().DeleteTraceTag(Tid(5), "k"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().SetTraceMetadata(Tid(5), "k", "v"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().GetTrace(Tid(5)), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().GetTraceInfo(Tid(5)), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().SetTraceTag(Tid(5), "k", "v"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().DeleteTraceTag(Tid(5), "k"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().SetTraceMetadata(Tid(5), "k", "v"), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(TraceStoreContractTest, TagsAndMetadataAreSetAndDeleted) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "stage", "dev").ok());
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "stage", "prod").ok());
-  ASSERT_TRUE(this->store().SetTraceMetadata(Tid(1), "mlflow.sourceRun", "run-1").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "stage", "dev").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "stage", "prod").ok());
+  ASSERT_TRUE(this->traces().SetTraceMetadata(Tid(1), "mlflow.sourceRun", "run-1").ok());
   model::TraceInfo info = this->Info(1);
   EXPECT_THAT(info.tags, ElementsAre(Pair("stage", "prod")));
   EXPECT_EQ(info.trace_metadata.at("mlflow.sourceRun"), "run-1");
-  ASSERT_TRUE(this->store().DeleteTraceTag(Tid(1), "stage").ok());
+  ASSERT_TRUE(this->traces().DeleteTraceTag(Tid(1), "stage").ok());
   EXPECT_TRUE(this->Info(1).tags.empty());
-  EXPECT_THAT(this->store().DeleteTraceTag(Tid(1), "stage"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().SetTraceTag(Tid(1), "", "v"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().SetTraceMetadata(Tid(1), "tracelake.span_count", "1"),
+  EXPECT_THAT(this->traces().DeleteTraceTag(Tid(1), "stage"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().SetTraceTag(Tid(1), "", "v"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().SetTraceMetadata(Tid(1), "tracelake.span_count", "1"),
               StatusIs(StatusCode::kInvalidArgument));
 }
 
@@ -351,23 +351,23 @@ TYPED_TEST(TraceStoreContractTest, DeleteTracesByIdRemovesEverythingOfThoseTrace
                             MakeSpan(2, 1, 0, 5, 10)}).ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(3, 1, 0, 0, 10)}, other).ok());
   ASSERT_TRUE(this->Ingest({}, "0", {GenAiLog(1, 2, "gen_ai.user.message", Content("q"), 1)}).ok());
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "v").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "k", "v").ok());
   model::Assessment a;
   a.trace_id = MlflowTraceId(Tid(1));
   a.assessment_name = "ok";
   a.feedback = model::Feedback{"true", std::nullopt};
-  ASSERT_TRUE(this->store().CreateAssessment(a).ok());
+  ASSERT_TRUE(this->assessments().CreateAssessment(a).ok());
 
   DeleteTracesRequest req;
   req.experiment_id = "0";
   req.trace_ids = {Tid(1), Tid(3), Tid(99)};  // 3 is in another experiment, 99 unknown
-  auto deleted = this->store().DeleteTraces(req);
+  auto deleted = this->traces().DeleteTraces(req);
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 1);
-  EXPECT_THAT(this->store().GetTrace(Tid(1)), StatusIs(StatusCode::kNotFound));
-  EXPECT_TRUE(this->store().GetTrace(Tid(2)).ok());
-  EXPECT_TRUE(this->store().GetTrace(Tid(3)).ok());
-  StoreStats stats = this->store().Stats();
+  EXPECT_THAT(this->traces().GetTrace(Tid(1)), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(this->traces().GetTrace(Tid(2)).ok());
+  EXPECT_TRUE(this->traces().GetTrace(Tid(3)).ok());
+  StoreStats stats = this->backend().Stats();
   EXPECT_EQ(stats.traces, 2);
   EXPECT_EQ(stats.spans, 2);
   // The same trace id ingested again starts from nothing.
@@ -384,35 +384,35 @@ TYPED_TEST(TraceStoreContractTest, DeleteTracesByTimestampTakesTheOldestFirst) {
   req.experiment_id = "0";
   req.max_timestamp_millis = Ms(400);  // traces 1..4 qualify
   req.max_traces = 2;
-  auto deleted = this->store().DeleteTraces(req);
+  auto deleted = this->traces().DeleteTraces(req);
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(*deleted, 2);
-  EXPECT_THAT(this->store().GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().GetTraceInfo(Tid(2)), StatusIs(StatusCode::kNotFound));
-  EXPECT_TRUE(this->store().GetTraceInfo(Tid(3)).ok());
+  EXPECT_THAT(this->traces().GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->traces().GetTraceInfo(Tid(2)), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(this->traces().GetTraceInfo(Tid(3)).ok());
   req.max_traces.reset();
-  deleted = this->store().DeleteTraces(req);
+  deleted = this->traces().DeleteTraces(req);
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(*deleted, 2);
-  EXPECT_TRUE(this->store().GetTraceInfo(Tid(5)).ok());
+  EXPECT_TRUE(this->traces().GetTraceInfo(Tid(5)).ok());
 }
 
 TYPED_TEST(TraceStoreContractTest, DeleteTracesRejectsAmbiguousRequests) {
   DeleteTracesRequest neither;
   neither.experiment_id = "0";
-  EXPECT_THAT(this->store().DeleteTraces(neither), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().DeleteTraces(neither), StatusIs(StatusCode::kInvalidArgument));
   DeleteTracesRequest both = neither;
   both.trace_ids = {Tid(1)};
   both.max_timestamp_millis = 5;
-  EXPECT_THAT(this->store().DeleteTraces(both), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().DeleteTraces(both), StatusIs(StatusCode::kInvalidArgument));
   DeleteTracesRequest zero = neither;
   zero.max_timestamp_millis = 5;
   zero.max_traces = 0;
-  EXPECT_THAT(this->store().DeleteTraces(zero), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().DeleteTraces(zero), StatusIs(StatusCode::kInvalidArgument));
   DeleteTracesRequest bad_experiment = neither;
   bad_experiment.experiment_id = "one";
   bad_experiment.max_timestamp_millis = 5;
-  EXPECT_THAT(this->store().DeleteTraces(bad_experiment), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().DeleteTraces(bad_experiment), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TYPED_TEST(TraceStoreContractTest, LargeTraceAcrossManyBatchesReadsBackWhole) {

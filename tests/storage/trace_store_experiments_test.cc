@@ -13,7 +13,7 @@ template <typename B>
 class ExperimentContractTest : public StoreFixture<B> {
  protected:
   std::vector<std::string> Names(SearchExperimentsRequest req) {
-    auto page = this->store().SearchExperiments(req);
+    auto page = this->experiments().SearchExperiments(req);
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     std::vector<std::string> out;
     if (page.ok())
@@ -34,82 +34,82 @@ using AssessmentContractTest = StoreFixture<B>;
 TYPED_TEST_SUITE(AssessmentContractTest, Backends, BackendNames);
 
 TYPED_TEST(ExperimentContractTest, DefaultExperimentExists) {
-  auto e = this->store().GetExperiment("0");
+  auto e = this->experiments().GetExperiment("0");
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->name, "Default");
   EXPECT_EQ(e->artifact_location, "mlflow-artifacts:/0");
   EXPECT_EQ(e->lifecycle_stage, model::LifecycleStage::kActive);
   EXPECT_GT(e->creation_time_ms, 0);
-  EXPECT_EQ(this->store().GetExperimentByName("Default")->experiment_id, "0");
+  EXPECT_EQ(this->experiments().GetExperimentByName("Default")->experiment_id, "0");
 }
 
 TYPED_TEST(ExperimentContractTest, CreateAssignsIncreasingIdsAndUniqueNames) {
-  auto a = this->store().CreateExperiment("a", "", {{"owner", "me"}});
-  auto b = this->store().CreateExperiment("b", "s3://bucket/b", {});
+  auto a = this->experiments().CreateExperiment("a", "", {{"owner", "me"}});
+  auto b = this->experiments().CreateExperiment("b", "s3://bucket/b", {});
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, "1");
   EXPECT_EQ(*b, "2");
-  auto got = this->store().GetExperiment(*a);
+  auto got = this->experiments().GetExperiment(*a);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->artifact_location, "mlflow-artifacts:/1");
   EXPECT_THAT(got->tags, ElementsAre(Pair("owner", "me")));
-  EXPECT_EQ(this->store().GetExperiment(*b)->artifact_location, "s3://bucket/b");
-  EXPECT_THAT(this->store().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
-  ASSERT_TRUE(this->store().DeleteExperiment(*a).ok());
-  EXPECT_THAT(this->store().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
-  EXPECT_THAT(this->store().CreateExperiment("", "", {}), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().CreateExperiment(std::string(501, 'x'), "", {}),
+  EXPECT_EQ(this->experiments().GetExperiment(*b)->artifact_location, "s3://bucket/b");
+  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
+  ASSERT_TRUE(this->experiments().DeleteExperiment(*a).ok());
+  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->experiments().CreateExperiment("", "", {}), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().CreateExperiment(std::string(501, 'x'), "", {}),
               StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_EQ(*this->store().CreateExperiment("c", "", {}), "3");
+  EXPECT_EQ(*this->experiments().CreateExperiment("c", "", {}), "3");
 }
 
 TYPED_TEST(ExperimentContractTest, GetUnknownOrMalformedIds) {
-  EXPECT_THAT(this->store().GetExperiment("99"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().GetExperiment("abc"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().GetExperiment(""), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().GetExperimentByName("nope"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->experiments().GetExperiment("99"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->experiments().GetExperiment("abc"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().GetExperiment(""), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().GetExperimentByName("nope"), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(ExperimentContractTest, RenameDeleteRestoreLifecycle) {
   const std::string a = this->NewExperiment("a");
   this->NewExperiment("b");
-  const int64_t before = this->store().GetExperiment(a)->last_update_time_ms;
-  ASSERT_TRUE(this->store().RenameExperiment(a, "a2").ok());
-  EXPECT_EQ(this->store().GetExperiment(a)->name, "a2");
-  EXPECT_GE(this->store().GetExperiment(a)->last_update_time_ms, before);
-  EXPECT_TRUE(this->store().RenameExperiment(a, "a2").ok());  // its own name
-  EXPECT_THAT(this->store().RenameExperiment(a, "b"), StatusIs(StatusCode::kAlreadyExists));
-  EXPECT_THAT(this->store().RenameExperiment(a, ""), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().RenameExperiment("77", "z"), StatusIs(StatusCode::kNotFound));
+  const int64_t before = this->experiments().GetExperiment(a)->last_update_time_ms;
+  ASSERT_TRUE(this->experiments().RenameExperiment(a, "a2").ok());
+  EXPECT_EQ(this->experiments().GetExperiment(a)->name, "a2");
+  EXPECT_GE(this->experiments().GetExperiment(a)->last_update_time_ms, before);
+  EXPECT_TRUE(this->experiments().RenameExperiment(a, "a2").ok());  // its own name
+  EXPECT_THAT(this->experiments().RenameExperiment(a, "b"), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->experiments().RenameExperiment(a, ""), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().RenameExperiment("77", "z"), StatusIs(StatusCode::kNotFound));
 
-  ASSERT_TRUE(this->store().DeleteExperiment(a).ok());
-  EXPECT_EQ(this->store().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kDeleted);
-  EXPECT_THAT(this->store().DeleteExperiment(a), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().RenameExperiment(a, "a3"), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_THAT(this->store().SetExperimentTag(a, "k", "v"), StatusIs(StatusCode::kInvalidArgument));
-  ASSERT_TRUE(this->store().RestoreExperiment(a).ok());
-  EXPECT_THAT(this->store().RestoreExperiment(a), StatusIs(StatusCode::kNotFound));
-  EXPECT_EQ(this->store().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kActive);
-  EXPECT_THAT(this->store().DeleteExperiment("0"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().DeleteExperiment("404"), StatusIs(StatusCode::kNotFound));
+  ASSERT_TRUE(this->experiments().DeleteExperiment(a).ok());
+  EXPECT_EQ(this->experiments().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kDeleted);
+  EXPECT_THAT(this->experiments().DeleteExperiment(a), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->experiments().RenameExperiment(a, "a3"), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(this->experiments().SetExperimentTag(a, "k", "v"), StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_TRUE(this->experiments().RestoreExperiment(a).ok());
+  EXPECT_THAT(this->experiments().RestoreExperiment(a), StatusIs(StatusCode::kNotFound));
+  EXPECT_EQ(this->experiments().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kActive);
+  EXPECT_THAT(this->experiments().DeleteExperiment("0"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().DeleteExperiment("404"), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(ExperimentContractTest, TagsAreSetAndDeleted) {
   const std::string a = this->NewExperiment("a");
-  ASSERT_TRUE(this->store().SetExperimentTag(a, "k", "v1").ok());
-  ASSERT_TRUE(this->store().SetExperimentTag(a, "k", "v2").ok());
-  EXPECT_THAT(this->store().GetExperiment(a)->tags, ElementsAre(Pair("k", "v2")));
-  ASSERT_TRUE(this->store().DeleteExperimentTag(a, "k").ok());
-  EXPECT_TRUE(this->store().GetExperiment(a)->tags.empty());
-  EXPECT_THAT(this->store().DeleteExperimentTag(a, "k"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().SetExperimentTag(a, "", "v"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->store().SetExperimentTag("55", "k", "v"), StatusIs(StatusCode::kNotFound));
+  ASSERT_TRUE(this->experiments().SetExperimentTag(a, "k", "v1").ok());
+  ASSERT_TRUE(this->experiments().SetExperimentTag(a, "k", "v2").ok());
+  EXPECT_THAT(this->experiments().GetExperiment(a)->tags, ElementsAre(Pair("k", "v2")));
+  ASSERT_TRUE(this->experiments().DeleteExperimentTag(a, "k").ok());
+  EXPECT_TRUE(this->experiments().GetExperiment(a)->tags.empty());
+  EXPECT_THAT(this->experiments().DeleteExperimentTag(a, "k"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->experiments().SetExperimentTag(a, "", "v"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SetExperimentTag("55", "k", "v"), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(ExperimentContractTest, SearchFiltersOnNameTagsAndTimes) {
-  ASSERT_TRUE(this->store().CreateExperiment("alpha-prod", "", {{"env", "prod"}}).ok());
-  ASSERT_TRUE(this->store().CreateExperiment("Alpha-dev", "", {{"env", "dev"}}).ok());
-  ASSERT_TRUE(this->store().CreateExperiment("beta", "", {{"env.region", "eu"}}).ok());
+  ASSERT_TRUE(this->experiments().CreateExperiment("alpha-prod", "", {{"env", "prod"}}).ok());
+  ASSERT_TRUE(this->experiments().CreateExperiment("Alpha-dev", "", {{"env", "dev"}}).ok());
+  ASSERT_TRUE(this->experiments().CreateExperiment("beta", "", {{"env.region", "eu"}}).ok());
   using V = std::vector<std::string>;
   EXPECT_EQ(this->Filter("name = 'beta'"), V({"beta"}));
   EXPECT_EQ(this->Filter("attributes.name != 'beta'"), V({"Alpha-dev", "Default", "alpha-prod"}));
@@ -125,14 +125,14 @@ TYPED_TEST(ExperimentContractTest, SearchFiltersOnNameTagsAndTimes) {
   for (const char* bad : {"owner = 'x'", "name > 'a'", "creation_time = 'x'", "name = 'a' OR",
                           "name = 'unterminated", "tags. = 'x'", "name = 'a' name = 'b'"}) {
     req.filter = bad;
-    EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument))
+    EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument))
         << bad;
   }
 }
 
 TYPED_TEST(ExperimentContractTest, SearchViewTypesOrdersAndPages) {
   for (const char* n : {"e1", "e2", "e3", "e4", "e5"}) this->NewExperiment(n);
-  ASSERT_TRUE(this->store().DeleteExperiment("2").ok());
+  ASSERT_TRUE(this->experiments().DeleteExperiment("2").ok());
   using V = std::vector<std::string>;
   SearchExperimentsRequest req;
   req.order_by = {"name DESC"};
@@ -148,12 +148,12 @@ TYPED_TEST(ExperimentContractTest, SearchViewTypesOrdersAndPages) {
   ASSERT_EQ(by_default.size(), 6u);
 
   req.max_results = 4;
-  auto first = this->store().SearchExperiments(req);
+  auto first = this->experiments().SearchExperiments(req);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->experiments.size(), 4u);
   ASSERT_FALSE(first->next_page_token.empty());
   req.page_token = first->next_page_token;
-  auto second = this->store().SearchExperiments(req);
+  auto second = this->experiments().SearchExperiments(req);
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->experiments.size(), 2u);
   EXPECT_TRUE(second->next_page_token.empty());
@@ -163,18 +163,18 @@ TYPED_TEST(ExperimentContractTest, SearchViewTypesOrdersAndPages) {
   EXPECT_EQ(paged, by_default);
 
   req.page_token = "not-a-token";
-  EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
   req.page_token = first->next_page_token;
   req.filter = "name = 'e1'";  // another query
-  EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
   req = SearchExperimentsRequest();
   req.order_by = {"lifecycle_stage"};
-  EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
   req.order_by = {"name SIDEWAYS"};
-  EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
   req.order_by = {};
   req.max_results = 0;
-  EXPECT_THAT(this->store().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SearchExperiments(req), StatusIs(StatusCode::kInvalidArgument));
 }
 
 model::Assessment Feedback(int trace, const std::string& name, const std::string& value) {
@@ -191,7 +191,7 @@ model::Assessment Feedback(int trace, const std::string& name, const std::string
 
 TYPED_TEST(AssessmentContractTest, CreateGetUpdateDelete) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
-  auto created = this->store().CreateAssessment(Feedback(1, "helpful", "true"));
+  auto created = this->assessments().CreateAssessment(Feedback(1, "helpful", "true"));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_TRUE(std::regex_match(created->assessment_id, std::regex("a-[0-9a-f]{32}")))
       << created->assessment_id;
@@ -201,7 +201,7 @@ TYPED_TEST(AssessmentContractTest, CreateGetUpdateDelete) {
   EXPECT_EQ(created->source.source_type, model::AssessmentSourceType::kHuman);
   EXPECT_EQ(created->feedback->value_json, "true");
 
-  auto got = this->store().GetAssessment(Tid(1), created->assessment_id);
+  auto got = this->assessments().GetAssessment(Tid(1), created->assessment_id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->rationale, "because");
   EXPECT_EQ(got->metadata.at("k1"), "v1");
@@ -211,7 +211,7 @@ TYPED_TEST(AssessmentContractTest, CreateGetUpdateDelete) {
   u.feedback = model::Feedback{"false", std::nullopt};
   u.rationale = "changed my mind";
   u.metadata = std::map<std::string, std::string>{{"k2", "v2"}};
-  auto updated = this->store().UpdateAssessment(Tid(1), created->assessment_id, u);
+  auto updated = this->assessments().UpdateAssessment(Tid(1), created->assessment_id, u);
   ASSERT_TRUE(updated.ok()) << updated.status().ToString();
   EXPECT_EQ(updated->feedback->value_json, "false");
   EXPECT_EQ(updated->rationale, "changed my mind");
@@ -221,12 +221,12 @@ TYPED_TEST(AssessmentContractTest, CreateGetUpdateDelete) {
 
   AssessmentUpdate wrong_kind;
   wrong_kind.expectation = model::Expectation{"1", "", ""};
-  EXPECT_THAT(this->store().UpdateAssessment(Tid(1), created->assessment_id, wrong_kind),
+  EXPECT_THAT(this->assessments().UpdateAssessment(Tid(1), created->assessment_id, wrong_kind),
               StatusIs(StatusCode::kInvalidArgument));
-  ASSERT_TRUE(this->store().DeleteAssessment(Tid(1), created->assessment_id).ok());
-  EXPECT_THAT(this->store().GetAssessment(Tid(1), created->assessment_id),
+  ASSERT_TRUE(this->assessments().DeleteAssessment(Tid(1), created->assessment_id).ok());
+  EXPECT_THAT(this->assessments().GetAssessment(Tid(1), created->assessment_id),
               StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().DeleteAssessment(Tid(1), created->assessment_id),
+  EXPECT_THAT(this->assessments().DeleteAssessment(Tid(1), created->assessment_id),
               StatusIs(StatusCode::kNotFound));
 }
 
@@ -237,7 +237,7 @@ TYPED_TEST(AssessmentContractTest, ExpectationsKeepSerializedValues) {
   e.assessment_name = "expected";
   e.span_id = Sid(1).Hex();
   e.expectation = model::Expectation{"", "JSON_FORMAT", R"({"a":[1,2]})"};
-  auto created = this->store().CreateAssessment(e);
+  auto created = this->assessments().CreateAssessment(e);
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(created->expectation.has_value());
   EXPECT_EQ(created->expectation->serialization_format, "JSON_FORMAT");
@@ -246,45 +246,45 @@ TYPED_TEST(AssessmentContractTest, ExpectationsKeepSerializedValues) {
 }
 
 TYPED_TEST(AssessmentContractTest, ErrorsForUnknownTracesAndBadInput) {
-  EXPECT_THAT(this->store().CreateAssessment(Feedback(7, "x", "1")), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().GetAssessment(Tid(7), "a-1"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().CreateAssessment(Feedback(7, "x", "1")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().GetAssessment(Tid(7), "a-1"), StatusIs(StatusCode::kNotFound));
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
-  EXPECT_THAT(this->store().GetAssessment(Tid(1), "a-missing"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->store().UpdateAssessment(Tid(1), "a-missing", {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().GetAssessment(Tid(1), "a-missing"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().UpdateAssessment(Tid(1), "a-missing", {}), StatusIs(StatusCode::kNotFound));
   model::Assessment bad = Feedback(1, "x", "1");
   bad.trace_id = "tr-nothex";
-  EXPECT_THAT(this->store().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
   bad = Feedback(1, "", "1");
-  EXPECT_THAT(this->store().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
   bad = Feedback(1, "x", "1");
   bad.expectation = model::Expectation{"1", "", ""};
-  EXPECT_THAT(this->store().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
   bad = Feedback(1, "x", "1");
   bad.span_id = "xyz";
-  EXPECT_THAT(this->store().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));
   bad = Feedback(1, "x", "1");
   bad.overrides = "a-missing";
-  EXPECT_THAT(this->store().CreateAssessment(bad), StatusIs(StatusCode::kNotFound));
-  auto once = this->store().CreateAssessment(Feedback(1, "x", "1"));
+  EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kNotFound));
+  auto once = this->assessments().CreateAssessment(Feedback(1, "x", "1"));
   ASSERT_TRUE(once.ok());
   model::Assessment dup = Feedback(1, "x", "1");
   dup.assessment_id = once->assessment_id;
-  EXPECT_THAT(this->store().CreateAssessment(dup), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->assessments().CreateAssessment(dup), StatusIs(StatusCode::kAlreadyExists));
 }
 
 TYPED_TEST(AssessmentContractTest, OverrideInvalidatesTheOldOneUntilDeleted) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
-  auto first = this->store().CreateAssessment(Feedback(1, "quality", "3"));
+  auto first = this->assessments().CreateAssessment(Feedback(1, "quality", "3"));
   ASSERT_TRUE(first.ok());
   model::Assessment second = Feedback(1, "quality", "5");
   second.overrides = first->assessment_id;
-  auto replaced = this->store().CreateAssessment(second);
+  auto replaced = this->assessments().CreateAssessment(second);
   ASSERT_TRUE(replaced.ok());
   EXPECT_TRUE(replaced->valid);
   EXPECT_EQ(replaced->overrides, first->assessment_id);
-  EXPECT_FALSE(this->store().GetAssessment(Tid(1), first->assessment_id)->valid);
-  ASSERT_TRUE(this->store().DeleteAssessment(Tid(1), replaced->assessment_id).ok());
-  EXPECT_TRUE(this->store().GetAssessment(Tid(1), first->assessment_id)->valid);
+  EXPECT_FALSE(this->assessments().GetAssessment(Tid(1), first->assessment_id)->valid);
+  ASSERT_TRUE(this->assessments().DeleteAssessment(Tid(1), replaced->assessment_id).ok());
+  EXPECT_TRUE(this->assessments().GetAssessment(Tid(1), first->assessment_id)->valid);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ using LifecycleContractTest = StoreFixture<B>;
 TYPED_TEST_SUITE(LifecycleContractTest, Backends, BackendNames);
 
 // Waits (without sleeping) until the writer queue holds n batches.
-void AwaitQueueDepth(TraceStore& store, int64_t n) {
+void AwaitQueueDepth(Backend& store, int64_t n) {
   while (store.Stats().queue_depth < n) std::this_thread::yield();
 }
 
@@ -22,34 +22,34 @@ TYPED_TEST(LifecycleContractTest, FullQueueRefusesWithResourceExhausted) {
   StoreOptions tiny;
   tiny.max_queued_batches = 1;
   this->Open(tiny);
-  TypeParam::PauseWriter(this->store(), true);
+  TypeParam::PauseWriter(this->backend(), true);
   Status queued_result;
   std::thread queued([&] { queued_result = this->Ingest({MakeSpan(1, 1, 0, 0, 10)}); });
-  AwaitQueueDepth(this->store(), 1);
+  AwaitQueueDepth(this->backend(), 1);
   EXPECT_THAT(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}), StatusIs(StatusCode::kResourceExhausted));
-  EXPECT_EQ(this->store().Stats().rejected_batches, 1);
-  TypeParam::PauseWriter(this->store(), false);
+  EXPECT_EQ(this->backend().Stats().rejected_batches, 1);
+  TypeParam::PauseWriter(this->backend(), false);
   queued.join();
   EXPECT_TRUE(queued_result.ok()) << queued_result.ToString();
-  EXPECT_TRUE(this->store().GetTraceInfo(Tid(1)).ok());
-  EXPECT_THAT(this->store().GetTraceInfo(Tid(2)), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(this->traces().GetTraceInfo(Tid(1)).ok());
+  EXPECT_THAT(this->traces().GetTraceInfo(Tid(2)), StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(LifecycleContractTest, ShutdownCommitsQueuedBatchesThenRefuses) {
-  TypeParam::PauseWriter(this->store(), true);
+  TypeParam::PauseWriter(this->backend(), true);
   std::vector<Status> results(3);
   std::vector<std::thread> callers;
   for (int i = 0; i < 3; ++i)
     callers.emplace_back([&, i] { results[i] = this->Ingest({MakeSpan(i + 1, 1, 0, 0, 10)}); });
-  AwaitQueueDepth(this->store(), 3);
-  EXPECT_TRUE(this->store().Shutdown(std::chrono::seconds(30)).ok());
+  AwaitQueueDepth(this->backend(), 3);
+  EXPECT_TRUE(this->backend().Shutdown(std::chrono::seconds(30)).ok());
   for (auto& t : callers) t.join();
   for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
-  EXPECT_EQ(this->store().Stats().traces, 3);
-  EXPECT_EQ(this->store().Stats().queue_depth, 0);
-  EXPECT_TRUE(this->store().GetTrace(Tid(3)).ok());  // reads still work
+  EXPECT_EQ(this->backend().Stats().traces, 3);
+  EXPECT_EQ(this->backend().Stats().queue_depth, 0);
+  EXPECT_TRUE(this->traces().GetTrace(Tid(3)).ok());  // reads still work
   EXPECT_THAT(this->Ingest({MakeSpan(4, 1, 0, 0, 10)}), StatusIs(StatusCode::kUnavailable));
-  EXPECT_TRUE(this->store().Shutdown(std::chrono::seconds(1)).ok());  // idempotent
+  EXPECT_TRUE(this->backend().Shutdown(std::chrono::seconds(1)).ok());  // idempotent
 }
 
 // Writers and readers at once: every read sees whole batches (a trace's span count always
@@ -82,14 +82,14 @@ TYPED_TEST(LifecycleContractTest, ConcurrentIngestAndSearch) {
         TraceSearchRequest req;
         req.experiment_ids = {"0"};
         req.max_results = 10;
-        auto page = this->store().SearchTraces(req);
+        auto page = this->traces().SearchTraces(req);
         if (!page.ok()) {
           ++failures;
           continue;
         }
         for (const auto& info : page->traces) {
           if (info.span_count != 2) ++failures;
-          auto trace = this->store().GetTrace(info.trace_id);
+          auto trace = this->traces().GetTrace(info.trace_id);
           if (!trace.ok() || trace->spans.size() != 2) ++failures;
         }
         ++reads;
@@ -99,18 +99,18 @@ TYPED_TEST(LifecycleContractTest, ConcurrentIngestAndSearch) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(reads.load(), 0);
-  const StoreStats stats = this->store().Stats();
+  const StoreStats stats = this->backend().Stats();
   EXPECT_EQ(stats.traces, kWriters * kBatches * kTracesPerBatch);
   EXPECT_EQ(stats.spans, 2 * stats.traces);
   TraceSearchRequest all;
   all.max_results = 1000;
-  EXPECT_EQ(static_cast<int64_t>(this->store().SearchTraces(all)->traces.size()), stats.traces);
+  EXPECT_EQ(static_cast<int64_t>(this->traces().SearchTraces(all)->traces.size()), stats.traces);
 }
 
 TYPED_TEST(LifecycleContractTest, StatsCountTracesSpansAndBytes) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 1, 1),
                             MakeSpan(2, 1, 0, 0, 10)}).ok());
-  const StoreStats s = this->store().Stats();
+  const StoreStats s = this->backend().Stats();
   EXPECT_EQ(s.traces, 2);
   EXPECT_EQ(s.spans, 3);
   EXPECT_GT(s.bytes_on_disk, 0);
@@ -122,10 +122,10 @@ TYPED_TEST(LifecycleContractTest, ReopeningKeepsEverything) {
   if (!TypeParam::kPersistent) GTEST_SKIP() << "in-memory stores end with their process";
   const std::string exp = this->NewExperiment("kept");
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10, Io(R"("in")", R"("out")"))}, exp).ok());
-  ASSERT_TRUE(this->store().SetTraceTag(Tid(1), "k", "v").ok());
+  ASSERT_TRUE(this->traces().SetTraceTag(Tid(1), "k", "v").ok());
   this->Open();
-  EXPECT_EQ(this->store().Stats().traces, 1);
-  EXPECT_EQ(this->store().Stats().spans, 1);
+  EXPECT_EQ(this->backend().Stats().traces, 1);
+  EXPECT_EQ(this->backend().Stats().spans, 1);
   model::TraceInfo info = this->Info(1);
   EXPECT_EQ(info.experiment_id, exp);
   EXPECT_EQ(info.request_preview, R"("in")");
@@ -134,47 +134,47 @@ TYPED_TEST(LifecycleContractTest, ReopeningKeepsEverything) {
   ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10)}).ok());
   EXPECT_EQ(this->Trace(1).spans.size(), 1u);
   EXPECT_EQ(this->Trace(2).spans.size(), 1u);
-  EXPECT_EQ(*this->store().CreateExperiment("next", "", {}), "2");
+  EXPECT_EQ(*this->experiments().CreateExperiment("next", "", {}), "2");
 }
 
-TEST(OpenTraceStoreTest, UriRules) {
+TEST(OpenBackendTest, UriRules) {
   TempDir dir;
   const std::string abs = (dir.path() / "a" / "b" / "abs.db").string();
-  auto store = OpenTraceStore("sqlite:///" + abs);  // "/tmp/..." after three slashes: absolute
+  auto store = OpenBackend("sqlite:///" + abs);  // "/tmp/..." after three slashes: absolute
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_TRUE(std::filesystem::exists(abs));
   store->reset();
 
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir.path());
-  auto relative = OpenTraceStore("sqlite:///rel/x.db?check_same_thread=false");
+  auto relative = OpenBackend("sqlite:///rel/x.db?check_same_thread=false");
   std::filesystem::current_path(cwd);
   ASSERT_TRUE(relative.ok()) << relative.status().ToString();
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "rel" / "x.db"));
 
-  EXPECT_TRUE(OpenTraceStore("sqlite:///:memory:").ok());
-  EXPECT_TRUE(OpenTraceStore("sqlite://").ok());
-  auto bad = OpenTraceStore("mysql://host/db");
+  EXPECT_TRUE(OpenBackend("sqlite:///:memory:").ok());
+  EXPECT_TRUE(OpenBackend("sqlite://").ok());
+  auto bad = OpenBackend("mysql://host/db");
   EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("sqlite:///"));
-  EXPECT_THAT(OpenTraceStore("postgresql://u@h/db"), StatusIs(StatusCode::kUnimplemented));
-  EXPECT_THAT(OpenTraceStore("sqlite://host/x.db"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(OpenTraceStore("sqlite:///"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(OpenTraceStore(""), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenBackend("postgresql://u@h/db"), StatusIs(StatusCode::kUnimplemented));
+  EXPECT_THAT(OpenBackend("sqlite://host/x.db"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenBackend("sqlite:///"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenBackend(""), StatusIs(StatusCode::kInvalidArgument));
 }
 
-TEST(OpenTraceStoreTest, InMemoryStoresAreIndependent) {
-  auto a = OpenTraceStore("sqlite:///:memory:");
-  auto b = OpenTraceStore("sqlite:///:memory:");
+TEST(OpenBackendTest, InMemoryStoresAreIndependent) {
+  auto a = OpenBackend("sqlite:///:memory:");
+  auto b = OpenBackend("sqlite:///:memory:");
   ASSERT_TRUE(a.ok() && b.ok());
   IngestBatch batch;
   batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
-  ASSERT_TRUE((*a)->Ingest(std::move(batch)).ok());
-  EXPECT_TRUE((*a)->GetTraceInfo(Tid(1)).ok());
-  EXPECT_THAT((*b)->GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
+  ASSERT_TRUE((*a)->traces().Ingest(std::move(batch)).ok());
+  EXPECT_TRUE((*a)->traces().GetTraceInfo(Tid(1)).ok());
+  EXPECT_THAT((*b)->traces().GetTraceInfo(Tid(1)), StatusIs(StatusCode::kNotFound));
 }
 
-TEST(OpenTraceStoreTest, RefusesNewerSchemasAndForeignDatabases) {
+TEST(OpenBackendTest, RefusesNewerSchemasAndForeignDatabases) {
   TempDir dir;
   const std::string newer = (dir.path() / "newer.db").string();
   const std::string foreign = (dir.path() / "foreign.db").string();
@@ -192,11 +192,11 @@ TEST(OpenTraceStoreTest, RefusesNewerSchemasAndForeignDatabases) {
     std::fputs("this is not a database file, not at all, definitely not one", f);
     std::fclose(f);
   }
-  EXPECT_THAT(OpenTraceStore("sqlite:///" + newer), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_THAT(OpenTraceStore("sqlite:///" + foreign), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_FALSE(OpenTraceStore("sqlite:///" + garbage).ok());
+  EXPECT_THAT(OpenBackend("sqlite:///" + newer), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(OpenBackend("sqlite:///" + foreign), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(OpenBackend("sqlite:///" + garbage).ok());
   // A directory where the file should be cannot be opened.
-  EXPECT_FALSE(OpenTraceStore("sqlite:///" + dir.path().string()).ok());
+  EXPECT_FALSE(OpenBackend("sqlite:///" + dir.path().string()).ok());
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ class TraceSearchTest : public StoreFixture<B> {
     third.experiment_id = "0";
     third.state = model::TraceState::kInProgress;
     third.request_time_ns = static_cast<int64_t>(Ns(3000));
-    ASSERT_TRUE(this->store().UpsertTraceInfo(third).ok());
+    ASSERT_TRUE(this->traces().UpsertTraceInfo(third).ok());
     ASSERT_TRUE(this->Ingest({MakeSpan(3, 5, 4, 3010, 30, {}, "orphan")}).ok());
 
     model::TraceInfo one;
@@ -55,8 +55,8 @@ class TraceSearchTest : public StoreFixture<B> {
     one.client_request_id = "req-1";
     one.tags = {{"env", "prod"}, {"team", "a"}};
     one.trace_metadata = {{"mlflow.sourceRun", "run-1"}};
-    ASSERT_TRUE(this->store().UpsertTraceInfo(one).ok());
-    ASSERT_TRUE(this->store().SetTraceTag(Tid(2), "env", "dev").ok());
+    ASSERT_TRUE(this->traces().UpsertTraceInfo(one).ok());
+    ASSERT_TRUE(this->traces().SetTraceTag(Tid(2), "env", "dev").ok());
 
     AddFeedback(1, "correct", "true");
     AddFeedback(1, "score", "4");
@@ -74,7 +74,7 @@ class TraceSearchTest : public StoreFixture<B> {
     a.assessment_name = name;
     a.feedback = model::Feedback{value_json, std::nullopt};
     a.overrides = overrides;
-    auto created = this->store().CreateAssessment(a);
+    auto created = this->assessments().CreateAssessment(a);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.ok() ? created->assessment_id : "";
   }
@@ -83,7 +83,7 @@ class TraceSearchTest : public StoreFixture<B> {
     a.trace_id = MlflowTraceId(Tid(trace));
     a.assessment_name = name;
     a.expectation = model::Expectation{value_json, "", ""};
-    ASSERT_TRUE(this->store().CreateAssessment(a).ok());
+    ASSERT_TRUE(this->assessments().CreateAssessment(a).ok());
   }
 
   // The numbers of the traces matching filter text, in result order.
@@ -95,7 +95,7 @@ class TraceSearchTest : public StoreFixture<B> {
     req.experiment_ids = {"0"};
     req.filter = filter.get();
     req.order_by = order;
-    ASSIGN_OR_RETURN(TracePage page, this->store().SearchTraces(req));
+    ASSIGN_OR_RETURN(TracePage page, this->traces().SearchTraces(req));
     std::vector<int> out;
     for (const auto& t : page.traces) out.push_back(t.trace_id.bytes[15]);
     return out;
@@ -315,7 +315,7 @@ TYPED_TEST(TraceSearchTest, HostileValuesAreBoundNotSpliced) {
     EXPECT_EQ(this->Matches(filter), Set()) << filter;
   }
   EXPECT_EQ(this->Matches(""), Set({1, 2, 3}));
-  EXPECT_EQ(this->store().Stats().traces, 3);
+  EXPECT_EQ(this->backend().Stats().traces, 3);
 }
 
 TYPED_TEST(TraceSearchTest, OrderByFields) {
@@ -355,7 +355,7 @@ TYPED_TEST(TraceSearchTest, PagingHasNoGapsOrDuplicatesInAnyOrder) {
     all.experiment_ids = {"0"};
     all.order_by = *order;
     all.max_results = 1000;
-    auto everything = this->store().SearchTraces(all);
+    auto everything = this->traces().SearchTraces(all);
     ASSERT_TRUE(everything.ok()) << everything.status().ToString();
     ASSERT_EQ(everything->traces.size(), 23u);
     EXPECT_TRUE(everything->next_page_token.empty());
@@ -365,7 +365,7 @@ TYPED_TEST(TraceSearchTest, PagingHasNoGapsOrDuplicatesInAnyOrder) {
     std::vector<TraceId> paged;
     int pages = 0;
     do {
-      auto page = this->store().SearchTraces(req);
+      auto page = this->traces().SearchTraces(req);
       ASSERT_TRUE(page.ok()) << page.status().ToString();
       ASSERT_LE(page->traces.size(), 5u);
       for (const auto& t : page->traces) paged.push_back(t.trace_id);
@@ -384,11 +384,11 @@ TYPED_TEST(TraceSearchTest, NewTracesDoNotShiftLaterPages) {
   TraceSearchRequest req;
   req.experiment_ids = {"0"};
   req.max_results = 3;
-  auto first = this->store().SearchTraces(req);
+  auto first = this->traces().SearchTraces(req);
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(7, 1, 0, 70, 1)}).ok());  // newer than everything
   req.page_token = first->next_page_token;
-  auto second = this->store().SearchTraces(req);
+  auto second = this->traces().SearchTraces(req);
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->traces.size(), 3u);
   EXPECT_EQ(second->traces[0].trace_id, Tid(3));
@@ -400,7 +400,7 @@ TYPED_TEST(TraceSearchTest, BadPageTokensAndLimitsAreInvalidArgument) {
   TraceSearchRequest req;
   req.experiment_ids = {"0"};
   req.max_results = 2;
-  auto first = this->store().SearchTraces(req);
+  auto first = this->traces().SearchTraces(req);
   ASSERT_TRUE(first.ok());
   const std::string token = first->next_page_token;
   ASSERT_FALSE(token.empty());
@@ -410,25 +410,25 @@ TYPED_TEST(TraceSearchTest, BadPageTokensAndLimitsAreInvalidArgument) {
                                  token.substr(0, token.size() - 3), std::string(10000, 'A'),
                                  std::string("AAAA")}) {
     req.page_token = bad;
-    EXPECT_THAT(this->store().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(this->traces().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument)) << bad;
   }
   // A token belongs to its query.
   req.page_token = token;
   auto other_order = query::ParseOrderBy({"name ASC"});
   req.order_by = *other_order;
-  EXPECT_THAT(this->store().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
   req.order_by = {};
-  EXPECT_TRUE(this->store().SearchTraces(req).ok());
+  EXPECT_TRUE(this->traces().SearchTraces(req).ok());
 
   req.page_token.clear();
   for (int bad_max : {0, -1, 50001}) {
     req.max_results = bad_max;
-    EXPECT_THAT(this->store().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
+    EXPECT_THAT(this->traces().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
   }
   req.max_results = 50000;
-  EXPECT_TRUE(this->store().SearchTraces(req).ok());
+  EXPECT_TRUE(this->traces().SearchTraces(req).ok());
   req.experiment_ids = {"x"};
-  EXPECT_THAT(this->store().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->traces().SearchTraces(req), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TYPED_TEST(TraceSearchTest, ExperimentIdsAndAssessmentsOption) {
@@ -437,21 +437,21 @@ TYPED_TEST(TraceSearchTest, ExperimentIdsAndAssessmentsOption) {
   ASSERT_TRUE(this->Ingest({MakeSpan(9, 1, 0, 9000, 1)}, other).ok());
   TraceSearchRequest req;
   req.experiment_ids = {other};
-  auto only_other = this->store().SearchTraces(req);
+  auto only_other = this->traces().SearchTraces(req);
   ASSERT_TRUE(only_other.ok());
   ASSERT_EQ(only_other->traces.size(), 1u);
   EXPECT_EQ(only_other->traces[0].trace_id, Tid(9));
   req.experiment_ids = {"0", other};
-  EXPECT_EQ(this->store().SearchTraces(req)->traces.size(), 4u);
+  EXPECT_EQ(this->traces().SearchTraces(req)->traces.size(), 4u);
   req.experiment_ids = {};
-  EXPECT_EQ(this->store().SearchTraces(req)->traces.size(), 4u);
+  EXPECT_EQ(this->traces().SearchTraces(req)->traces.size(), 4u);
 
   req.experiment_ids = {"0"};
-  auto with = this->store().SearchTraces(req);
+  auto with = this->traces().SearchTraces(req);
   ASSERT_TRUE(with.ok());
   EXPECT_EQ(with->traces.back().assessments.size(), 3u);  // trace 1 (oldest)
   req.include_assessments = false;
-  auto without = this->store().SearchTraces(req);
+  auto without = this->traces().SearchTraces(req);
   ASSERT_TRUE(without.ok());
   EXPECT_TRUE(without->traces.back().assessments.empty());
 }

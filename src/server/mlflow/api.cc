@@ -30,21 +30,21 @@ std::function<TraceId()> RandomTraceIds() {
 
 }  // namespace
 
-void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
+void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
                           const MlflowApiOptions& options) {
   MlflowRouteTable routes(router);
-  RegisterExperimentRoutes(routes, store, options.max_experiment_page_size);
-  RegisterTraceReadRoutes(routes, store,
+  RegisterExperimentRoutes(routes, storage.experiments(), options.max_experiment_page_size);
+  RegisterTraceReadRoutes(routes, storage.traces(),
                           TraceReadOptions{options.artifact_root, options.max_trace_page_size,
                                            options.max_batch_trace_ids});
   TraceWriteOptions writes;
   writes.artifact_root = options.artifact_root;
   writes.clock = options.clock != nullptr ? options.clock : &SystemClock::Default();
   writes.new_trace_id = options.new_trace_id ? options.new_trace_id : RandomTraceIds();
-  RegisterTraceWriteRoutes(routes, store, writes);
-  RegisterAssessmentRoutes(routes, store);
-  RegisterArtifactRoutes(routes, store);
-  RegisterTraceMetricsRoutes(routes, store);
+  RegisterTraceWriteRoutes(routes, storage.traces(), storage.experiments(), writes);
+  RegisterAssessmentRoutes(routes, storage.assessments());
+  RegisterArtifactRoutes(routes, storage.traces(), storage.experiments());
+  RegisterTraceMetricsRoutes(routes, storage.metrics(), storage.experiments());
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version", Scope::kPublic,

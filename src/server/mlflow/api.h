@@ -19,7 +19,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "server/http/router.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server {
 
@@ -46,7 +46,7 @@ struct MlflowApiOptions {
 
 // Adds every route to `router`. The handlers borrow `store` (it must outlive the router) and
 // copy `options`. Call during setup, before the router serves requests.
-void RegisterMlflowRoutes(Router& router, storage::TraceStore& store,
+void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
                           const MlflowApiOptions& options);
 
 }  // namespace tracelake::server

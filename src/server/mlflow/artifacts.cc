@@ -14,6 +14,7 @@ namespace {
 
 struct ArtifactDeps {
   storage::TraceStore& store;
+  storage::ExperimentStore& experiments;
 };
 
 constexpr char kTraceDataFile[] = "traces.json";
@@ -70,7 +71,7 @@ Result<Json> UploadTraceData(const HttpRequest& req, const ArtifactDeps& ctx) {
   if (!batch.spans.empty()) {
     Status st = ctx.store.Ingest(std::move(batch));
     if (st.code() == StatusCode::kNotFound)
-      RETURN_IF_ERROR(CheckExperimentExists(ctx.store, a.experiment_id));
+      RETURN_IF_ERROR(CheckExperimentExists(ctx.experiments, a.experiment_id));
     RETURN_IF_ERROR(st);
   }
   return Json::object();  // MLflow's UploadArtifact.Response
@@ -121,8 +122,9 @@ void GetTraceArtifact(const HttpRequest& req, HttpResponse& res, const ArtifactD
 
 }  // namespace
 
-void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
-  BoundRoutes<ArtifactDeps> routes(table, ArtifactDeps{store});
+void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                            storage::ExperimentStore& experiments) {
+  BoundRoutes<ArtifactDeps> routes(table, ArtifactDeps{store, experiments});
   // The upload is the second half of MLflow's client-side trace submission (after StartTraceV3,
   // see trace_writes.cc), so an agent's ingest token suffices; downloads are reads.
   routes.Add({"PUT"}, 2, kArtifactPath, Scope::kIngest, UploadTraceData);

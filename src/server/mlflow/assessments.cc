@@ -8,7 +8,7 @@ namespace tracelake::server {
 namespace {
 
 struct AssessmentDeps {
-  storage::TraceStore& store;
+  storage::AssessmentStore& store;
 };
 
 // google.protobuf.FieldMask in JSON is one string of comma-separated lowerCamelCase paths
@@ -127,7 +127,7 @@ Result<Json> DeleteAssessment(const HttpRequest& req, const AssessmentDeps& ctx)
 
 }  // namespace
 
-void RegisterAssessmentRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
+void RegisterAssessmentRoutes(MlflowRouteTable& table, storage::AssessmentStore& store) {
   BoundRoutes<AssessmentDeps> routes(table, AssessmentDeps{store});
   // MLflow's path is /mlflow/traces/{assessment.trace_id}/assessments.
   routes.Add({"POST"}, 3, "/mlflow/traces/{trace_id}/assessments", Scope::kWrite, CreateAssessment);

@@ -7,7 +7,7 @@ namespace tracelake::server {
 namespace {
 
 struct ExperimentDeps {
-  storage::TraceStore& store;
+  storage::ExperimentStore& store;
   int max_experiment_page_size;  // largest max_results for search
 };
 
@@ -95,7 +95,7 @@ BoundRoutes<ExperimentDeps>::JsonHandler ExperimentCall(ExperimentAction action)
 
 }  // namespace
 
-void RegisterExperimentRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+void RegisterExperimentRoutes(MlflowRouteTable& table, storage::ExperimentStore& store,
                               int max_page_size) {
   BoundRoutes<ExperimentDeps> routes(table, ExperimentDeps{store, max_page_size});
   routes.Add({"POST"}, 2, "/mlflow/experiments/create", Scope::kWrite, CreateExperiment);

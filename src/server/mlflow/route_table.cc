@@ -74,7 +74,7 @@ Result<std::string> PathParam(const HttpRequest& req, const std::string& name) {
   return it->second;
 }
 
-Status CheckExperimentExists(storage::TraceStore& store, const std::string& experiment_id) {
+Status CheckExperimentExists(storage::ExperimentStore& store, const std::string& experiment_id) {
   auto e = store.GetExperiment(experiment_id);
   if (e.ok()) return OkStatus();
   if (e.status().code() == StatusCode::kNotFound) return ExperimentNotFoundError(experiment_id);

@@ -17,6 +17,9 @@
 #include "server/http/scope.h"
 #include "server/mlflow/json.h"
 #include "server/mlflow/params.h"
+#include "storage/assessment_store.h"
+#include "storage/experiment_store.h"
+#include "storage/metric_store.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -94,16 +97,19 @@ struct TraceWriteOptions {
 
 // Registration of each group of endpoints (one file each). Each borrows `store`, which must
 // outlive the router.
-void RegisterExperimentRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+void RegisterExperimentRoutes(MlflowRouteTable& table, storage::ExperimentStore& store,
                               int max_page_size);
 void RegisterTraceReadRoutes(MlflowRouteTable& table, storage::TraceStore& store,
                              const TraceReadOptions& options);
 void RegisterTraceWriteRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                              storage::ExperimentStore& experiments,
                               const TraceWriteOptions& options);
-void RegisterAssessmentRoutes(MlflowRouteTable& table, storage::TraceStore& store);
-void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store);
+void RegisterAssessmentRoutes(MlflowRouteTable& table, storage::AssessmentStore& store);
+void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                            storage::ExperimentStore& experiments);
 // MLflow 3's POST /api/3.0/mlflow/traces/metrics (QueryTraceMetrics).
-void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::TraceStore& store);
+void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::MetricStore& store,
+                                storage::ExperimentStore& experiments);
 
 // Helpers shared by the handlers.
 
@@ -112,7 +118,7 @@ Result<TraceId> ParseTraceIdParam(const std::string& value, const std::string& n
 // A path parameter the router matched ({trace_id}); kInvalidArgument when absent.
 Result<std::string> PathParam(const HttpRequest& req, const std::string& name);
 // The experiment must exist (kNotFound otherwise, with ExperimentNotFoundError's wording).
-Status CheckExperimentExists(storage::TraceStore& store, const std::string& experiment_id);
+Status CheckExperimentExists(storage::ExperimentStore& store, const std::string& experiment_id);
 // The metric endpoints' required "experiment_ids" (strings or numbers), at most 100 of them.
 Result<std::vector<std::string>> MetricExperimentIds(const ParamReader& p);
 

@@ -26,7 +26,8 @@ namespace tracelake::server {
 namespace {
 
 struct TraceMetricsDeps {
-  storage::TraceStore& store;
+  storage::MetricStore& store;
+  storage::ExperimentStore& experiments;
 };
 
 using storage::ValueAggregation;
@@ -646,7 +647,7 @@ Result<Json> QueryTraceMetrics(const HttpRequest& req, const TraceMetricsDeps& c
   q.trace_filter = translated.trace.get();
   q.row_filters = std::move(translated.rows);
   q.experiment_ids = experiments;
-  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.store, e));
+  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.experiments, e));
 
   Json points = Json::array();
   const int64_t limit = max_results.value_or(kDefaultMaxResults);
@@ -659,8 +660,9 @@ Result<Json> QueryTraceMetrics(const HttpRequest& req, const TraceMetricsDeps& c
 
 }  // namespace
 
-void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::TraceStore& store) {
-  BoundRoutes<TraceMetricsDeps> routes(table, TraceMetricsDeps{store});
+void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::MetricStore& store,
+                                storage::ExperimentStore& experiments) {
+  BoundRoutes<TraceMetricsDeps> routes(table, TraceMetricsDeps{store, experiments});
   routes.Add({"POST"}, 3, "/mlflow/traces/metrics", Scope::kRead, QueryTraceMetrics);
 }
 

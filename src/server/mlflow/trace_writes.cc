@@ -14,6 +14,7 @@ constexpr char kLinkedPromptsTag[] = "mlflow.linkedPrompts";
 
 struct TraceWriteDeps {
   storage::TraceStore& store;
+  storage::ExperimentStore& experiments;
   TraceWriteOptions options;
 
   int64_t NowUnixNanos() const { return options.clock->NowUnixNanos(); }
@@ -21,7 +22,7 @@ struct TraceWriteDeps {
 };
 
 // Traces go only to active experiments: unknown -> 404, deleted -> 400 (MLflow's wording).
-Status CheckExperimentActive(storage::TraceStore& store, const std::string& experiment_id) {
+Status CheckExperimentActive(storage::ExperimentStore& store, const std::string& experiment_id) {
   auto e = store.GetExperiment(experiment_id);
   if (!e.ok() && e.status().code() == StatusCode::kNotFound)
     return ExperimentNotFoundError(experiment_id);
@@ -36,7 +37,7 @@ Result<Json> StartTraceV3Body(const ParamReader& p, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(ParamReader trace, p.RequiredObject("trace"));
   ASSIGN_OR_RETURN(ParamReader info_json, trace.RequiredObject("trace_info"));
   ASSIGN_OR_RETURN(model::TraceInfo info, TraceInfoV3FromJson(info_json));
-  RETURN_IF_ERROR(CheckExperimentActive(ctx.store, info.experiment_id));
+  RETURN_IF_ERROR(CheckExperimentActive(ctx.experiments, info.experiment_id));
   ASSIGN_OR_RETURN(model::TraceInfo stored, ctx.store.UpsertTraceInfo(info));
   return Json{{"trace", {{"trace_info", TraceInfoV3ToJson(stored, ctx.options.artifact_root)}}}};
 }
@@ -56,7 +57,7 @@ Result<Json> StartTraceV2(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(auto timestamp_ms, p.OptInt("timestamp_ms", 0));
   ASSIGN_OR_RETURN(info.trace_metadata, p.StringMap("request_metadata"));
   ASSIGN_OR_RETURN(info.tags, p.StringMap("tags"));
-  RETURN_IF_ERROR(CheckExperimentActive(ctx.store, info.experiment_id));
+  RETURN_IF_ERROR(CheckExperimentActive(ctx.experiments, info.experiment_id));
   info.trace_id = ctx.NewTraceId();
   info.request_time_ns = timestamp_ms ? *timestamp_ms * 1000000 : ctx.NowUnixNanos();
   info.state = model::TraceState::kInProgress;
@@ -115,7 +116,7 @@ Result<Json> DeleteTraces(const HttpRequest& req, const TraceWriteDeps& ctx) {
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, "trace_ids"));
     d.trace_ids.push_back(id);
   }
-  RETURN_IF_ERROR(CheckExperimentExists(ctx.store, d.experiment_id));
+  RETURN_IF_ERROR(CheckExperimentExists(ctx.experiments, d.experiment_id));
   ASSIGN_OR_RETURN(int64_t n, ctx.store.DeleteTraces(d));
   return Json{{"traces_deleted", n}};
 }
@@ -201,8 +202,9 @@ Result<Json> LinkPromptsToTrace(const HttpRequest& req, const TraceWriteDeps& ct
 }  // namespace
 
 void RegisterTraceWriteRoutes(MlflowRouteTable& table, storage::TraceStore& store,
+                              storage::ExperimentStore& experiments,
                               const TraceWriteOptions& options) {
-  BoundRoutes<TraceWriteDeps> routes(table, TraceWriteDeps{store, options});
+  BoundRoutes<TraceWriteDeps> routes(table, TraceWriteDeps{store, experiments, options});
   // Trace submission by MLflow's clients is ingest, like OTLP: an agent logging with MLflow's
   // client sends StartTraceV3 (or the V2 StartTrace + EndTrace) and the traces.json upload
   // (artifacts.cc), and an agent's token should carry no more than kIngest. These calls only

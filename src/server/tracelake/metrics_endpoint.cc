@@ -86,7 +86,7 @@ std::string RequestMetrics::Render() const {
   return out;
 }
 
-void RegisterMetricsRoute(Router& router, storage::TraceStore& store,
+void RegisterMetricsRoute(Router& router, storage::Backend& store,
                           ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics) {
   // Admin, not read: this is the server's own operational view (load, queue depth, store size
   // and request rates across every experiment), which Envoy likewise keeps on its admin

@@ -10,7 +10,7 @@
 
 #include "server/http/router.h"
 #include "ingest/otlp_ingestor.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server {
 
@@ -34,7 +34,7 @@ class RequestMetrics {
   std::array<Series, kGroupCount> series_;
 };
 
-void RegisterMetricsRoute(Router& router, storage::TraceStore& store,
+void RegisterMetricsRoute(Router& router, storage::Backend& store,
                           ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics);
 
 }  // namespace tracelake::server

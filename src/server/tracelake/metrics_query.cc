@@ -16,7 +16,8 @@ namespace tracelake::server {
 namespace {
 
 struct MetricsQueryDeps {
-  storage::TraceStore& store;
+  storage::MetricStore& store;
+  storage::ExperimentStore& experiments;
   MetricsQueryOptions options;
 
   const model::PriceTable& prices() const {
@@ -44,7 +45,7 @@ Result<Json> QueryMetrics(const HttpRequest& req, const MetricsQueryDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> experiments, MetricExperimentIds(p));
-  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.store, e));
+  for (const auto& e : experiments) RETURN_IF_ERROR(CheckExperimentExists(ctx.experiments, e));
   ASSIGN_OR_RETURN(std::optional<int64_t> start, p.OptInt("start_time_ms"));
   ASSIGN_OR_RETURN(std::optional<int64_t> end, p.OptInt("end_time_ms"));
   if (!start) return p.Missing("start_time_ms");
@@ -178,10 +179,11 @@ Result<Json> TraceCosts(const HttpRequest& req, const MetricsQueryDeps& ctx) {
 
 }  // namespace
 
-void RegisterMetricsQueryRoutes(Router& router, storage::TraceStore& store,
+void RegisterMetricsQueryRoutes(Router& router, storage::MetricStore& store,
+                                storage::ExperimentStore& experiments,
                                 const MetricsQueryOptions& options) {
   MlflowRouteTable table(router);
-  BoundRoutes<MetricsQueryDeps> routes(table, MetricsQueryDeps{store, options});
+  BoundRoutes<MetricsQueryDeps> routes(table, MetricsQueryDeps{store, experiments, options});
   routes.Add({"POST"}, 2, "/tracelake/metrics/query", Scope::kRead, QueryMetrics);
   routes.Add({"POST"}, 2, "/tracelake/traces/costs", Scope::kRead, TraceCosts);
 }

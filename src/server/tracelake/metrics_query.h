@@ -7,7 +7,8 @@
 
 #include "model/price_table.h"
 #include "server/http/router.h"
-#include "storage/trace_store.h"
+#include "storage/experiment_store.h"
+#include "storage/metric_store.h"
 
 namespace tracelake::server {
 
@@ -18,8 +19,10 @@ struct MetricsQueryOptions {
   int max_batch_trace_ids = 1000;
 };
 
-// Adds both routes. The handlers borrow `store` (it must outlive the router) and copy `options`.
-void RegisterMetricsQueryRoutes(Router& router, storage::TraceStore& store,
+// Adds both routes. The handlers borrow the stores (they must outlive the router) and copy
+// `options`.
+void RegisterMetricsQueryRoutes(Router& router, storage::MetricStore& store,
+                                storage::ExperimentStore& experiments,
                                 const MetricsQueryOptions& options);
 
 }  // namespace tracelake::server

@@ -1,4 +1,4 @@
-// The assessments view of SqliteTraceStore::QueryMetricValues (storage/metric_values.h): valid
+// The assessments view of SqliteMetricStore::QueryMetricValues (storage/metric_values.h): valid
 // assessments of the traces in the window (index assessments_by_trace), placed in time
 // buckets by their creation time, with their names and JSON values.
 #include <string>
@@ -22,7 +22,7 @@ Result<ValueTable> QueryAssessmentValues(Db& db, const ValueMetricQuery& q) {
       sql.sql += " AND a.name = ?";
       sql.params.emplace_back(f.value);
     } else if (f.field == ValueRowFilter::Field::kAssessmentType) {
-      // kind: 1 feedback, 2 expectation (sqlite_assessments.cc).
+      // kind: 1 feedback, 2 expectation (sqlite_assessment_store.cc).
       if (f.value == "feedback")
         sql.sql += " AND a.kind = 1";
       else if (f.value == "expectation")

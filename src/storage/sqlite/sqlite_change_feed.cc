@@ -3,7 +3,7 @@
 //
 // The one writer hands out the numbers in commit order, so a reader's snapshot never holds a
 // number without every smaller committed one: reading "after the cursor" skips nothing.
-#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/sqlite_change_feed.h"
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -20,12 +20,12 @@ Status CheckConsumer(const std::string& consumer) {
 
 }  // namespace
 
-Result<ChangePage> SqliteTraceStore::ReadChanges(int64_t after, int limit) {
+Result<ChangePage> SqliteChangeFeed::ReadChanges(int64_t after, int limit) {
   if (limit < 1 || limit > kMaxChangesPerPage)
     return InvalidArgumentError("limit must be between 1 and " +
                                 std::to_string(kMaxChangesPerPage));
   if (after < 0) return InvalidArgumentError("The change-feed cursor must not be negative");
-  return WithReader([&](Db& db) -> Result<ChangePage> {
+  return db_.WithReader([&](Db& db) -> Result<ChangePage> {
     // One more than asked tells whether the page was cut. Both sides are index ranges
     // (traces_by_change, the tombstones' primary key).
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(
@@ -58,9 +58,9 @@ Result<ChangePage> SqliteTraceStore::ReadChanges(int64_t after, int limit) {
   });
 }
 
-Result<int64_t> SqliteTraceStore::LoadCursor(const std::string& consumer) {
+Result<int64_t> SqliteChangeFeed::LoadCursor(const std::string& consumer) {
   RETURN_IF_ERROR(CheckConsumer(consumer));
-  return WithReader([&](Db& db) -> Result<int64_t> {
+  return db_.WithReader([&](Db& db) -> Result<int64_t> {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT seq FROM feed_cursors WHERE consumer = ?"));
     s->Bind(1, consumer);
     bool found = false;
@@ -71,10 +71,10 @@ Result<int64_t> SqliteTraceStore::LoadCursor(const std::string& consumer) {
   });
 }
 
-Status SqliteTraceStore::SaveCursor(const std::string& consumer, int64_t seq) {
+Status SqliteChangeFeed::SaveCursor(const std::string& consumer, int64_t seq) {
   RETURN_IF_ERROR(CheckConsumer(consumer));
   if (seq < 0) return InvalidArgumentError("The change-feed cursor must not be negative");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(
         "INSERT OR REPLACE INTO feed_cursors(consumer, seq, update_time) VALUES(?,?,?)"));
     return s->Bind(1, consumer).Bind(2, seq).Bind(3, NowMs()).Run();

@@ -10,6 +10,8 @@
 #include "storage/span_codec.h"
 #include "storage/sqlite/rollup_tables.h"
 #include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_assessment_store.h"
+#include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
@@ -33,7 +35,7 @@ Status FillStoredSpan(const Stmt& row, int first_col, const ChunkSpan& body, mod
 Status SqliteTraceStore::Ingest(IngestBatch batch) {
   RETURN_IF_ERROR(queue_->CheckAccepting());
   RETURN_IF_ERROR(
-      WithReader([&](Db& db) { return CheckExperimentActive(db, batch.experiment_id); }));
+      db_.WithReader([&](Db& db) { return CheckExperimentActive(db, batch.experiment_id); }));
   for (const auto& span : batch.spans) {
     if (span.trace_id.IsZero() || span.span_id.IsZero())
       return InvalidArgumentError("A span has an all-zero trace_id or span_id");
@@ -46,8 +48,8 @@ Status SqliteTraceStore::Ingest(IngestBatch batch) {
 
 void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
                                   std::span<Status> results) {
-  {
-    std::lock_guard<std::mutex> lock(write_mu_);
+  db_.WithWriter([&](Db& db) {
+    writer_ = &db;
     // Batches almost never fail, and a savepoint per batch is not free: SQLite copies every
     // existing page a batch modifies (16 KiB each; the random trace-id index pages above all)
     // into the statement journal in case of ROLLBACK TO. So the group runs without savepoints
@@ -55,7 +57,8 @@ void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
     // undone alone and the others still commit.
     if (!ApplyGroupTxn(group, /*isolate=*/false, results))
       ApplyGroupTxn(group, /*isolate=*/true, results);
-  }
+    writer_ = nullptr;
+  });
   for (size_t i = 0; i < group.size(); ++i) {
     if (!results[i].ok()) continue;
     trace_count_.fetch_add(group[i]->new_traces);
@@ -64,24 +67,18 @@ void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
 }
 
 void SqliteTraceStore::AfterGroup() noexcept {
-  if (group_committed_seq_ > 0) {
-    notifier_.Notify(group_committed_seq_);
-    group_committed_seq_ = 0;
-  }
-  // The callers are answered; now, if the WAL outgrew what PASSIVE checkpoints keep up with
-  // under sustained load, empty it while this thread holds no transaction (it waits only for
-  // readers to move to the newest snapshot; ingest queues meanwhile).
-  if (wal_frames_.load(std::memory_order_relaxed) >= kTruncateFrames) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    wal_frames_.store(0, std::memory_order_relaxed);
-    sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                              nullptr);
-  }
+  // The callers are answered: wake the change feed's consumers, then, if the WAL outgrew what
+  // PASSIVE checkpoints keep up with under sustained load, empty it while this thread holds no
+  // transaction (it waits only for readers to move to the newest snapshot; ingest queues
+  // meanwhile).
+  db_.NotifyCommitted(group_committed_seq_);
+  group_committed_seq_ = 0;
+  db_.TruncateWalIfLarge();
 }
 
 bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool isolate,
                                      std::span<Status> results) {
-  Db& db = *writer_db_;
+  Db& db = *writer_;
   // Transaction control through cached statements: sqlite3_exec would parse each one again
   // for every group and batch.
   auto run = [&db](const char* sql) -> Status {
@@ -93,7 +90,7 @@ bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool 
     for (auto& r : results) r = begin;
     return true;
   }
-  txn_max_seq_ = 0;
+  db_.BeginChanges();
   // Without isolation, the rollup contributions of the whole group are summed and each touched
   // row is written once, just before COMMIT: consecutive batches mostly touch the same
   // (experiment, minute, name, ...) rows, and each costs a read, a sketch merge and a write.
@@ -147,14 +144,14 @@ bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool 
     for (auto& r : results)
       if (r.ok()) r = commit;
   } else {
-    group_committed_seq_ = std::max(group_committed_seq_, txn_max_seq_);
+    group_committed_seq_ = std::max(group_committed_seq_, db_.CommittedChanges());
   }
   return true;
 }
 
 Status SqliteTraceStore::EnsureResource(PreparedBatch& pending, uint64_t hash, const std::string& body) {
   if (known_resources_.count(hash) != 0) return OkStatus();
-  Db& db = *writer_db_;
+  Db& db = *writer_;
   ASSIGN_OR_RETURN(Stmt * ins,
                    db.Cached("INSERT OR IGNORE INTO resources(resource_hash, body) VALUES(?, ?)"));
   RETURN_IF_ERROR(ins->Bind(1, static_cast<int64_t>(hash)).BindBlob(2, body).Run());
@@ -187,7 +184,7 @@ Status SqliteTraceStore::ApplyBatch(PreparedBatch& pending) {
 
 Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch::Trace& prepared,
                                     int64_t experiment_id) {
-  Db& db = *writer_db_;
+  Db& db = *writer_;
   const auto& spans = pending.batch.spans;
   ASSIGN_OR_RETURN(std::optional<TraceRow> existing, LoadTraceRow(db, prepared.trace_id));
   TraceRow row;
@@ -281,8 +278,8 @@ Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch:
     }
   }
   agg.Finish();
-  if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row, NextChangeSeq()));
-  else RETURN_IF_ERROR(InsertTraceRow(db, row, NextChangeSeq()));
+  if (existing) RETURN_IF_ERROR(UpdateTraceRow(db, row, db_.NextChangeSeq()));
+  else RETURN_IF_ERROR(InsertTraceRow(db, row, db_.NextChangeSeq()));
   if (!existing || old_minute != MinuteOf(agg.request_time_ns) || old_state != agg.state ||
       old_duration != agg.duration_ns) {
     if (existing) {
@@ -424,7 +421,7 @@ Status SqliteTraceStore::RecomputePreviewsFromStoredSpan(Db& db, TraceRow& row) 
 
 Status SqliteTraceStore::ApplyLogs(PreparedBatch& pending) {
   if (pending.logs.empty()) return OkStatus();
-  Db& db = *writer_db_;
+  Db& db = *writer_;
   any_logs_ = true;
   ASSIGN_OR_RETURN(Stmt * ins, db.Cached(
       "INSERT INTO span_logs(trace_id, span_id, body) VALUES(?, ?, ?)"));
@@ -441,7 +438,7 @@ Status SqliteTraceStore::ApplyLogs(PreparedBatch& pending) {
     ASSIGN_OR_RETURN(std::optional<TraceRow> row, LoadTraceRow(db, trace_id));
     if (!row || row->agg.preview_span != span_id) continue;
     RETURN_IF_ERROR(RecomputePreviewsFromStoredSpan(db, *row));
-    if (row->agg.previews_changed) RETURN_IF_ERROR(UpdateTraceRow(db, *row, NextChangeSeq()));
+    if (row->agg.previews_changed) RETURN_IF_ERROR(UpdateTraceRow(db, *row, db_.NextChangeSeq()));
   }
   return OkStatus();
 }

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "storage/sqlite/schema.h"
-#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/sqlite_metric_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/value_metrics_sql.h"
 
@@ -284,7 +284,7 @@ Result<Stmt> PrepareValueQuery(Db& db, const SqlFragment& sql) {
   return s;
 }
 
-Result<ValueTable> SqliteTraceStore::QueryMetricValues(const ValueMetricQuery& q) {
+Result<ValueTable> SqliteMetricStore::QueryMetricValues(const ValueMetricQuery& q) {
   if (q.experiment_ids.empty()) return InvalidArgumentError("experiment_ids must not be empty");
   for (const auto& id : q.experiment_ids) RETURN_IF_ERROR(ParseExperimentId(id).status());
   for (const auto& bound : {q.start_ms, q.end_ms}) {
@@ -303,7 +303,7 @@ Result<ValueTable> SqliteTraceStore::QueryMetricValues(const ValueMetricQuery& q
     if (!FilterOfView(q.view, f.field))
       return InvalidArgumentError("A filter does not apply to this view");
   }
-  return WithReader([&](Db& db) -> Result<ValueTable> {
+  return db_.WithReader([&](Db& db) -> Result<ValueTable> {
     switch (q.view) {
       case ValueView::kTraces:
         return QueryTraceValues(db, q);

@@ -12,6 +12,8 @@
 #include "storage/span_codec.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_dialect.h"
+#include "storage/sqlite/sqlite_assessment_store.h"
+#include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
@@ -179,14 +181,14 @@ Result<std::vector<model::Span>> SqliteTraceStore::LoadSpans(Db& db, int64_t tra
 }
 
 Result<model::TraceInfo> SqliteTraceStore::GetTraceInfo(const TraceId& id) {
-  return WithReader([&](Db& db) -> Result<model::TraceInfo> {
+  return db_.WithReader([&](Db& db) -> Result<model::TraceInfo> {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, id));
     return LoadTraceInfo(db, key, /*with_assessments=*/true);
   });
 }
 
 Result<model::Trace> SqliteTraceStore::GetTrace(const TraceId& id) {
-  return WithReader([&](Db& db) -> Result<model::Trace> {
+  return db_.WithReader([&](Db& db) -> Result<model::Trace> {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, id));
     model::Trace trace;
     ASSIGN_OR_RETURN(trace.info, LoadTraceInfo(db, key, /*with_assessments=*/true));
@@ -231,7 +233,7 @@ Result<TracePage> SqliteTraceStore::SearchTraces(const TraceSearchRequest& req) 
   }
   const std::string sql = "SELECT t.trace_key, " + SortKeyColumns(keys) + " FROM traces t WHERE " +
                           where.sql + " ORDER BY " + OrderByClause(keys) + " LIMIT ?";
-  return WithReader([&](Db& db) -> Result<TracePage> {
+  return db_.WithReader([&](Db& db) -> Result<TracePage> {
     ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql));
     BindParams(s, where.params);
     s.Bind(static_cast<int>(where.params.size()) + 1, static_cast<int64_t>(req.max_results) + 1);

@@ -3,6 +3,8 @@
 
 #include "storage/sqlite/rollup_tables.h"
 #include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_assessment_store.h"
+#include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
@@ -36,9 +38,9 @@ Result<model::TraceInfo> SqliteTraceStore::UpsertTraceInfo(const model::TraceInf
     if (k.empty()) return InvalidArgumentError("Trace metadata keys must not be empty");
   ASSIGN_OR_RETURN(int64_t experiment_id, ParseExperimentId(info.experiment_id));
   RETURN_IF_ERROR(
-      WithReader([&](Db& db) { return CheckExperimentActive(db, info.experiment_id); }));
+      db_.WithReader([&](Db& db) { return CheckExperimentActive(db, info.experiment_id); }));
   bool created = false;
-  ASSIGN_OR_RETURN(int64_t key, WithWriteTxn([&](Db& db) -> Result<int64_t> {
+  ASSIGN_OR_RETURN(int64_t key, db_.WithWriteTxn([&](Db& db) -> Result<int64_t> {
     created = false;
     ASSIGN_OR_RETURN(std::optional<TraceRow> existing, LoadTraceRow(db, info.trace_id));
     TraceRow row;
@@ -54,7 +56,7 @@ Result<model::TraceInfo> SqliteTraceStore::UpsertTraceInfo(const model::TraceInf
     row.agg.ApplyClientInfo(info);
     if (!info.client_request_id.empty()) row.client_request_id = info.client_request_id;
     row.agg.Finish();
-    const int64_t seq = NextChangeSeq();
+    const int64_t seq = db_.NextChangeSeq();
     RETURN_IF_ERROR(existing ? UpdateTraceRow(db, row, seq) : InsertTraceRow(db, row, seq));
     RollupDelta rollups;
     if (existing) rollups.AddTrace(row.experiment_id, before, -1);
@@ -68,7 +70,7 @@ Result<model::TraceInfo> SqliteTraceStore::UpsertTraceInfo(const model::TraceInf
     return row.trace_key;
   }));
   if (created) trace_count_.fetch_add(1);
-  return WithReader([&](Db& db) { return LoadTraceInfo(db, key, /*with_assessments=*/true); });
+  return db_.WithReader([&](Db& db) { return LoadTraceInfo(db, key, /*with_assessments=*/true); });
 }
 
 Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
@@ -82,7 +84,7 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
   if (req.max_traces && *req.max_traces <= 0)
     return InvalidArgumentError("max_traces must be a positive integer");
   int64_t deleted_spans = 0;
-  ASSIGN_OR_RETURN(int64_t deleted, WithWriteTxn([&](Db& db) -> Result<int64_t> {
+  ASSIGN_OR_RETURN(int64_t deleted, db_.WithWriteTxn([&](Db& db) -> Result<int64_t> {
     deleted_spans = 0;
     std::vector<std::pair<int64_t, std::string>> victims;  // trace_key, trace_id bytes
     if (by_ids) {
@@ -142,7 +144,7 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
       RETURN_IF_ERROR(logs->BindBlob(1, trace_id).Run());
       ASSIGN_OR_RETURN(Stmt * tomb, db.Cached(
           "INSERT INTO trace_tombstones(change_seq, trace_id, experiment_id) VALUES(?,?,?)"));
-      RETURN_IF_ERROR(tomb->Bind(1, NextChangeSeq()).BindBlob(2, trace_id)
+      RETURN_IF_ERROR(tomb->Bind(1, db_.NextChangeSeq()).BindBlob(2, trace_id)
                           .Bind(3, trace_experiment).Run());
     }
     RETURN_IF_ERROR(ApplyRollupDelta(db, rollups));
@@ -156,22 +158,22 @@ Result<int64_t> SqliteTraceStore::DeleteTraces(const DeleteTracesRequest& req) {
 Status SqliteTraceStore::SetTraceTag(const TraceId& id, const std::string& key,
                                      const std::string& value) {
   if (key.empty()) return InvalidArgumentError("Trace tag key must not be empty");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t k, FindTraceKey(db, id));
     RETURN_IF_ERROR(PutKeyValue(db, kPutTag, k, key, value));
-    return TouchTraceRow(db, k, NextChangeSeq());
+    return TouchTraceRow(db, k, db_.NextChangeSeq());
   });
 }
 
 Status SqliteTraceStore::DeleteTraceTag(const TraceId& id, const std::string& key) {
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t k, FindTraceKey(db, id));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM trace_tags WHERE trace_key = ? AND key = ?"));
     RETURN_IF_ERROR(s->Bind(1, k).Bind(2, key).Run());
     if (db.Changes() == 0)
       return NotFoundError("No trace tag with key '" + key + "' for trace with ID " +
                            MlflowTraceId(id));
-    return TouchTraceRow(db, k, NextChangeSeq());
+    return TouchTraceRow(db, k, db_.NextChangeSeq());
   });
 }
 
@@ -180,10 +182,10 @@ Status SqliteTraceStore::SetTraceMetadata(const TraceId& id, const std::string& 
   if (key.empty()) return InvalidArgumentError("Trace metadata key must not be empty");
   if (IsComputedMetadataKey(key))
     return InvalidArgumentError("Metadata key '" + key + "' is computed by tracelake");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t k, FindTraceKey(db, id));
     RETURN_IF_ERROR(PutKeyValue(db, kPutMetadata, k, key, value));
-    return TouchTraceRow(db, k, NextChangeSeq());
+    return TouchTraceRow(db, k, db_.NextChangeSeq());
   });
 }
 

@@ -42,7 +42,7 @@ model::Span TestSpan(const TraceId& trace, uint8_t id, uint8_t parent, std::stri
 }
 
 void MlflowApiTest::SetUp() {
-  auto store = storage::OpenTraceStore("sqlite:///:memory:");
+  auto store = storage::OpenBackend("sqlite:///:memory:");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   store_ = std::move(*store);
   MlflowApiOptions options;
@@ -51,7 +51,8 @@ void MlflowApiTest::SetUp() {
     return TestTraceId(static_cast<uint8_t>(next_trace_.fetch_add(1)));
   };
   RegisterMlflowRoutes(router_, *store_, options);
-  RegisterMetricsQueryRoutes(router_, *store_, MetricsQueryOptions());
+  RegisterMetricsQueryRoutes(router_, store_->metrics(), store_->experiments(),
+                             MetricsQueryOptions());
 }
 
 void MlflowApiTest::TearDown() {
@@ -116,7 +117,7 @@ void MlflowApiTest::Ingest(const std::string& experiment_id, std::vector<model::
   batch.experiment_id = experiment_id;
   for (auto& s : spans) model::NormalizeSpan(s);
   batch.spans = std::move(spans);
-  Status st = store_->Ingest(std::move(batch));
+  Status st = store_->traces().Ingest(std::move(batch));
   ASSERT_TRUE(st.ok()) << st.ToString();
 }
 

@@ -15,7 +15,7 @@
 #include "server/http/router.h"
 #include "server/mlflow/api.h"
 #include "server/mlflow/params.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
 
 namespace tracelake::server::testing {
 
@@ -54,7 +54,7 @@ class MlflowApiTest : public ::testing::Test {
 
   FakeClock clock_{kT0 + 60000 * kMs};
   std::atomic<int> next_trace_{200};
-  std::unique_ptr<storage::TraceStore> store_;
+  std::unique_ptr<storage::Backend> store_;
   Router router_;
 };
 

@@ -72,7 +72,7 @@ class TraceMetricsApiTest : public MlflowApiTest {
     a.source = {model::AssessmentSourceType::kHuman, "me"};
     a.create_time_ms = a.last_update_time_ms = create_ms;
     a.feedback = model::Feedback{value_json, std::nullopt};
-    auto created = store_->CreateAssessment(a);
+    auto created = store_->assessments().CreateAssessment(a);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     last_assessment_ = created->assessment_id;
   }
@@ -94,7 +94,7 @@ TEST_F(TraceMetricsApiTest, CountsTracesByStatusAndName) {
   EXPECT_EQ(r["data_points"][1]["values"]["COUNT"], 3.0);
 
   // The name is the root span's, unless the mlflow.traceName tag says otherwise.
-  ASSERT_TRUE(store_->SetTraceTag(t4_, "mlflow.traceName", "batch").ok());
+  ASSERT_TRUE(store_->traces().SetTraceTag(t4_, "mlflow.traceName", "batch").ok());
   r = Query({{"view_type", 1},
              {"metric_name", "trace_count"},
              {"aggregations", Aggs({"COUNT"})},
@@ -192,8 +192,8 @@ TEST_F(TraceMetricsApiTest, TimeBucketsAreIsoAndRangesInclusive) {
 }
 
 TEST_F(TraceMetricsApiTest, TraceFiltersOnStatusTagsAndMetadata) {
-  ASSERT_TRUE(store_->SetTraceTag(t1_, "model.version", "v1").ok());
-  ASSERT_TRUE(store_->SetTraceMetadata(t2_, "mlflow.sourceRun", "run-1").ok());
+  ASSERT_TRUE(store_->traces().SetTraceTag(t1_, "model.version", "v1").ok());
+  ASSERT_TRUE(store_->traces().SetTraceMetadata(t2_, "mlflow.sourceRun", "run-1").ok());
   auto count = [&](std::vector<std::string> filters) {
     Json r = Query({{"view_type", "TRACES"},
                     {"metric_name", "trace_count"},
@@ -309,7 +309,7 @@ TEST_F(TraceMetricsApiTest, AssessmentCountsAndNumericValues) {
     a.create_time_ms = a.last_update_time_ms = kT0Ms;
     a.feedback = model::Feedback{"2.5", std::nullopt};
     a.overrides = last_assessment_;
-    ASSERT_TRUE(store_->CreateAssessment(a).ok());
+    ASSERT_TRUE(store_->assessments().CreateAssessment(a).ok());
   }
 
   Json r = Query({{"view_type", "ASSESSMENTS"},

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <random>
 
-#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/sqlite_assessment_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
 
@@ -105,7 +105,7 @@ Status AssessmentNotFound(const std::string& id, const TraceId& trace) {
 
 }  // namespace
 
-Result<std::vector<model::Assessment>> SqliteTraceStore::LoadAssessments(
+Result<std::vector<model::Assessment>> LoadAssessments(
     Db& db, int64_t trace_key, const std::string* assessment_id) {
   static const std::string all = std::string("SELECT ") + kColumns +
                                  " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
@@ -123,7 +123,7 @@ Result<std::vector<model::Assessment>> SqliteTraceStore::LoadAssessments(
   return out;
 }
 
-Result<model::Assessment> SqliteTraceStore::CreateAssessment(const model::Assessment& in) {
+Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::Assessment& in) {
   const auto trace_id = ParseMlflowTraceId(in.trace_id);
   if (!trace_id) return InvalidArgumentError("Invalid trace_id '" + in.trace_id.substr(0, 80) + "'");
   if (in.assessment_name.empty()) return InvalidArgumentError("assessment_name must not be empty");
@@ -137,7 +137,7 @@ Result<model::Assessment> SqliteTraceStore::CreateAssessment(const model::Assess
   if (a.create_time_ms == 0) a.create_time_ms = now;
   a.last_update_time_ms = std::max(now, a.create_time_ms);
   a.trace_id = MlflowTraceId(*trace_id);
-  RETURN_IF_ERROR(WithWriteTxn([&](Db& db) -> Status {
+  RETURN_IF_ERROR(db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t trace_key, FindTraceKey(db, *trace_id));
     if (!a.overrides.empty()) {
       // The overridden assessment stays, marked invalid (MLflow keeps the history).
@@ -161,14 +161,14 @@ Result<model::Assessment> SqliteTraceStore::CreateAssessment(const model::Assess
     RETURN_IF_ERROR(s->Run());
     if (db.Changes() == 0)
       return AlreadyExistsError("Assessment '" + a.assessment_id + "' already exists");
-    return TouchTraceRow(db, trace_key, NextChangeSeq());
+    return TouchTraceRow(db, trace_key, db_.NextChangeSeq());
   }));
   return GetAssessment(*trace_id, a.assessment_id);
 }
 
-Result<model::Assessment> SqliteTraceStore::GetAssessment(const TraceId& trace,
+Result<model::Assessment> SqliteAssessmentStore::GetAssessment(const TraceId& trace,
                                                           const std::string& assessment_id) {
-  return WithReader([&](Db& db) -> Result<model::Assessment> {
+  return db_.WithReader([&](Db& db) -> Result<model::Assessment> {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, trace));
     ASSIGN_OR_RETURN(auto list, LoadAssessments(db, key, &assessment_id));
     if (list.empty()) return AssessmentNotFound(assessment_id, trace);
@@ -176,12 +176,12 @@ Result<model::Assessment> SqliteTraceStore::GetAssessment(const TraceId& trace,
   });
 }
 
-Result<model::Assessment> SqliteTraceStore::UpdateAssessment(const TraceId& trace,
+Result<model::Assessment> SqliteAssessmentStore::UpdateAssessment(const TraceId& trace,
                                                              const std::string& assessment_id,
                                                              const AssessmentUpdate& u) {
   if (u.assessment_name && u.assessment_name->empty())
     return InvalidArgumentError("assessment_name must not be empty");
-  RETURN_IF_ERROR(WithWriteTxn([&](Db& db) -> Status {
+  RETURN_IF_ERROR(db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, trace));
     ASSIGN_OR_RETURN(auto current, LoadAssessments(db, key, &assessment_id));
     if (current.empty()) return AssessmentNotFound(assessment_id, trace);
@@ -211,13 +211,13 @@ Result<model::Assessment> SqliteTraceStore::UpdateAssessment(const TraceId& trac
         .Bind(6, int64_t{next.valid ? 1 : 0}).Bind(7, ExtraJson(next))
         .Bind(8, next.last_update_time_ms).Bind(9, assessment_id).Bind(10, key);
     RETURN_IF_ERROR(s->Run());
-    return TouchTraceRow(db, key, NextChangeSeq());
+    return TouchTraceRow(db, key, db_.NextChangeSeq());
   }));
   return GetAssessment(trace, assessment_id);
 }
 
-Status SqliteTraceStore::DeleteAssessment(const TraceId& trace, const std::string& assessment_id) {
-  return WithWriteTxn([&](Db& db) -> Status {
+Status SqliteAssessmentStore::DeleteAssessment(const TraceId& trace, const std::string& assessment_id) {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, trace));
     ASSIGN_OR_RETURN(auto current, LoadAssessments(db, key, &assessment_id));
     if (current.empty()) return AssessmentNotFound(assessment_id, trace);
@@ -231,7 +231,7 @@ Status SqliteTraceStore::DeleteAssessment(const TraceId& trace, const std::strin
           "WHERE assessment_id = ? AND trace_key = ?"));
       RETURN_IF_ERROR(o->Bind(1, NowMs()).Bind(2, overridden).Bind(3, key).Run());
     }
-    return TouchTraceRow(db, key, NextChangeSeq());
+    return TouchTraceRow(db, key, db_.NextChangeSeq());
   });
 }
 

@@ -1,4 +1,4 @@
-// OpenTraceStore: backend-store URIs as MLflow (through SQLAlchemy) spells them.
+// OpenBackend: backend-store URIs as MLflow (through SQLAlchemy) spells them.
 //
 //   sqlite:///relative/path.db     relative to the working directory
 //   sqlite:////absolute/path.db    absolute (the fourth slash starts the path)
@@ -6,13 +6,12 @@
 //   postgresql://...               not available yet (kUnimplemented)
 #include <string_view>
 
-#include "storage/sqlite/sqlite_trace_store.h"
-#include "storage/trace_store.h"
+#include "storage/backend.h"
+#include "storage/sqlite/sqlite_backend.h"
 
 namespace tracelake::storage {
 
-Result<std::unique_ptr<TraceStore>> OpenTraceStore(const std::string& uri,
-                                                   const StoreOptions& options) {
+Result<std::unique_ptr<Backend>> OpenBackend(const std::string& uri, const StoreOptions& options) {
   constexpr std::string_view kSqlite = "sqlite://";
   if (uri.starts_with(kSqlite)) {
     std::string rest = uri.substr(kSqlite.size());
@@ -29,8 +28,8 @@ Result<std::unique_ptr<TraceStore>> OpenTraceStore(const std::string& uri,
                                   "(a host part is not allowed)");
     }
     if (path.empty()) return InvalidArgumentError("SQLite URI '" + uri + "' names no file");
-    ASSIGN_OR_RETURN(auto store, sqlite::SqliteTraceStore::Open(path, options));
-    return std::unique_ptr<TraceStore>(std::move(store));
+    ASSIGN_OR_RETURN(auto backend, sqlite::SqliteBackend::Open(path, options));
+    return std::unique_ptr<Backend>(std::move(backend));
   }
   if (uri.starts_with("postgresql://") || uri.starts_with("postgres://") ||
       uri.starts_with("postgresql+"))

@@ -3,7 +3,7 @@
 #include "storage/page_token.h"
 #include "storage/span_codec.h"
 #include "storage/sqlite/sqlite_dialect.h"
-#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -50,7 +50,7 @@ Status Touch(Db& db, int64_t id, const char* set_sql, const std::string* text) {
 
 }  // namespace
 
-Status SqliteTraceStore::CheckExperimentActive(Db& db, const std::string& experiment_id) {
+Status CheckExperimentActive(Db& db, const std::string& experiment_id) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
   if (stage != "active")
@@ -58,7 +58,7 @@ Status SqliteTraceStore::CheckExperimentActive(Db& db, const std::string& experi
   return OkStatus();
 }
 
-Result<model::Experiment> SqliteTraceStore::LoadExperiment(Db& db, Stmt& s) {
+static Result<model::Experiment> LoadExperiment(Db& db, Stmt& s) {
   model::Experiment e;
   e.experiment_id = std::to_string(s.Int(0));
   e.name = std::string(s.Text(1));
@@ -75,7 +75,7 @@ Result<model::Experiment> SqliteTraceStore::LoadExperiment(Db& db, Stmt& s) {
   return e;
 }
 
-Result<std::string> SqliteTraceStore::CreateExperiment(
+Result<std::string> SqliteExperimentStore::CreateExperiment(
     const std::string& name, const std::string& artifact_location,
     const std::map<std::string, std::string>& tags) {
   if (name.empty()) return InvalidArgumentError("Invalid experiment name: '' (must not be empty)");
@@ -83,7 +83,7 @@ Result<std::string> SqliteTraceStore::CreateExperiment(
     return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) + " bytes");
   for (const auto& [k, v] : tags)
     if (k.empty()) return InvalidArgumentError("Experiment tag keys must not be empty");
-  return WithWriteTxn([&](Db& db) -> Result<std::string> {
+  return db_.WithWriteTxn([&](Db& db) -> Result<std::string> {
     ASSIGN_OR_RETURN(Stmt * exists, db.Cached("SELECT 1 FROM experiments WHERE name = ?"));
     exists->Bind(1, name);
     bool row = false;
@@ -110,9 +110,9 @@ Result<std::string> SqliteTraceStore::CreateExperiment(
   });
 }
 
-Result<model::Experiment> SqliteTraceStore::GetExperiment(const std::string& experiment_id) {
+Result<model::Experiment> SqliteExperimentStore::GetExperiment(const std::string& experiment_id) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
-  return WithReader([&](Db& db) -> Result<model::Experiment> {
+  return db_.WithReader([&](Db& db) -> Result<model::Experiment> {
     static const std::string sql =
         std::string("SELECT ") + kColumns + " FROM experiments e WHERE e.experiment_id = ?";
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql.c_str()));
@@ -124,8 +124,8 @@ Result<model::Experiment> SqliteTraceStore::GetExperiment(const std::string& exp
   });
 }
 
-Result<model::Experiment> SqliteTraceStore::GetExperimentByName(const std::string& name) {
-  return WithReader([&](Db& db) -> Result<model::Experiment> {
+Result<model::Experiment> SqliteExperimentStore::GetExperimentByName(const std::string& name) {
+  return db_.WithReader([&](Db& db) -> Result<model::Experiment> {
     static const std::string sql =
         std::string("SELECT ") + kColumns + " FROM experiments e WHERE e.name = ?";
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql.c_str()));
@@ -137,7 +137,7 @@ Result<model::Experiment> SqliteTraceStore::GetExperimentByName(const std::strin
   });
 }
 
-Result<ExperimentPage> SqliteTraceStore::SearchExperiments(const SearchExperimentsRequest& req) {
+Result<ExperimentPage> SqliteExperimentStore::SearchExperiments(const SearchExperimentsRequest& req) {
   if (req.max_results < 1 || req.max_results > kMaxSearchResults)
     return InvalidArgumentError("Invalid value for max_results: it must be between 1 and " +
                                 std::to_string(kMaxSearchResults) + ", got " +
@@ -162,7 +162,7 @@ Result<ExperimentPage> SqliteTraceStore::SearchExperiments(const SearchExperimen
   }
   const std::string sql = std::string("SELECT ") + kColumns + " FROM experiments e WHERE " +
                           where.sql + " ORDER BY " + order + " LIMIT ? OFFSET ?";
-  return WithReader([&](Db& db) -> Result<ExperimentPage> {
+  return db_.WithReader([&](Db& db) -> Result<ExperimentPage> {
     ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql));
     BindParams(s, where.params);
     const int i = static_cast<int>(where.params.size()) + 1;
@@ -182,13 +182,13 @@ Result<ExperimentPage> SqliteTraceStore::SearchExperiments(const SearchExperimen
   });
 }
 
-Status SqliteTraceStore::RenameExperiment(const std::string& experiment_id,
+Status SqliteExperimentStore::RenameExperiment(const std::string& experiment_id,
                                           const std::string& new_name) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   if (new_name.empty()) return InvalidArgumentError("The new experiment name must not be empty");
   if (new_name.size() > kMaxNameBytes)
     return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) + " bytes");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "active") return FailedPreconditionError("Cannot rename a non-active experiment.");
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT experiment_id FROM experiments WHERE name = ?"));
@@ -202,31 +202,31 @@ Status SqliteTraceStore::RenameExperiment(const std::string& experiment_id,
   });
 }
 
-Status SqliteTraceStore::DeleteExperiment(const std::string& experiment_id) {
+Status SqliteExperimentStore::DeleteExperiment(const std::string& experiment_id) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   // Traces without an experiment land in 0; deleting it would make them fail.
   if (id == 0) return InvalidArgumentError("Cannot delete the default experiment '0'");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "active") return NoExperiment(experiment_id);
     return Touch(db, id, "lifecycle_stage = 'deleted', ", nullptr);
   });
 }
 
-Status SqliteTraceStore::RestoreExperiment(const std::string& experiment_id) {
+Status SqliteExperimentStore::RestoreExperiment(const std::string& experiment_id) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "deleted") return NoExperiment(experiment_id);
     return Touch(db, id, "lifecycle_stage = 'active', ", nullptr);
   });
 }
 
-Status SqliteTraceStore::SetExperimentTag(const std::string& experiment_id, const std::string& key,
+Status SqliteExperimentStore::SetExperimentTag(const std::string& experiment_id, const std::string& key,
                                           const std::string& value) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   if (key.empty()) return InvalidArgumentError("Experiment tag key must not be empty");
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     RETURN_IF_ERROR(RequireActiveForUpdate(db, id));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(
         "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?,?,?)"));
@@ -234,10 +234,10 @@ Status SqliteTraceStore::SetExperimentTag(const std::string& experiment_id, cons
   });
 }
 
-Status SqliteTraceStore::DeleteExperimentTag(const std::string& experiment_id,
+Status SqliteExperimentStore::DeleteExperimentTag(const std::string& experiment_id,
                                              const std::string& key) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
-  return WithWriteTxn([&](Db& db) -> Status {
+  return db_.WithWriteTxn([&](Db& db) -> Status {
     RETURN_IF_ERROR(RequireActiveForUpdate(db, id));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(
         "DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?"));

@@ -6,7 +6,7 @@
 #include "storage/metric_series.h"
 #include "storage/sqlite/rollup_tables.h"
 #include "storage/sqlite/sqlite_dialect.h"
-#include "storage/sqlite/sqlite_trace_store.h"
+#include "storage/sqlite/sqlite_metric_store.h"
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -124,7 +124,7 @@ constexpr int64_t kRawSpanLookaheadNs = int64_t{3600} * 1'000'000'000;
 
 }  // namespace
 
-Result<MetricTable> SqliteTraceStore::QueryMetrics(const MetricQuery& q) {
+Result<MetricTable> SqliteMetricStore::QueryMetrics(const MetricQuery& q) {
   if (q.experiment_ids.empty()) return InvalidArgumentError("experiment_ids must not be empty");
   for (const auto& id : q.experiment_ids) RETURN_IF_ERROR(ParseExperimentId(id).status());
   if (q.end_ms <= q.start_ms)
@@ -136,13 +136,13 @@ Result<MetricTable> SqliteTraceStore::QueryMetrics(const MetricQuery& q) {
   bool rollups = !q.exact && q.filter == nullptr && q.start_ms % kMinuteMs == 0 &&
                  q.end_ms % kMinuteMs == 0 && (!q.bucket_ms || *q.bucket_ms % kMinuteMs == 0);
   for (const auto& g : q.group_by) rollups = rollups && InRollups(q.level, g.dimension);
-  return WithReader([&](Db& db) -> Result<MetricTable> {
+  return db_.WithReader([&](Db& db) -> Result<MetricTable> {
     if (rollups) return QueryRollups(db, q);
     return q.level == MetricLevel::kTrace ? QueryRawTraces(db, q) : QueryRawSpans(db, q);
   });
 }
 
-Result<MetricTable> SqliteTraceStore::QueryRollups(Db& db, const MetricQuery& q) {
+Result<MetricTable> SqliteMetricStore::QueryRollups(Db& db, const MetricQuery& q) {
   // Whole hours inside the window come from hour rows when buckets are whole hours; the edges
   // (and everything, for finer buckets) from minute rows.
   std::vector<std::tuple<int64_t, int64_t, int64_t>> segments;  // period, from, to
@@ -212,7 +212,7 @@ Result<MetricTable> SqliteTraceStore::QueryRollups(Db& db, const MetricQuery& q)
   return cells.Take(/*from_rollups=*/true);
 }
 
-Result<MetricTable> SqliteTraceStore::QueryRawTraces(Db& db, const MetricQuery& q) {
+Result<MetricTable> SqliteMetricStore::QueryRawTraces(Db& db, const MetricQuery& q) {
   for (const auto& g : q.group_by) {
     if (!DimensionAllowed(MetricLevel::kTrace, g.dimension))
       return InvalidArgumentError("Trace metrics cannot be grouped by '" + g.label +
@@ -244,7 +244,7 @@ Result<MetricTable> SqliteTraceStore::QueryRawTraces(Db& db, const MetricQuery& 
   return cells.Take(/*from_rollups=*/false);
 }
 
-Result<MetricTable> SqliteTraceStore::QueryRawSpans(Db& db, const MetricQuery& q) {
+Result<MetricTable> SqliteMetricStore::QueryRawSpans(Db& db, const MetricQuery& q) {
   SqlFragment sql;
   sql.sql =
       "SELECT s.start_ns, s.duration_ns, s.status, f.model, f.input_tokens, f.output_tokens, "
@@ -287,9 +287,9 @@ Result<MetricTable> SqliteTraceStore::QueryRawSpans(Db& db, const MetricQuery& q
   return cells.Take(/*from_rollups=*/false);
 }
 
-Result<std::vector<std::vector<ModelUsage>>> SqliteTraceStore::GetModelUsage(
+Result<std::vector<std::vector<ModelUsage>>> SqliteMetricStore::GetModelUsage(
     const std::vector<TraceId>& ids) {
-  return WithReader([&](Db& db) -> Result<std::vector<std::vector<ModelUsage>>> {
+  return db_.WithReader([&](Db& db) -> Result<std::vector<std::vector<ModelUsage>>> {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(
         "SELECT f.model, sum(f.input_tokens), sum(f.output_tokens), sum(f.cached_tokens), "
         "sum(f.total_tokens) FROM traces t JOIN span_facts f ON f.trace_key = t.trace_key "
