@@ -1,4 +1,4 @@
-// SqliteTraceStore assessments: feedback and expectations on traces (MLflow 3 semantics).
+// SqliteAssessmentStore: feedback and expectations on traces (MLflow 3 semantics).
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// SqliteTraceStore's change feed (storage/change_feed.h): traces.change_seq (indexed) and
+// SqliteChangeFeed (storage/change_feed.h): traces.change_seq (indexed) and
 // trace_tombstones, read on a reader connection; consumer cursors in feed_cursors.
 //
 // The one writer hands out the numbers in commit order, so a reader's snapshot never holds a

@@ -1,4 +1,4 @@
-// SqliteTraceStore experiments (MLflow semantics: ids are increasing integers as decimal text,
+// SqliteExperimentStore (MLflow semantics: ids are increasing integers as decimal text,
 // names unique among active and deleted experiments, soft delete).
 #include "storage/page_token.h"
 #include "storage/span_codec.h"

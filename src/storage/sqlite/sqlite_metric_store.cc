@@ -1,4 +1,4 @@
-// SqliteTraceStore metric queries (docs/metrics.md): rollups for unfiltered minute-aligned
+// SqliteMetricStore metric queries (docs/metrics.md): rollups for unfiltered minute-aligned
 // queries, raw rows (traces, spans + span_facts, the search filter from filter_sql.cc) for the
 // rest, and per-trace model usage for trace cost.
 #include <map>

@@ -1,4 +1,4 @@
-// SqliteTraceStore value metric queries (storage/metric_values.h, MLflow's trace-metrics API):
+// SqliteMetricStore value metric queries (storage/metric_values.h, MLflow's trace-metrics API):
 // raw trace rows (index traces_by_time) and raw span rows (spans of the traces in and around
 // the window, with span_facts for models). Assessments: sqlite_assessment_metrics.cc.
 #include <string>

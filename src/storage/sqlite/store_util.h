@@ -1,4 +1,4 @@
-// Small helpers shared by the SqliteTraceStore source files.
+// Small helpers shared by the SQLite backend's source files.
 #pragma once
 
 #include <chrono>

@@ -25,7 +25,7 @@ struct TraceRow {
 Result<std::optional<TraceRow>> LoadTraceRow(Db& db, const TraceId& trace_id);
 // Inserts a new row (trace_key chosen by the caller) or updates an existing one, and writes
 // the previews row when agg.previews_changed. change_seq: the write's number in the change feed
-// (storage/change_feed.h), from SqliteTraceStore::NextChangeSeq.
+// (storage/change_feed.h), from SqliteDatabase::NextChangeSeq.
 Status InsertTraceRow(Db& db, const TraceRow& row, int64_t change_seq);
 Status UpdateTraceRow(Db& db, const TraceRow& row, int64_t change_seq);
 // Gives the trace a new change_seq (its tags, metadata or assessments changed).

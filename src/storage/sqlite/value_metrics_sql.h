@@ -1,4 +1,4 @@
-// Internal to SqliteTraceStore::QueryMetricValues (sqlite_trace_metrics.cc for traces and
+// Internal to SqliteMetricStore::QueryMetricValues (sqlite_trace_metrics.cc for traces and
 // spans, sqlite_assessment_metrics.cc for assessments): the parts of a value query's SQL and
 // the accumulation of rows into cells (sql/value_cells.h) that every view shares.
 #pragma once
