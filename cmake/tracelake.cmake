@@ -1,6 +1,10 @@
 # Helper functions: one library per src/ folder; its DEPS are the allowed edges.
 
 set(TRACELAKE_WARNINGS -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+# Clang checks the TL_GUARDED_BY / TL_REQUIRES lock annotations (common/thread_annotations.h).
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND TRACELAKE_WARNINGS -Wthread-safety)
+endif()
 if(TRACELAKE_WERROR)
   list(APPEND TRACELAKE_WARNINGS -Werror)
 endif()
