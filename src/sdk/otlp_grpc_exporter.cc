@@ -43,7 +43,7 @@ Result<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
 OtlpGrpcExporter::~OtlpGrpcExporter() = default;
 
 void OtlpGrpcExporter::Cancel() noexcept {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   cancelled_ = true;
   if (active_ != nullptr) active_->TryCancel();
 }
@@ -57,7 +57,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     if (gzip_) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
     for (const auto& [k, v] : metadata_) ctx.AddMetadata(k, v);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (cancelled_) return ExportResult::Permanent("cancelled");
       active_ = &ctx;
     }
@@ -74,7 +74,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     bool ok = false;
     cq.Next(&tag, &ok);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       active_ = nullptr;
     }
     cq.Shutdown();
@@ -106,7 +106,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     }
     switch (status.error_code()) {
       case grpc::StatusCode::CANCELLED: {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (cancelled_) return ExportResult::Permanent("cancelled");
         return ExportResult::Retryable(message);
       }
