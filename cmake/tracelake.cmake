@@ -30,6 +30,8 @@ function(tracelake_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_options(${T_NAME} PRIVATE ${TRACELAKE_WARNINGS})
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  # Tests include shared helpers as "tests/common/status_matchers.h".
+  target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_compile_definitions(${T_NAME} PRIVATE TRACELAKE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
 endfunction()
