@@ -20,7 +20,8 @@ std::string Lower(std::string s) {
 }  // namespace
 
 Result<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
-    std::string_view endpoint, bool gzip, std::vector<std::pair<std::string, std::string>> metadata) {
+    std::string_view endpoint, bool gzip,
+    std::vector<std::pair<std::string, std::string>> metadata) {
   bool tls = false;
   if (endpoint.rfind("https://", 0) == 0) {
     tls = true;
@@ -36,7 +37,10 @@ Result<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
                    : grpc::InsecureChannelCredentials();
   e->channel_ = grpc::CreateChannel(std::string(endpoint), creds);
   e->gzip_ = gzip;
-  for (auto& [k, v] : metadata) e->metadata_.emplace_back(Lower(k), v);  // gRPC wants lowercase
+  // gRPC wants lowercase keys.
+  for (auto& kv : metadata) {
+    e->metadata_.emplace_back(Lower(std::move(kv.first)), std::move(kv.second));
+  }
   return e;
 }
 
