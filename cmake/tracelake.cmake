@@ -1,12 +1,24 @@
 # Helper functions: one library per src/ folder; its DEPS are the allowed edges.
 
 set(TRACELAKE_WARNINGS -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+# Clang checks the TL_GUARDED_BY / TL_REQUIRES lock annotations (common/thread_annotations.h).
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND TRACELAKE_WARNINGS -Wthread-safety)
+endif()
 if(TRACELAKE_WERROR)
   list(APPEND TRACELAKE_WARNINGS -Werror)
+endif()
+if(TRACELAKE_SANITIZE AND TRACELAKE_TSAN)
+  message(FATAL_ERROR "TRACELAKE_SANITIZE (ASan+UBSan) and TRACELAKE_TSAN cannot be combined; "
+                      "use two build directories")
 endif()
 if(TRACELAKE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+endif()
+if(TRACELAKE_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
 endif()
 
 # tracelake_library(NAME name SRCS ... DEPS ...)
@@ -26,6 +38,8 @@ function(tracelake_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_options(${T_NAME} PRIVATE ${TRACELAKE_WARNINGS})
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  # Tests include shared helpers as "tests/common/status_matchers.h".
+  target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_compile_definitions(${T_NAME} PRIVATE TRACELAKE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
 endfunction()

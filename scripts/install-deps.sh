@@ -3,7 +3,8 @@
 # already installed it returns without touching apt (fast path, no network).
 #
 #   bash scripts/install-deps.sh          # build dependencies (node + npm build the web UI)
-#   bash scripts/install-deps.sh --test   # plus what the test suite needs (clang/libFuzzer, chromium)
+#   bash scripts/install-deps.sh --test   # plus what the test suite needs (clang/libFuzzer,
+#                                         # clang-format/clang-tidy, chromium)
 #
 # Runs apt-get as root, or through sudo when not root.
 set -euo pipefail
@@ -29,6 +30,7 @@ build_packages=(
 
 test_packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev curl
+  clang-format-14 clang-tidy-14  # the lint step of scripts/test.sh
   # ---- Later issues add their test dependencies here (keep this marker) ----
   # PostgreSQL store contract tests:  postgresql postgresql-client libpq-dev
   chromium  # web UI end-to-end tests (playwright-core drives /usr/bin/chromium)

@@ -142,10 +142,13 @@ Status AsStatus(const Result<T>& r) {
     if (!_tl_status.ok()) return _tl_status;                                  \
   } while (0)
 
+// tmp is a name and lhs a declaration ("auto x"): parentheses around them would not compile.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TRACELAKE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                     \
   if (!tmp.ok()) return tmp.status();                    \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   TRACELAKE_ASSIGN_OR_RETURN_IMPL_(TRACELAKE_CONCAT_(_tl_result_, __LINE__), lhs, expr)

@@ -23,8 +23,8 @@ class SystemClock final : public Clock {
         .count();
   }
   static const Clock& Default() {
-    static const SystemClock clock;
-    return clock;
+    static const SystemClock kClock;
+    return kClock;
   }
 };
 

@@ -25,6 +25,6 @@ inline constexpr int kMaxProtoRecursion = 160;
 inline constexpr int64_t kMaxItemsPerRequest = 2'000'000;
 
 // A span whose name exceeds this is rejected: names are indexed and shown in lists.
-inline constexpr size_t kMaxSpanNameBytes = 64 * 1024;
+inline constexpr size_t kMaxSpanNameBytes = size_t{64} * 1024;
 
 }  // namespace tracelake::otlp

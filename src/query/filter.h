@@ -23,7 +23,7 @@
 namespace tracelake::query {
 
 // Limits against hostile input; exceeding one is kInvalidArgument.
-inline constexpr size_t kMaxFilterBytes = 64 * 1024;  // filter text length
+inline constexpr size_t kMaxFilterBytes = size_t{64} * 1024;  // filter text length
 inline constexpr int kMaxFilterDepth = 64;            // nested parentheses
 inline constexpr int kMaxFilterComparisons = 1000;    // comparisons in one filter
 inline constexpr size_t kMaxOrderByClauses = 32;      // clauses in one order_by list

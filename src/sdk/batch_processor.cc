@@ -44,7 +44,7 @@ void BatchProcessor::OnEnd(SpanRecord* record) noexcept {
   bool dropped = false;
   bool closed = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!accepting_) {
       closed = true;  // ended after shutdown began: not recorded, not a drop
     } else if (size_ == ring_.size()) {
@@ -60,7 +60,7 @@ void BatchProcessor::OnEnd(SpanRecord* record) noexcept {
     Unref(record);
     return;
   }
-  if (wake) cv_.notify_one();
+  if (wake) cv_.Signal();
 }
 
 void BatchProcessor::TakeBatchLocked(std::vector<SpanRecord*>& out) {
@@ -76,12 +76,12 @@ void BatchProcessor::TakeBatchLocked(std::vector<SpanRecord*>& out) {
 void BatchProcessor::Run() {
   std::vector<SpanRecord*> batch;
   batch.reserve(options_.max_export_batch_size);
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();  // held except around ExportBatch; released at the end
   auto next_export = SteadyClock::now() + options_.schedule_delay;
   while (true) {
-    cv_.wait_until(lock, next_export, [&] {
-      return stop_ || size_ >= options_.max_export_batch_size || flush_requested_ > flush_done_;
-    });
+    while (!(stop_ || size_ >= options_.max_export_batch_size || flush_requested_ > flush_done_)) {
+      if (!cv_.WaitUntil(mu_, next_export)) break;
+    }
     if (abort_) break;
     const bool flushing = flush_requested_ > flush_done_;
     const uint64_t flush_target = flush_requested_;
@@ -89,10 +89,10 @@ void BatchProcessor::Run() {
     if (size_ > 0 && (stop_ || flushing || timer || size_ >= options_.max_export_batch_size)) {
       TakeBatchLocked(batch);
       exporting_ = true;
-      lock.unlock();
+      mu_.Unlock();
       ExportBatch(batch);
       batch.clear();
-      lock.lock();
+      mu_.Lock();
       exporting_ = false;
       // Keep draining while there is a reason to; otherwise wait for the next tick.
       if (size_ > 0 && (stop_ || flushing || size_ >= options_.max_export_batch_size)) continue;
@@ -100,7 +100,7 @@ void BatchProcessor::Run() {
     if (size_ == 0) {
       if (flushing) {
         flush_done_ = flush_target;
-        done_cv_.notify_all();
+        done_cv_.SignalAll();
       }
       if (stop_) break;
     }
@@ -117,9 +117,9 @@ void BatchProcessor::Run() {
   dropped_at_shutdown_ += left;
   exited_ = true;
   flush_done_ = flush_requested_;
-  lock.unlock();
+  mu_.Unlock();
   CountDropped(counters_.spans_dropped_export_failed, left, "shutdown deadline");
-  done_cv_.notify_all();
+  done_cv_.SignalAll();
 }
 
 void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
@@ -143,7 +143,7 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
   for (int attempt = 0;; ++attempt) {
     SteadyClock::time_point deadline;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (abort_) break;
       deadline = std::min(batch_deadline, shutdown_deadline_);
     }
@@ -182,7 +182,7 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
     if (!WaitForRetry(wait)) break;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) dropped_at_shutdown_ += n;
   }
   CountDropped(counters_.spans_dropped_export_failed, n,
@@ -190,42 +190,50 @@ void BatchProcessor::ExportBatch(std::vector<SpanRecord*>& records) {
 }
 
 bool BatchProcessor::WaitForRetry(std::chrono::milliseconds d) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const auto until = std::min(SteadyClock::now() + d, shutdown_deadline_);
-  cv_.wait_until(lock, until, [&] { return abort_; });
+  while (!abort_) {
+    if (!cv_.WaitUntil(mu_, until)) break;
+  }
   return !abort_ && SteadyClock::now() < shutdown_deadline_;
 }
 
 Status BatchProcessor::Flush(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (exited_) return size_ == 0 ? OkStatus() : FailedPreconditionError("processor is shut down");
   const uint64_t target = ++flush_requested_;
-  cv_.notify_one();
-  if (!done_cv_.wait_for(lock, timeout, [&] { return flush_done_ >= target || exited_; }))
-    return DeadlineExceededError("flush did not finish in time");
+  cv_.Signal();
+  const auto deadline = SteadyClock::now() + timeout;
+  while (flush_done_ < target && !exited_) {
+    if (!done_cv_.WaitUntil(mu_, deadline) && flush_done_ < target && !exited_)
+      return DeadlineExceededError("flush did not finish in time");
+  }
   return OkStatus();
 }
 
 Status BatchProcessor::Shutdown(std::chrono::milliseconds timeout) {
-  std::lock_guard<std::mutex> join_lock(join_mu_);
+  MutexLock join_lock(join_mu_);
   if (joined_) return OkStatus();
   const auto deadline = SteadyClock::now() + timeout;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     accepting_ = false;
     stop_ = true;
     shutdown_deadline_ = deadline;
-    cv_.notify_all();
-    if (!done_cv_.wait_until(lock, deadline, [&] { return exited_; })) {
+    cv_.SignalAll();
+    while (!exited_) {
+      if (!done_cv_.WaitUntil(mu_, deadline)) break;
+    }
+    if (!exited_) {
       abort_ = true;
-      cv_.notify_all();
+      cv_.SignalAll();
     }
   }
   // Past the deadline an export may still be on the wire: make it return now.
   exporter_->Cancel();
   thread_.join();
   joined_ = true;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (dropped_at_shutdown_ > 0) {
     std::fprintf(stderr, "tracelake: %llu spans dropped at shutdown\n",
                  static_cast<unsigned long long>(dropped_at_shutdown_));
@@ -235,7 +243,7 @@ Status BatchProcessor::Shutdown(std::chrono::milliseconds timeout) {
 }
 
 size_t BatchProcessor::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return size_;
 }
 

@@ -6,13 +6,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "sdk/span_convert.h"
 #include "sdk/span_exporter.h"
 #include "sdk/span_record.h"
@@ -53,26 +52,26 @@ class BatchProcessor {
   BatchProcessor& operator=(const BatchProcessor&) = delete;
 
   // Takes the record's reference. Never blocks on export.
-  void OnEnd(SpanRecord* record) noexcept;
+  void OnEnd(SpanRecord* record) noexcept TL_EXCLUDES(mu_);
 
   // Exports everything queued before the call. kDeadlineExceeded after timeout.
-  Status Flush(std::chrono::milliseconds timeout);
+  Status Flush(std::chrono::milliseconds timeout) TL_EXCLUDES(mu_);
 
   // Stops accepting spans, exports what is queued within timeout, drops the rest, joins the
   // thread. Idempotent. kDeadlineExceeded when spans were dropped at shutdown.
-  Status Shutdown(std::chrono::milliseconds timeout);
+  Status Shutdown(std::chrono::milliseconds timeout) TL_EXCLUDES(join_mu_, mu_);
 
-  size_t queued() const;
+  size_t queued() const TL_EXCLUDES(mu_);
 
  private:
   using SteadyClock = std::chrono::steady_clock;
 
-  void Run();
-  // Takes up to max_batch records from the ring. REQUIRES: mu_ held.
-  void TakeBatchLocked(std::vector<SpanRecord*>& out);
-  void ExportBatch(std::vector<SpanRecord*>& records);
+  void Run() TL_EXCLUDES(mu_);
+  // Takes up to max_batch records from the ring.
+  void TakeBatchLocked(std::vector<SpanRecord*>& out) TL_REQUIRES(mu_);
+  void ExportBatch(std::vector<SpanRecord*>& records) TL_EXCLUDES(mu_);
   // Waits up to d unless aborted. Returns false when aborted (or shutdown deadline passed).
-  bool WaitForRetry(std::chrono::milliseconds d);
+  bool WaitForRetry(std::chrono::milliseconds d) TL_EXCLUDES(mu_);
   // reason: why, including the backend's own words when it gave some ("export failed: HTTP
   // 400: ..."), printed on the first drop of the process.
   void CountDropped(std::atomic<uint64_t>& counter, uint64_t n, std::string_view reason);
@@ -83,24 +82,24 @@ class BatchProcessor {
   const SpanConverter converter_;
   SdkCounters& counters_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;       // wakes the exporter thread
-  std::condition_variable done_cv_;  // flush progress / thread exit
-  std::vector<SpanRecord*> ring_;    // GUARDED_BY(mu_), fixed size max_queue_size
-  size_t head_ = 0;                  // GUARDED_BY(mu_)
-  size_t size_ = 0;                  // GUARDED_BY(mu_)
-  bool accepting_ = true;            // GUARDED_BY(mu_)
-  bool stop_ = false;                // GUARDED_BY(mu_)
-  bool abort_ = false;               // GUARDED_BY(mu_): the shutdown deadline passed
-  bool exited_ = false;              // GUARDED_BY(mu_)
-  bool exporting_ = false;           // GUARDED_BY(mu_): a taken batch is not yet done
-  uint64_t flush_requested_ = 0;     // GUARDED_BY(mu_)
-  uint64_t flush_done_ = 0;          // GUARDED_BY(mu_)
-  SteadyClock::time_point shutdown_deadline_ = SteadyClock::time_point::max();  // GUARDED_BY(mu_)
-  uint64_t dropped_at_shutdown_ = 0;  // GUARDED_BY(mu_)
-  std::thread thread_;  // joined by Shutdown
-  std::mutex join_mu_;  // serializes Shutdown callers
-  bool joined_ = false;  // GUARDED_BY(join_mu_)
+  mutable Mutex mu_;
+  CondVar cv_;                                        // wakes the exporter thread
+  CondVar done_cv_;                                   // flush progress / thread exit
+  std::vector<SpanRecord*> ring_ TL_GUARDED_BY(mu_);  // fixed size max_queue_size
+  size_t head_ TL_GUARDED_BY(mu_) = 0;
+  size_t size_ TL_GUARDED_BY(mu_) = 0;
+  bool accepting_ TL_GUARDED_BY(mu_) = true;
+  bool stop_ TL_GUARDED_BY(mu_) = false;
+  bool abort_ TL_GUARDED_BY(mu_) = false;  // the shutdown deadline passed
+  bool exited_ TL_GUARDED_BY(mu_) = false;
+  bool exporting_ TL_GUARDED_BY(mu_) = false;  // a taken batch is not yet done
+  uint64_t flush_requested_ TL_GUARDED_BY(mu_) = 0;
+  uint64_t flush_done_ TL_GUARDED_BY(mu_) = 0;
+  SteadyClock::time_point shutdown_deadline_ TL_GUARDED_BY(mu_) = SteadyClock::time_point::max();
+  uint64_t dropped_at_shutdown_ TL_GUARDED_BY(mu_) = 0;
+  std::thread thread_ TL_GUARDED_BY(join_mu_);  // started by the constructor, joined by Shutdown
+  Mutex join_mu_;                               // serializes Shutdown callers; taken before mu_
+  bool joined_ TL_GUARDED_BY(join_mu_) = false;
 };
 
 }  // namespace tracelake::sdk

@@ -20,7 +20,8 @@ std::string Lower(std::string s) {
 }  // namespace
 
 Result<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
-    std::string_view endpoint, bool gzip, std::vector<std::pair<std::string, std::string>> metadata) {
+    std::string_view endpoint, bool gzip,
+    std::vector<std::pair<std::string, std::string>> metadata) {
   bool tls = false;
   if (endpoint.rfind("https://", 0) == 0) {
     tls = true;
@@ -36,14 +37,17 @@ Result<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
                    : grpc::InsecureChannelCredentials();
   e->channel_ = grpc::CreateChannel(std::string(endpoint), creds);
   e->gzip_ = gzip;
-  for (auto& [k, v] : metadata) e->metadata_.emplace_back(Lower(k), v);  // gRPC wants lowercase
+  // gRPC wants lowercase keys.
+  for (auto& kv : metadata) {
+    e->metadata_.emplace_back(Lower(std::move(kv.first)), std::move(kv.second));
+  }
   return e;
 }
 
 OtlpGrpcExporter::~OtlpGrpcExporter() = default;
 
 void OtlpGrpcExporter::Cancel() noexcept {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   cancelled_ = true;
   if (active_ != nullptr) active_->TryCancel();
 }
@@ -57,7 +61,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     if (gzip_) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
     for (const auto& [k, v] : metadata_) ctx.AddMetadata(k, v);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (cancelled_) return ExportResult::Permanent("cancelled");
       active_ = &ctx;
     }
@@ -74,7 +78,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     bool ok = false;
     cq.Next(&tag, &ok);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       active_ = nullptr;
     }
     cq.Shutdown();
@@ -106,7 +110,7 @@ ExportResult OtlpGrpcExporter::Export(const std::vector<model::Span>& spans,
     }
     switch (status.error_code()) {
       case grpc::StatusCode::CANCELLED: {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (cancelled_) return ExportResult::Permanent("cancelled");
         return ExportResult::Retryable(message);
       }

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "sdk/span_exporter.h"
 #include "tracelake/status.h"
 
@@ -28,8 +28,8 @@ class OtlpGrpcExporter final : public SpanExporter {
   ~OtlpGrpcExporter() override;
 
   ExportResult Export(const std::vector<model::Span>& spans,
-                      std::chrono::milliseconds timeout) noexcept override;
-  void Cancel() noexcept override;
+                      std::chrono::milliseconds timeout) noexcept override TL_EXCLUDES(mu_);
+  void Cancel() noexcept override TL_EXCLUDES(mu_);
 
  private:
   OtlpGrpcExporter() = default;
@@ -37,9 +37,9 @@ class OtlpGrpcExporter final : public SpanExporter {
   std::shared_ptr<grpc::Channel> channel_;  // shared: gRPC's own ownership model
   bool gzip_ = false;
   std::vector<std::pair<std::string, std::string>> metadata_;
-  std::mutex mu_;
-  bool cancelled_ = false;                 // GUARDED_BY(mu_)
-  grpc::ClientContext* active_ = nullptr;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  bool cancelled_ TL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ TL_GUARDED_BY(mu_) = nullptr;  // the call to cancel, if any
 };
 
 }  // namespace tracelake::sdk

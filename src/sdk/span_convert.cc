@@ -67,7 +67,7 @@ model::Span SpanConverter::Convert(SpanRecord& r, std::vector<TraceUpdate>* upda
     SetIfAbsent(s.attributes, "mlflow.spanFunctionName", JsonQuoted(r.function_name));
 
   if (r.is_local_root()) {
-    std::lock_guard<std::mutex> lock(r.trace_mu);
+    MutexLock lock(r.trace_mu);
     r.trace_sealed = true;
     for (const auto& [k, v] : r.trace_metadata) {
       // MLflow's server maps the OTel user.id / session.id to mlflow.trace.user / .session.

@@ -20,7 +20,7 @@ void SpanRecord::Reset() {
   attr_count_ = 0;
   string_array_count_ = 0;
   event_count_ = 0;
-  std::lock_guard<std::mutex> lock(trace_mu);
+  MutexLock lock(trace_mu);
   trace_metadata.clear();
   trace_tags.clear();
   trace_sealed = false;
@@ -67,7 +67,7 @@ EventSlot& SpanRecord::AppendEvent() {
 SpanRecord* SpanRecordPool::Acquire() {
   SpanRecord* r = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!free_.empty()) {
       r = free_.back();
       free_.pop_back();
@@ -84,19 +84,19 @@ SpanRecord* SpanRecordPool::Acquire() {
 
 void SpanRecordPool::Release(SpanRecord* record) {
   record->Reset();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   free_.push_back(record);
 }
 
 void SpanRecordPool::ReleaseMany(std::vector<SpanRecord*>& records) {
   for (SpanRecord* r : records) r->Reset();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   free_.insert(free_.end(), records.begin(), records.end());
   records.clear();
 }
 
 size_t SpanRecordPool::allocated() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return owned_.size();
 }
 

@@ -6,13 +6,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/ids.h"
+#include "common/mutex.h"
 #include "tracelake/span.h"
 
 namespace tracelake::sdk {
@@ -93,10 +93,10 @@ class SpanRecord {
   // record and Context that names it as root. At zero the record returns to the pool.
   std::atomic<int> refs{0};
 
-  std::mutex trace_mu;
-  std::vector<std::pair<std::string, std::string>> trace_metadata;  // GUARDED_BY(trace_mu)
-  std::vector<std::pair<std::string, std::string>> trace_tags;      // GUARDED_BY(trace_mu)
-  bool trace_sealed = false;  // GUARDED_BY(trace_mu): root exported, later updates dropped
+  Mutex trace_mu;
+  std::vector<std::pair<std::string, std::string>> trace_metadata TL_GUARDED_BY(trace_mu);
+  std::vector<std::pair<std::string, std::string>> trace_tags TL_GUARDED_BY(trace_mu);
+  bool trace_sealed TL_GUARDED_BY(trace_mu) = false;  // root exported, later updates dropped
 
  private:
   AttrSlot& Append(std::string_view key, AttrKind kind);
@@ -116,18 +116,18 @@ class SpanRecord {
 class SpanRecordPool {
  public:
   // A reset record with refs == 1.
-  SpanRecord* Acquire();
-  void Release(SpanRecord* record);
+  SpanRecord* Acquire() TL_EXCLUDES(mu_);
+  void Release(SpanRecord* record) TL_EXCLUDES(mu_);
   // Releases many under one lock (the exporter thread frees whole batches).
-  void ReleaseMany(std::vector<SpanRecord*>& records);
-  size_t allocated() const;
+  void ReleaseMany(std::vector<SpanRecord*>& records) TL_EXCLUDES(mu_);
+  size_t allocated() const TL_EXCLUDES(mu_);
 
   static SpanRecordPool& Global();
 
  private:
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<SpanRecord>> owned_;  // GUARDED_BY(mu_)
-  std::vector<SpanRecord*> free_;                   // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<SpanRecord>> owned_ TL_GUARDED_BY(mu_);
+  std::vector<SpanRecord*> free_ TL_GUARDED_BY(mu_);
 };
 
 void Ref(SpanRecord* record);

@@ -28,7 +28,7 @@ enum class TraceField { kMetadata, kTag };
 void UpdateTrace(TraceField field, std::string_view key, std::string_view value) noexcept {
   sdk::SpanRecord* root = sdk::CurrentThreadContext().trace_root;
   if (root == nullptr || key.empty()) return;
-  std::lock_guard<std::mutex> lock(root->trace_mu);
+  MutexLock lock(root->trace_mu);
   if (root->trace_sealed) return;
   Upsert(field == TraceField::kMetadata ? root->trace_metadata : root->trace_tags, key, value);
 }

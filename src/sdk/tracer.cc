@@ -110,7 +110,7 @@ Status Tracer::StartWithExporter(std::unique_ptr<SpanExporter> exporter,
       std::move(exporter), batch, retry, SpanConverter(MakeResource(options), std::move(scope)),
       SdkCounters::Global());
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (BatchProcessor* old = processor_.exchange(nullptr)) {
     old->Shutdown(options.batch.export_timeout).IgnoreError();
   }
@@ -121,14 +121,14 @@ Status Tracer::StartWithExporter(std::unique_ptr<SpanExporter> exporter,
 }
 
 Status Tracer::Flush(std::chrono::milliseconds timeout) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   BatchProcessor* p = processor_.load(std::memory_order_acquire);
   if (p == nullptr) return OkStatus();
   return p->Flush(timeout);
 }
 
 Status Tracer::Shutdown(std::chrono::milliseconds timeout) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   internal::g_tracing_enabled.store(false, std::memory_order_release);
   BatchProcessor* p = processor_.exchange(nullptr);
   if (p == nullptr) return OkStatus();

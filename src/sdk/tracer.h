@@ -4,10 +4,10 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "sdk/batch_processor.h"
 #include "sdk/span_exporter.h"
 #include "tracelake/context.h"
@@ -20,11 +20,12 @@ class Tracer {
  public:
   static Tracer& Get();
 
-  Status Start(const TracingOptions& options);
+  Status Start(const TracingOptions& options) TL_EXCLUDES(mu_);
   // As Start, with a given exporter (tests, benchmarks, in-process backends).
-  Status StartWithExporter(std::unique_ptr<SpanExporter> exporter, const TracingOptions& options);
-  Status Flush(std::chrono::milliseconds timeout);
-  Status Shutdown(std::chrono::milliseconds timeout);
+  Status StartWithExporter(std::unique_ptr<SpanExporter> exporter, const TracingOptions& options)
+      TL_EXCLUDES(mu_);
+  Status Flush(std::chrono::milliseconds timeout) TL_EXCLUDES(mu_);
+  Status Shutdown(std::chrono::milliseconds timeout) TL_EXCLUDES(mu_);
 
   // Hands an ended record to the active processor, or releases it.
   void OnEnd(SpanRecord* record) noexcept;
@@ -38,10 +39,10 @@ class Tracer {
 
   std::atomic<const Clock*> clock_{&SystemClock::Default()};
   std::atomic<BatchProcessor*> processor_{nullptr};
-  std::mutex mu_;  // serializes Start/Shutdown
+  Mutex mu_;  // serializes Start/Flush/Shutdown
   // Processors are kept after shutdown: a thread that loaded processor_ just before shutdown
   // may still call OnEnd on it (which then drops the span).
-  std::vector<std::unique_ptr<BatchProcessor>> processors_;  // GUARDED_BY(mu_)
+  std::vector<std::unique_ptr<BatchProcessor>> processors_ TL_GUARDED_BY(mu_);
 };
 
 internal::ThreadContext& CurrentThreadContext() noexcept;

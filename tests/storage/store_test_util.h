@@ -10,6 +10,7 @@
 
 #include "model/normalize.h"
 #include "model/span.h"
+#include "tests/common/status_matchers.h"
 #include "tracelake/status.h"
 
 namespace tracelake::storage::testing {
@@ -83,10 +84,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-MATCHER_P(StatusIs, code, "") {
-  const Status st = internal::AsStatus(arg);
-  *result_listener << "status is " << st.ToString();
-  return st.code() == code;
-}
+// The matchers live in tests/common/status_matchers.h; storage tests use them by these names.
+using ::tracelake_testing::IsOk;
+using ::tracelake_testing::IsOkAndHolds;
+using ::tracelake_testing::StatusIs;
 
 }  // namespace tracelake::storage::testing
