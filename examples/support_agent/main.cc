@@ -63,7 +63,8 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 
 // The agent loop; runs inside the root span.
 Result<std::string> RunAgent(const std::string& question, const Flags& flags,
-                           const tracelake::ChatClient& client, const tracelake::ToolRegistry& tools) {
+                             const tracelake::ChatClient& client,
+                             const tracelake::ToolRegistry& tools) {
   std::vector<ChatMessage> messages = {ChatMessage::System(kSystemPrompt), ChatMessage::User(question)};
   // 1. Let the model pick tools.
   ChatRequest plan;

@@ -281,8 +281,8 @@ TEST(TraceReturnTest, NothingIsSerializedWhenTracingIsOff) {
 
 TEST(TraceReturnTest, TracedRecordsTheReturnValueWithoutCopying) {
   MemoryTracing tracing;
-  auto make = Traced("make", SpanType::kTool, [](const std::string& s) { return Counted(s); },
-                     {"s"});
+  auto make =
+      Traced("make", SpanType::kTool, [](const std::string& s) { return Counted(s); }, {"s"});
   Counted::Reset();
   EXPECT_EQ(make(std::string("t")).text, "t");
   EXPECT_EQ(Counted::copies, 0);
