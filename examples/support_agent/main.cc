@@ -2,7 +2,8 @@
 //
 //   support_agent "What were total sales in EMEA, APAC and AMER last quarter?"
 //
-// One trace per question: a root AGENT span, an LLM call that picks tools, a TOOL span for each
+// One trace per question: a root AGENT span (SupportAgent, one TRACELAKE_TRACE line, its input
+// the question and its output the answer), an LLM call that picks tools, a TOOL span for each
 // genie_query call (SQL against a local SQLite database), and a final summarizing LLM call,
 // streamed. The model endpoint comes from OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL (any
 // OpenAI-compatible server, or the repo's openai_standin); spans go to
@@ -61,8 +62,9 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 }
 
 // The agent loop; runs inside the root span.
-Result<std::string> Answer(const std::string& question, const Flags& flags,
-                           const tracelake::ChatClient& client, const tracelake::ToolRegistry& tools) {
+Result<std::string> RunAgent(const std::string& question, const Flags& flags,
+                             const tracelake::ChatClient& client,
+                             const tracelake::ToolRegistry& tools) {
   std::vector<ChatMessage> messages = {ChatMessage::System(kSystemPrompt), ChatMessage::User(question)};
   // 1. Let the model pick tools.
   ChatRequest plan;
@@ -96,6 +98,22 @@ Result<std::string> Answer(const std::string& question, const Flags& flags,
   return r.message.content;
 }
 
+// The entrypoint: the trace's root span, named after the function, with the question as its
+// inputs; the returned answer is its outputs (an error sets status ERROR).
+Result<std::string> SupportAgent(const std::string& question, const Flags& flags,
+                                 const tracelake::ChatClient& client,
+                                 const tracelake::ToolRegistry& tools, std::string& trace_id) {
+  TRACELAKE_TRACE(tracelake::SpanType::kAgent, question);
+  if (!flags.user.empty()) tracelake::SetTraceUser(flags.user);
+  if (!flags.session.empty()) tracelake::SetTraceSession(flags.session);
+  // Sent with MLflow's StartTraceV3 when MLFLOW_TRACKING_URI names the server.
+  tracelake::SetTraceMetadata("mlflow.source.name", "support_agent");
+  tracelake::SetTraceMetadata("mlflow.source.type", "LOCAL");
+  tracelake::SetTraceTag("agent.version", kAgentVersion);
+  trace_id = tracelake_span.context().MlflowTraceId();
+  return tracelake_span.Return(RunAgent(question, flags, client, tools));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +122,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: support_agent [--no-stream] [--user U] [--session S] \"question\"\n");
     return 2;
   }
+  // `tracelake::ScopedTracing tracing;` reads the same variables; this adds a service name.
   tracelake::TracingOptions options = tracelake::TracingOptions::FromEnvironment();
   if (options.service_name == "unknown_service") options.service_name = "support-agent";
   tracelake::ScopedTracing tracing(options, std::chrono::seconds(10));
@@ -125,27 +144,10 @@ int main(int argc, char** argv) {
   tracelake::ChatClient client(tracelake::ChatClientOptions::FromEnvironment());
 
   std::string trace_id;
-  int exit_code = 0;
-  {
-    tracelake::Span root("support_agent", tracelake::SpanType::kAgent);
-    root.SetFunctionName("support_agent");
-    root.SetInputs(std::map<std::string, std::string>{{"question", flags.question}});
-    if (!flags.user.empty()) tracelake::SetTraceUser(flags.user);
-    if (!flags.session.empty()) tracelake::SetTraceSession(flags.session);
-    // Sent with MLflow's StartTraceV3 when MLFLOW_TRACKING_URI names the server.
-    tracelake::SetTraceMetadata("mlflow.source.name", "support_agent");
-    tracelake::SetTraceMetadata("mlflow.source.type", "LOCAL");
-    tracelake::SetTraceTag("agent.version", kAgentVersion);
-    trace_id = root.context().MlflowTraceId();
-    Result<std::string> answer = Answer(flags.question, flags, client, tools);
-    if (answer.ok()) {
-      root.SetOutputs(*answer);
-    } else {
-      root.RecordException("AgentError", answer.status().ToString());
-      std::fprintf(stderr, "support_agent: %s\n", answer.status().ToString().c_str());
-      exit_code = 1;
-    }
+  Result<std::string> answer = SupportAgent(flags.question, flags, client, tools, trace_id);
+  if (!answer.ok()) {
+    std::fprintf(stderr, "support_agent: %s\n", answer.status().ToString().c_str());
   }
   if (tracelake::TracingActive()) std::cout << "trace: " << trace_id << "\n";
-  return exit_code;
+  return answer.ok() ? 0 : 1;
 }

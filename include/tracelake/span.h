@@ -8,6 +8,10 @@
 //     span.SetOutputs(docs);
 //   }                                         // ends here
 //
+// or, in a function, record the answer where it is returned:
+//
+//     return span.Return(Retrieve(query));    // outputs = the value, returned unchanged
+//
 // A Span becomes the current span of its thread until it ends. When tracing is not started
 // (or shut down) a Span records nothing and costs a branch. Spans never throw and never block
 // on the exporter: ending one hands it to the batch processor's bounded queue, or drops it
@@ -21,18 +25,32 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tracelake/context.h"
 #include "tracelake/json.h"
 #include "tracelake/span_type.h"
+#include "tracelake/status.h"
 
 namespace tracelake {
+
+class SpanRef;
 
 namespace internal {
 // True between tracelake::StartTracing and ShutdownTracing.
 extern std::atomic<bool> g_tracing_enabled;
 inline bool TracingEnabled() noexcept { return g_tracing_enabled.load(std::memory_order_relaxed); }
+
+template <typename T>
+struct IsResult : std::false_type {};
+template <typename T>
+struct IsResult<Result<T>> : std::true_type {};
+
+// What SpanRef::Return and Traced() record for a returned value (defined below SpanRef).
+template <typename T>
+void RecordReturnValue(SpanRef span, const T& value) noexcept;
 }  // namespace internal
 
 enum class SpanKind : uint8_t { kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
@@ -81,6 +99,27 @@ class SpanRef {
   void SetOutputs(const T& value) {
     if (record_ != nullptr) SetOutputsJson(ToJson(value));
   }
+  // Records value as the span's outputs and returns it unchanged, for the return statement of
+  // a traced function:
+  //
+  //   return tracelake_span.Return(answer);              // a copy of answer is returned
+  //   return tracelake_span.Return(std::move(answer));   // moved, never copied
+  //   return tracelake_span.Return(BuildAnswer());       // moved, never copied
+  //
+  // An rvalue is moved into the returned value; an lvalue is passed through by reference (so
+  // functions returning references work too). value is serialized like SetOutputs (ToJson,
+  // including a TracelakeAppendJson of the user's type) and only when the span records. A
+  // Result<T> records its value when ok and status ERROR with the status's text otherwise; a
+  // Status records ERROR when not ok. Never throws: a serializer that throws leaves the
+  // outputs unset. Use it in return statements only: the result of Return(prvalue) is a
+  // temporary.
+  template <typename T>
+  T Return(T&& value) noexcept(std::is_lvalue_reference_v<T> ||
+                               std::is_nothrow_move_constructible_v<T>) {
+    if (record_ != nullptr) internal::RecordReturnValue(*this, std::as_const(value));
+    return std::forward<T>(value);
+  }
+
   // REQUIRES: json is valid JSON text.
   void SetInputsJson(std::string_view json) noexcept;
   void SetOutputsJson(std::string_view json) noexcept;
@@ -109,6 +148,28 @@ class SpanRef {
 
   friend SpanRef CurrentSpan() noexcept;
 };
+
+namespace internal {
+template <typename T>
+void RecordReturnValue(SpanRef span, const T& value) noexcept {
+  if (!span.IsRecording()) return;
+  try {
+    if constexpr (std::is_same_v<T, Status>) {
+      if (!value.ok()) span.SetError(value.ToString());
+    } else if constexpr (IsResult<T>::value) {
+      if (value.ok()) {
+        RecordReturnValue(span, *value);
+      } else {
+        span.SetError(value.status().ToString());
+      }
+    } else {
+      span.SetOutputs(value);
+    }
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the user's process must not see it
+    // A TracelakeAppendJson that throws, or no memory: the span keeps no outputs.
+  }
+}
+}  // namespace internal
 
 // The active span of this thread (not of a ContextScope from another thread); empty if none.
 SpanRef CurrentSpan() noexcept;

@@ -1,20 +1,26 @@
-// What @mlflow.trace gives a Python function: one line marks a function as a span.
+// What @mlflow.trace gives a Python function: one line marks a function as a span, and its
+// return statement records the answer.
 //
 //   std::string Answer(const std::string& question, int max_rows) {
 //     TRACELAKE_TRACE(tracelake::SpanType::kAgent, question, max_rows);
 //     // inputs {"question": ..., "max_rows": ...}, function name "Answer"
 //     std::string answer = ...;
-//     tracelake_span.SetOutputs(answer);
-//     return answer;
+//     return tracelake_span.Return(std::move(answer));   // outputs "...", returned unchanged
 //   }
 //
-// or wrap any callable; the wrapper also captures the return value and exceptions (status
-// ERROR plus an "exception" event with the exception's type and what(); rethrown unchanged):
+// A C++ scope cannot see the value its function returns, so the return statement hands it to
+// the span: Return(value) records value as the outputs (like SetOutputs) and returns it, moved
+// when it is an rvalue. A returned Result<T> or Status that is not ok sets status ERROR. An
+// exception leaving the function sets status ERROR and an "exception" event, and propagates
+// unchanged.
+//
+// Or wrap any callable; the wrapper records the return value by itself, and exceptions with
+// their type and what() (status ERROR plus an "exception" event; rethrown unchanged):
 //
 //   auto lookup = tracelake::Traced("lookup", tracelake::SpanType::kTool,
 //                                   [](const std::string& sku) { return db.Find(sku); },
 //                                   {"sku"});
-//   auto row = lookup("A-100");
+//   auto row = lookup("A-100");                           // outputs: the row
 //
 // Trace-level metadata and tags (MLflow's trace_metadata and tags) can be set from anywhere
 // inside a trace, on any thread that carries its Context.
@@ -104,8 +110,9 @@ class TracedScope : public Span {
 };
 
 // Returns a callable that runs fn inside a span named name of the given type. arg_names name
-// the inputs ({"question": ...}); unnamed arguments become "arg0", "arg1", ... Arguments and
-// the result must be convertible by tracelake::ToJson.
+// the inputs ({"question": ...}); unnamed arguments become "arg0", "arg1", ... The result is
+// recorded as the outputs as SpanRef::Return records it (a Result<T> or Status that is not ok
+// sets status ERROR). Arguments and the result must be convertible by tracelake::ToJson.
 template <typename F>
 auto Traced(std::string name, SpanType type, F fn, std::vector<std::string> arg_names = {}) {
   return [name = std::move(name), type, fn = std::move(fn),
@@ -122,7 +129,7 @@ auto Traced(std::string name, SpanType type, F fn, std::vector<std::string> arg_
         std::invoke(fn, std::forward<decltype(args)>(args)...);
       } else {
         R result = std::invoke(fn, std::forward<decltype(args)>(args)...);
-        span.SetOutputs(result);
+        internal::RecordReturnValue(span, std::as_const(result));  // noexcept
         return result;
       }
     } catch (...) {
@@ -135,7 +142,8 @@ auto Traced(std::string name, SpanType type, F fn, std::vector<std::string> arg_
 }  // namespace tracelake
 
 // Marks the enclosing function as a span named after it (__func__), of the given type, with
-// the listed arguments as inputs. The span is the local variable `tracelake_span`.
+// the listed arguments as inputs. The span is the local variable `tracelake_span`; return
+// through it to record the outputs: `return tracelake_span.Return(answer);`.
 #define TRACELAKE_TRACE(type, ...)                                  \
   ::tracelake::TracedScope tracelake_span(__func__, (type));        \
   ::tracelake::internal::SetMacroInputs(tracelake_span, #__VA_ARGS__ __VA_OPT__(, ) __VA_ARGS__)

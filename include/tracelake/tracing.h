@@ -1,6 +1,13 @@
 // Starting and stopping tracing: where spans go and how they are batched.
 //
 //   int main() {
+//     tracelake::ScopedTracing tracing;   // configured by OTEL_* / MLFLOW_* variables
+//     ...
+//   }                                   // exports what is left (up to 5 s) and stops
+//
+// or, configured in code:
+//
+//   int main() {
 //     tracelake::TracingOptions options = tracelake::TracingOptions::FromEnvironment();
 //     options.service_name = "support-agent";   // unless OTEL_SERVICE_NAME says otherwise
 //     if (auto s = tracelake::StartTracing(options); !s.ok()) { /* tracing stays off */ }
@@ -98,9 +105,12 @@ struct TracingStats {
 };
 TracingStats GetTracingStats();
 
-// Starts tracing for its lifetime; ShutdownTracing(shutdown_timeout) when destroyed.
+// Starts tracing for its lifetime; ShutdownTracing(shutdown_timeout) when destroyed. A
+// failure to start is reported once on stderr and leaves tracing off (see start_status()).
 class ScopedTracing {
  public:
+  // Options from the environment: TracingOptions::FromEnvironment().
+  ScopedTracing();
   explicit ScopedTracing(const TracingOptions& options,
                          std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5));
   ~ScopedTracing();

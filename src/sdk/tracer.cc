@@ -165,6 +165,8 @@ TracingStats GetTracingStats() {
   return s;
 }
 
+ScopedTracing::ScopedTracing() : ScopedTracing(TracingOptions::FromEnvironment()) {}
+
 ScopedTracing::ScopedTracing(const TracingOptions& options,
                              std::chrono::milliseconds shutdown_timeout)
     : start_status_(StartTracing(options)), shutdown_timeout_(shutdown_timeout) {

@@ -10,7 +10,10 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -275,6 +278,66 @@ TEST(TracingOverHttpTest, ExportsWithExperimentRoutingAndRetries) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->spans.size(), 2u);
   EXPECT_EQ(decoded->experiment_id, "42");
+}
+
+// Sets environment variables for a test's duration and restores them after.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [name, value] : vars) {
+      const char* old = std::getenv(name);
+      saved_.emplace_back(name, old == nullptr ? std::nullopt : std::optional<std::string>(old));
+      if (value == nullptr) unsetenv(name);
+      else setenv(name, value, 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) setenv(name.c_str(), old->c_str(), 1);
+      else unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST(TracingOverHttpTest, DefaultScopedTracingIsConfiguredByTheEnvironment) {
+  FakeCollector collector;
+  const std::string url = collector.url();
+  ScopedEnv env({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.c_str()},
+                 {"OTEL_SERVICE_NAME", "from-env"},
+                 {"MLFLOW_EXPERIMENT_ID", "17"},
+                 {"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
+                 {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
+                 {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", nullptr},
+                 {"OTEL_SDK_DISABLED", nullptr},
+                 {"MLFLOW_TRACKING_URI", nullptr}});
+  {
+    ScopedTracing tracing;
+    EXPECT_TRUE(tracing.start_status().ok());
+    EXPECT_TRUE(TracingActive());
+    Span root("root", SpanType::kAgent);
+  }  // shutdown exports the span
+  EXPECT_FALSE(TracingActive());
+  std::lock_guard<std::mutex> lock(collector.mu_);
+  ASSERT_EQ(collector.bodies_.size(), 1u);
+  EXPECT_EQ(collector.experiment_header_, "17");
+  auto decoded = otlp::DecodeTracesProtobuf(collector.bodies_[0]);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->spans.size(), 1u);
+  ASSERT_NE(decoded->spans[0].resource, nullptr);
+  const model::AnyValue* service =
+      model::FindAttribute(decoded->spans[0].resource->attributes, "service.name");
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(service->as_string(), "from-env");
+}
+
+TEST(TracingOverHttpTest, DefaultScopedTracingHonoursSdkDisabled) {
+  ScopedEnv env({{"OTEL_SDK_DISABLED", "true"}});
+  ScopedTracing tracing;
+  EXPECT_TRUE(tracing.start_status().ok());
+  EXPECT_FALSE(TracingActive());
 }
 
 TEST(TracingOverHttpTest, RejectedSpansAreCountedNotRetried) {

@@ -1,7 +1,8 @@
 // The C++ SDK end to end: examples/support_agent talks to the OpenAI-compatible stand-in,
 // exports its trace over OTLP/HTTP to the real tracelake server, and the trace read back through
 // the MLflow REST API has the seed's shape: a root AGENT span, an LLM call that picked tools,
-// three genie_query TOOL spans, and a final LLM call, with token usage.
+// three genie_query TOOL spans, and a final LLM call, with token usage; the root's outputs (the
+// answer, recorded by `return tracelake_span.Return(...)`) give the trace its response preview.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, freePort } from '../lib/server.js';
@@ -49,7 +50,9 @@ describe('C++ SDK: support_agent', () => {
     const roots = spans.filter((s) => s.parentSpanId === '');
     assert.equal(roots.length, 1, `one root, got ${spans.map((s) => `${s.name}<-${s.parentSpanId}`).join(', ')}`);
     const root = roots[0];
-    assert.equal(root.name, 'support_agent');
+    // One TRACELAKE_TRACE line names the span after the function; Return records the answer.
+    assert.equal(root.name, 'SupportAgent');
+    assert.equal(jsonAttr(root, 'mlflow.spanFunctionName'), 'SupportAgent');
     assert.equal(jsonAttr(root, 'mlflow.spanType'), 'AGENT');
     assert.deepEqual(jsonAttr(root, 'mlflow.spanInputs'), { question: QUESTION });
     assert.match(jsonAttr(root, 'mlflow.spanOutputs'), /EMEA .*APAC .*AMER/);
@@ -106,6 +109,7 @@ describe('C++ SDK: support_agent', () => {
     const { llms } = checkShape(spans);
     assert.equal(info.state, 'OK');
     assert.match(info.request_preview, /total sales in EMEA/);
+    assert.match(info.response_preview, /EMEA [0-9.]+; APAC [0-9.]+; AMER [0-9.]+/);
     assert.equal(info.trace_metadata['mlflow.trace.user'], 'e2e-user');
     assert.equal(info.trace_metadata['mlflow.trace.session'], 'e2e-session');
     assert.equal(info.trace_metadata['mlflow.source.name'], 'support_agent');
