@@ -27,13 +27,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/ids.h"
+#include "common/mutex.h"
 #include "tracelake/status.h"
 
 namespace tracelake::storage {
@@ -89,37 +88,37 @@ class ChangeFeed {
 // The listener list a backend keeps. Safe for concurrent use.
 class CommitNotifier {
  public:
-  void Add(CommitListener* listener);
+  void Add(CommitListener* listener) TL_EXCLUDES(mu_);
   // After Remove returns, the listener is not running and is never called again: it waits for
   // the notifications that started before it (never for later ones, so it cannot starve).
-  void Remove(CommitListener* listener);
+  void Remove(CommitListener* listener) TL_EXCLUDES(mu_);
   // Calls every listener, with no lock held. REQUIRES: no store lock held by the caller.
-  void Notify(int64_t max_seq) noexcept;
+  void Notify(int64_t max_seq) noexcept TL_EXCLUDES(mu_);
 
  private:
-  std::mutex mu_;
-  std::condition_variable done_cv_;  // a notification finished
-  std::vector<CommitListener*> listeners_;  // GUARDED_BY(mu_)
-  uint64_t next_ticket_ = 0;                // GUARDED_BY(mu_)
-  std::vector<uint64_t> running_;           // tickets of notifications in progress; GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar done_cv_;  // a notification finished
+  std::vector<CommitListener*> listeners_ TL_GUARDED_BY(mu_);
+  uint64_t next_ticket_ TL_GUARDED_BY(mu_) = 0;
+  std::vector<uint64_t> running_ TL_GUARDED_BY(mu_);  // tickets of notifications in progress
 };
 
 // A CommitListener that a consumer thread waits on. Safe for concurrent use.
 class FeedWaiter final : public CommitListener {
  public:
-  void OnCommitted(int64_t max_seq) noexcept override;
+  void OnCommitted(int64_t max_seq) noexcept override TL_EXCLUDES(mu_);
   // Blocks until a commit beyond `seq` was announced, Stop() was called, or the deadline
   // passed; returns true in the first case.
-  bool WaitBeyond(int64_t seq, std::chrono::steady_clock::time_point deadline);
+  bool WaitBeyond(int64_t seq, std::chrono::steady_clock::time_point deadline) TL_EXCLUDES(mu_);
   // Wakes every waiter now and from then on (the consumer is shutting down).
-  void Stop();
-  int64_t latest() const;  // the largest max_seq announced so far
+  void Stop() TL_EXCLUDES(mu_);
+  int64_t latest() const TL_EXCLUDES(mu_);  // the largest max_seq announced so far
 
  private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  int64_t latest_ = 0;   // GUARDED_BY(mu_)
-  bool stopped_ = false;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar cv_;
+  int64_t latest_ TL_GUARDED_BY(mu_) = 0;
+  bool stopped_ TL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tracelake::storage

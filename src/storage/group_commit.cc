@@ -13,7 +13,7 @@ GroupCommitQueue::GroupCommitQueue(Options options, GroupApplier& applier)
 GroupCommitQueue::~GroupCommitQueue() { Shutdown(std::chrono::seconds(30)).IgnoreError(); }
 
 Status GroupCommitQueue::CheckAccepting() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
   return OkStatus();
 }
@@ -23,7 +23,7 @@ Status GroupCommitQueue::Submit(IngestBatch batch, std::optional<int64_t> experi
   // Counted in preparing_ from here until the batch is queued or given up, so that the writer
   // can wait for it to join the group it is about to commit.
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return UnavailableError("tracelake is shutting down; retry later");
     ++preparing_;
   }
@@ -33,7 +33,7 @@ Status GroupCommitQueue::Submit(IngestBatch batch, std::optional<int64_t> experi
   std::future<Status> done = entry->done.get_future();
   Status refused;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     --preparing_;
     if (!empty && stopping_) {
       refused = UnavailableError("tracelake is shutting down; retry later");
@@ -44,40 +44,43 @@ Status GroupCommitQueue::Submit(IngestBatch batch, std::optional<int64_t> experi
       queue_.push_back(entry);
     }
   }
-  work_cv_.notify_one();
+  work_cv_.SignalAll();  // the writer waits for work, or for preparing_ to reach 0
   if (empty || !refused.ok()) return refused;
   Status result = done.get();
   entry.reset();  // frees the batch here, on the caller's thread
   return result;
 }
 
+std::vector<std::shared_ptr<GroupCommitQueue::Entry>> GroupCommitQueue::TakeGroup() {
+  std::vector<std::shared_ptr<Entry>> work;
+  MutexLock lock(mu_);
+  while (paused_ || (!stopping_ && queue_.empty())) work_cv_.Wait(mu_);
+  if (queue_.empty()) return work;  // stopping, and everything queued was taken
+  // Batches that callers are preparing right now would otherwise wait for this group's commit
+  // and then form the next group. Under load, waiting briefly for them to join makes one group
+  // of both, which costs the writer much less than two (shared rollup rows, index pages and
+  // commit). An idle server has nothing in preparation and never waits.
+  const auto until = std::chrono::steady_clock::now() + options_.group_wait;
+  while (preparing_ > 0 && !stopping_ &&
+         queue_.size() < static_cast<size_t>(options_.max_queued_batches)) {
+    if (!work_cv_.WaitUntil(mu_, until)) break;
+  }
+  size_t spans = 0;
+  while (!queue_.empty() &&
+         (work.empty() || spans + queue_.front()->batch->batch.spans.size() <=
+                              static_cast<size_t>(options_.max_batch_spans))) {
+    spans += queue_.front()->batch->batch.spans.size();
+    work.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return work;
+}
+
 void GroupCommitQueue::WriterLoop() {
   for (;;) {
-    std::vector<std::shared_ptr<Entry>> work;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [this] { return !paused_ && (stopping_ || !queue_.empty()); });
-      if (queue_.empty()) return;  // stopping, and everything queued was taken
-      // Batches that callers are preparing right now would otherwise wait for this group's
-      // commit and then form the next group. Under load, waiting briefly for them to join makes
-      // one group of both, which costs the writer much less than two (shared rollup rows,
-      // index pages and commit). An idle server has nothing in preparation and never waits.
-      if (preparing_ > 0) {
-        work_cv_.wait_for(lock, options_.group_wait, [this] {
-          return stopping_ || preparing_ == 0 ||
-                 queue_.size() >= static_cast<size_t>(options_.max_queued_batches);
-        });
-      }
-      size_t spans = 0;
-      while (!queue_.empty() &&
-             (work.empty() || spans + queue_.front()->batch->batch.spans.size() <=
-                                  static_cast<size_t>(options_.max_batch_spans))) {
-        spans += queue_.front()->batch->batch.spans.size();
-        work.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    drained_cv_.notify_all();
+    std::vector<std::shared_ptr<Entry>> work = TakeGroup();
+    if (work.empty()) return;
+    drained_cv_.SignalAll();
     CommitGroup(work);
   }
 }
@@ -97,15 +100,17 @@ void GroupCommitQueue::CommitGroup(std::vector<std::shared_ptr<Entry>>& work) {
 }
 
 Status GroupCommitQueue::Shutdown(std::chrono::milliseconds deadline) {
-  std::lock_guard<std::mutex> serial(shutdown_mu_);
+  MutexLock serial(shutdown_mu_);
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::vector<std::shared_ptr<Entry>> abandoned;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     paused_ = false;
-    work_cv_.notify_all();
-    drained_cv_.wait_until(lock, until, [this] { return queue_.empty(); });
+    work_cv_.SignalAll();
+    while (!queue_.empty()) {
+      if (!drained_cv_.WaitUntil(mu_, until)) break;
+    }
     while (!queue_.empty()) {
       abandoned.push_back(std::move(queue_.front()));
       queue_.pop_front();
@@ -122,16 +127,16 @@ Status GroupCommitQueue::Shutdown(std::chrono::milliseconds deadline) {
 }
 
 int64_t GroupCommitQueue::depth() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return static_cast<int64_t>(queue_.size());
 }
 
 void GroupCommitQueue::PauseForTesting(bool paused) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     paused_ = paused;
   }
-  work_cv_.notify_all();
+  work_cv_.SignalAll();
 }
 
 }  // namespace tracelake::storage

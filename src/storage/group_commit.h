@@ -18,15 +18,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
+
+#include "common/mutex.h"
 
 #include "storage/prepared_batch.h"
 #include "tracelake/status.h"
@@ -66,25 +66,25 @@ class GroupCommitQueue {
 
   // kUnavailable once Shutdown has started, OK otherwise (a cheap early check for callers that
   // validate a batch before submitting it).
-  Status CheckAccepting() const;
+  Status CheckAccepting() const TL_EXCLUDES(mu_);
 
   // Prepares the batch on this thread, queues it and blocks until the writer has applied it;
   // returns the batch's outcome. kResourceExhausted when the queue is full (the caller answers
   // 429 / RESOURCE_EXHAUSTED), kUnavailable during and after Shutdown. A batch with nothing to
   // store returns OK at once. experiment_id: see PrepareBatch.
-  Status Submit(IngestBatch batch, std::optional<int64_t> experiment_id);
+  Status Submit(IngestBatch batch, std::optional<int64_t> experiment_id) TL_EXCLUDES(mu_);
 
   // Stops accepting batches, lets the writer commit what is queued until `deadline`, answers
   // what is still queued then with kUnavailable, and stops the writer. kDeadlineExceeded when
   // batches were abandoned. Idempotent.
-  Status Shutdown(std::chrono::milliseconds deadline);
+  Status Shutdown(std::chrono::milliseconds deadline) TL_EXCLUDES(mu_);
 
-  int64_t depth() const;     // batches waiting for the writer
+  int64_t depth() const TL_EXCLUDES(mu_);  // batches waiting for the writer
   int64_t rejected() const { return rejected_.load(); }  // Submit calls refused: queue full
 
   // While paused, the writer takes nothing from the queue (queue-full and shutdown tests).
   // Shutdown unpauses.
-  void PauseForTesting(bool paused);
+  void PauseForTesting(bool paused) TL_EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -92,24 +92,26 @@ class GroupCommitQueue {
     std::promise<Status> done;
   };
 
-  void WriterLoop();
-  void CommitGroup(std::vector<std::shared_ptr<Entry>>& work);
+  void WriterLoop() TL_EXCLUDES(mu_);
+  // Takes the next group off the queue; empty when stopping with nothing queued.
+  std::vector<std::shared_ptr<Entry>> TakeGroup() TL_EXCLUDES(mu_);
+  void CommitGroup(std::vector<std::shared_ptr<Entry>>& work) TL_EXCLUDES(mu_);
 
   const Options options_;
   GroupApplier& applier_;
 
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;     // work arrived, or stop/pause changed
-  std::condition_variable drained_cv_;  // the writer took work from the queue
+  mutable Mutex mu_;
+  CondVar work_cv_;     // work arrived, or stop/pause/preparing changed
+  CondVar drained_cv_;  // the writer took work from the queue
   // shared_ptr: the waiting caller holds the other reference, so a batch's memory is freed on
   // the caller's thread, not on the writer's (freeing 512 spans' strings is real work).
-  std::deque<std::shared_ptr<Entry>> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                     // GUARDED_BY(mu_)
-  bool paused_ = false;                       // GUARDED_BY(mu_)
-  int preparing_ = 0;  // Submit calls preparing a batch for the queue; GUARDED_BY(mu_)
+  std::deque<std::shared_ptr<Entry>> queue_ TL_GUARDED_BY(mu_);
+  bool stopping_ TL_GUARDED_BY(mu_) = false;
+  bool paused_ TL_GUARDED_BY(mu_) = false;
+  int preparing_ TL_GUARDED_BY(mu_) = 0;  // Submit calls preparing a batch for the queue
   std::atomic<int64_t> rejected_{0};
 
-  std::mutex shutdown_mu_;  // serializes Shutdown calls
+  Mutex shutdown_mu_;  // serializes Shutdown calls
   std::thread writer_;
 };
 

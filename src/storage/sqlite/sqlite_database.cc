@@ -28,10 +28,10 @@ SqliteDatabase::SqliteDatabase(std::string path)
 SqliteDatabase::~SqliteDatabase() {
   if (checkpointer_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      MutexLock lock(checkpoint_mu_);
       checkpoint_stop_ = true;
     }
-    checkpoint_cv_.notify_one();
+    checkpoint_cv_.Signal();
     checkpointer_.join();
   }
 }
@@ -98,10 +98,10 @@ int SqliteDatabase::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   database->wal_frames_.store(frames, std::memory_order_relaxed);
   if (frames >= kCheckpointFrames) {
     {
-      std::lock_guard<std::mutex> lock(database->checkpoint_mu_);
+      MutexLock lock(database->checkpoint_mu_);
       database->checkpoint_wanted_ = true;
     }
-    database->checkpoint_cv_.notify_one();
+    database->checkpoint_cv_.Signal();
   }
   return SQLITE_OK;
 }
@@ -109,8 +109,8 @@ int SqliteDatabase::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
 void SqliteDatabase::CheckpointLoop() {
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(checkpoint_mu_);
-      checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+      MutexLock lock(checkpoint_mu_);
+      while (!checkpoint_wanted_ && !checkpoint_stop_) checkpoint_cv_.Wait(checkpoint_mu_);
       if (checkpoint_stop_) return;
       checkpoint_wanted_ = false;
     }
@@ -122,7 +122,7 @@ void SqliteDatabase::CheckpointLoop() {
 
 void SqliteDatabase::TruncateWalIfLarge() {
   if (wal_frames_.load(std::memory_order_relaxed) < kTruncateFrames) return;
-  std::lock_guard<std::mutex> lock(write_mu_);
+  MutexLock lock(write_mu_);
   wal_frames_.store(0, std::memory_order_relaxed);
   sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                             nullptr);

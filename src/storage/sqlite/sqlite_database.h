@@ -12,14 +12,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "storage/change_feed.h"
 #include "storage/sqlite/sqlite_db.h"
 
@@ -51,14 +50,23 @@ class SqliteDatabase {
   auto WithWriter(F&& f) -> decltype(f(std::declval<Db&>()));
 
   // The change feed's next number, for one trace write of the open write transaction.
-  // REQUIRES: inside WithWriteTxn or WithWriter.
+  // REQUIRES: inside WithWriteTxn or WithWriter (the callbacks are lambdas, which clang's
+  // analysis sees as lock-free functions, so the lock is asserted here, and checked at run time
+  // in debug builds).
   int64_t NextChangeSeq() {
+    write_mu_.AssertHeld();
     txn_max_seq_ = next_change_seq_;
     return next_change_seq_++;
   }
   // REQUIRES: inside WithWriter, right after BEGIN / right after a successful COMMIT.
-  void BeginChanges() { txn_max_seq_ = 0; }
-  int64_t CommittedChanges() const { return txn_max_seq_; }
+  void BeginChanges() {
+    write_mu_.AssertHeld();
+    txn_max_seq_ = 0;
+  }
+  int64_t CommittedChanges() const {
+    write_mu_.AssertHeld();
+    return txn_max_seq_;
+  }
   void NotifyCommitted(int64_t max_seq) noexcept {
     if (max_seq > 0) notifier_.Notify(max_seq);
   }
@@ -67,7 +75,7 @@ class SqliteDatabase {
   // Under sustained ingest PASSIVE checkpoints never let the WAL wrap around (a checkpointer
   // waiting for readers starves), so past kTruncateFrames the ingest writer empties it between
   // groups, holding no transaction. Takes the write lock.
-  void TruncateWalIfLarge();
+  void TruncateWalIfLarge() TL_EXCLUDES(write_mu_);
 
   bool in_memory() const { return memory_; }
   // Bytes of the database and its WAL (file), or of the in-memory database.
@@ -75,24 +83,24 @@ class SqliteDatabase {
 
  private:
   explicit SqliteDatabase(std::string path);
-  Status Init();
+  Status Init() TL_NO_THREAD_SAFETY_ANALYSIS;  // before any other thread can see this object
   Result<std::unique_ptr<Db>> OpenConnection(bool writer);
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
-  void CheckpointLoop();
+  void CheckpointLoop() TL_EXCLUDES(checkpoint_mu_);
 
   const std::string path_;  // file path, or the memdb URI
   const bool memory_;
 
-  std::mutex write_mu_;
-  std::unique_ptr<Db> writer_db_;    // GUARDED_BY(write_mu_)
+  mutable Mutex write_mu_;
+  std::unique_ptr<Db> writer_db_ TL_GUARDED_BY(write_mu_);
   // Change numbers: the next to hand out and the largest handed out in the open transaction.
   // Numbers of rolled-back transactions are skipped, never reused.
-  int64_t next_change_seq_ = 1;      // GUARDED_BY(write_mu_)
-  int64_t txn_max_seq_ = 0;          // GUARDED_BY(write_mu_)
+  int64_t next_change_seq_ TL_GUARDED_BY(write_mu_) = 1;
+  int64_t txn_max_seq_ TL_GUARDED_BY(write_mu_) = 0;
   CommitNotifier notifier_;
 
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Db>> idle_readers_;  // GUARDED_BY(readers_mu_)
+  Mutex readers_mu_;
+  std::vector<std::unique_ptr<Db>> idle_readers_ TL_GUARDED_BY(readers_mu_);
 
   // Background WAL checkpoints (file databases only).
   // A frame holds one page: 16 KiB in files this version creates (4 KiB in older ones), so
@@ -101,10 +109,10 @@ class SqliteDatabase {
   // 512 MiB of 16 KiB pages (TruncateWalIfLarge).
   static constexpr int kTruncateFrames = 32768;
   std::unique_ptr<Db> checkpoint_db_;  // used only by checkpointer_
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mu_)
-  bool checkpoint_stop_ = false;    // GUARDED_BY(checkpoint_mu_)
+  Mutex checkpoint_mu_;
+  CondVar checkpoint_cv_;
+  bool checkpoint_wanted_ TL_GUARDED_BY(checkpoint_mu_) = false;
+  bool checkpoint_stop_ TL_GUARDED_BY(checkpoint_mu_) = false;
   std::atomic<int> wal_frames_{0};  // frames in the WAL after the writer's last commit
   std::thread checkpointer_;
 };
@@ -113,7 +121,7 @@ template <typename F>
 auto SqliteDatabase::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
   std::unique_ptr<Db> db;
   {
-    std::lock_guard<std::mutex> lock(readers_mu_);
+    MutexLock lock(readers_mu_);
     if (!idle_readers_.empty()) {
       db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -132,7 +140,7 @@ auto SqliteDatabase::WithReader(F&& f) -> decltype(f(std::declval<Db&>())) {
   db->ResetAll();
   const bool healthy = db->Exec("COMMIT").ok();
   if (healthy) {
-    std::lock_guard<std::mutex> lock(readers_mu_);
+    MutexLock lock(readers_mu_);
     if (idle_readers_.size() < 8) idle_readers_.push_back(std::move(db));
   }
   return result;
@@ -142,7 +150,7 @@ template <typename F>
 auto SqliteDatabase::WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>())) {
   int64_t committed_seq = 0;
   auto result = [&]() -> decltype(f(std::declval<Db&>())) {
-    std::lock_guard<std::mutex> lock(write_mu_);
+    MutexLock lock(write_mu_);
     Db& db = *writer_db_;
     RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
     txn_max_seq_ = 0;
@@ -166,7 +174,7 @@ auto SqliteDatabase::WithWriteTxn(F&& f) -> decltype(f(std::declval<Db&>())) {
 
 template <typename F>
 auto SqliteDatabase::WithWriter(F&& f) -> decltype(f(std::declval<Db&>())) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  MutexLock lock(write_mu_);
   return f(*writer_db_);
 }
 
