@@ -39,7 +39,8 @@ class ExperimentStore {
   virtual Result<model::Experiment> GetExperiment(const std::string& experiment_id) = 0;
   virtual Result<model::Experiment> GetExperimentByName(const std::string& name) = 0;
   virtual Result<ExperimentPage> SearchExperiments(const SearchExperimentsRequest& req) = 0;
-  virtual Status RenameExperiment(const std::string& experiment_id, const std::string& new_name) = 0;
+  virtual Status RenameExperiment(const std::string& experiment_id,
+                                  const std::string& new_name) = 0;
   virtual Status DeleteExperiment(const std::string& experiment_id) = 0;  // soft delete
   virtual Status RestoreExperiment(const std::string& experiment_id) = 0;
   virtual Status SetExperimentTag(const std::string& experiment_id, const std::string& key,

@@ -66,9 +66,8 @@ std::vector<std::shared_ptr<GroupCommitQueue::Entry>> GroupCommitQueue::TakeGrou
     if (!work_cv_.WaitUntil(mu_, until)) break;
   }
   size_t spans = 0;
-  while (!queue_.empty() &&
-         (work.empty() || spans + queue_.front()->batch->batch.spans.size() <=
-                              static_cast<size_t>(options_.max_batch_spans))) {
+  while (!queue_.empty() && (work.empty() || spans + queue_.front()->batch->batch.spans.size() <=
+                                                 static_cast<size_t>(options_.max_batch_spans))) {
     spans += queue_.front()->batch->batch.spans.size();
     work.push_back(std::move(queue_.front()));
     queue_.pop_front();

@@ -27,7 +27,6 @@
 #include <thread>
 
 #include "common/mutex.h"
-
 #include "storage/prepared_batch.h"
 #include "tracelake/status.h"
 
@@ -79,7 +78,7 @@ class GroupCommitQueue {
   // batches were abandoned. Idempotent.
   Status Shutdown(std::chrono::milliseconds deadline) TL_EXCLUDES(mu_);
 
-  int64_t depth() const TL_EXCLUDES(mu_);  // batches waiting for the writer
+  int64_t depth() const TL_EXCLUDES(mu_);                // batches waiting for the writer
   int64_t rejected() const { return rejected_.load(); }  // Submit calls refused: queue full
 
   // While paused, the writer takes nothing from the queue (queue-full and shutdown tests).

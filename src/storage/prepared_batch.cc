@@ -26,8 +26,10 @@ std::unique_ptr<PreparedBatch> PrepareBatch(IngestBatch batch,
     }
     PreparedBatch::Trace& t = p->traces[it->second];
     auto [slot, fresh] = span_slots[it->second].try_emplace(spans[i].span_id, t.spans.size());
-    if (fresh) t.spans.push_back(i);
-    else t.spans[slot->second] = i;
+    if (fresh)
+      t.spans.push_back(i);
+    else
+      t.spans[slot->second] = i;
   }
 
   // Each distinct resource is encoded and hashed once per batch.

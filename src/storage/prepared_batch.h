@@ -30,9 +30,9 @@ struct PreparedBatch {
   };
 
   IngestBatch batch;
-  std::vector<Trace> traces;  // in first-seen order
+  std::vector<Trace> traces;                                // in first-seen order
   std::vector<std::pair<uint64_t, std::string>> resources;  // distinct: hash, EncodeResource
-  std::vector<std::pair<size_t, std::string>> logs;  // GenAI content records: index, body
+  std::vector<std::pair<size_t, std::string>> logs;         // GenAI content records: index, body
   // The new spans' rollup contributions under the batch's experiment (empty when the experiment
   // id did not parse; the backend then fails the batch).
   RollupDelta span_rollups;
@@ -42,7 +42,7 @@ struct PreparedBatch {
   int64_t new_traces = 0;
   int64_t new_spans = 0;
   std::vector<uint64_t> new_resources;  // resources this batch inserted
-  RollupDelta rollups;  // taken-back copies, moved spans; applied with span_rollups
+  RollupDelta rollups;                  // taken-back copies, moved spans; applied with span_rollups
 
   // True when there is nothing to store (e.g. only log records that are not GenAI content).
   bool empty() const { return traces.empty() && logs.empty(); }

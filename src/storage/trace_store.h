@@ -24,7 +24,7 @@ namespace tracelake::storage {
 // One unit of ingest: spans and/or log records routed to one experiment.
 struct IngestBatch {
   std::string experiment_id = "0";
-  std::vector<model::Span> spans;           // already normalized (model::NormalizeSpan)
+  std::vector<model::Span> spans;             // already normalized (model::NormalizeSpan)
   std::vector<model::LogRecord> log_records;  // only records linked to a span are kept
 };
 
@@ -66,7 +66,8 @@ class TraceStore {
   virtual Result<TracePage> SearchTraces(const TraceSearchRequest& req) = 0;
   // Returns the number of traces deleted.
   virtual Result<int64_t> DeleteTraces(const DeleteTracesRequest& req) = 0;
-  virtual Status SetTraceTag(const TraceId& id, const std::string& key, const std::string& value) = 0;
+  virtual Status SetTraceTag(const TraceId& id, const std::string& key,
+                             const std::string& value) = 0;
   virtual Status DeleteTraceTag(const TraceId& id, const std::string& key) = 0;
   virtual Status SetTraceMetadata(const TraceId& id, const std::string& key,
                                   const std::string& value) = 0;

@@ -1,12 +1,13 @@
 // ChangeFeed contract (storage/change_feed.h), per backend: every committed trace change gets a
 // larger sequence number, consumers read after a cursor they persist, listeners are woken after
 // COMMIT without the store's locks. Plus the backend-neutral CommitNotifier and FeedWaiter.
+#include "storage/change_feed.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include "storage/change_feed.h"
 #include "trace_store_contract.h"
 
 namespace tracelake::storage::testing {

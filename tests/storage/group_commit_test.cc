@@ -138,8 +138,7 @@ TEST(GroupCommitQueueTest, QueuedBatchesFormOneGroupUpToTheSpanLimit) {
   q.PauseForTesting(false);
   for (auto& t : callers) t.join();
   for (const auto& r : results) EXPECT_TRUE(r.ok());
-  EXPECT_EQ(applier.groups(),
-            (std::vector<std::vector<std::string>>{{"s0", "s1"}, {"s2"}}));
+  EXPECT_EQ(applier.groups(), (std::vector<std::vector<std::string>>{{"s0", "s1"}, {"s2"}}));
 }
 
 TEST(GroupCommitQueueTest, AFullQueueRefusesAtOnceAndCountsIt) {
@@ -149,7 +148,8 @@ TEST(GroupCommitQueueTest, AFullQueueRefusesAtOnceAndCountsIt) {
   GroupCommitQueue q(options, applier);
   q.PauseForTesting(true);
   std::vector<std::thread> callers;
-  for (int i = 0; i < 2; ++i) callers.emplace_back([&] { EXPECT_TRUE(q.Submit(Batch("q"), 0).ok()); });
+  for (int i = 0; i < 2; ++i)
+    callers.emplace_back([&] { EXPECT_TRUE(q.Submit(Batch("q"), 0).ok()); });
   WaitDepth(q, 2);
   EXPECT_THAT(q.Submit(Batch("refused"), 0), StatusIs(StatusCode::kResourceExhausted));
   EXPECT_EQ(q.rejected(), 1);

@@ -4,6 +4,7 @@
 // The one writer hands out the numbers in commit order, so a reader's snapshot never holds a
 // number without every smaller committed one: reading "after the cursor" skips nothing.
 #include "storage/sqlite/sqlite_change_feed.h"
+
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -28,12 +29,13 @@ Result<ChangePage> SqliteChangeFeed::ReadChanges(int64_t after, int limit) {
   return db_.WithReader([&](Db& db) -> Result<ChangePage> {
     // One more than asked tells whether the page was cut. Both sides are index ranges
     // (traces_by_change, the tombstones' primary key).
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "SELECT change_seq, trace_id, experiment_id, 0 FROM traces WHERE change_seq > ?1 "
-        "UNION ALL "
-        "SELECT change_seq, trace_id, experiment_id, 1 FROM trace_tombstones "
-        "WHERE change_seq > ?1 "
-        "ORDER BY 1 LIMIT ?2"));
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached("SELECT change_seq, trace_id, experiment_id, 0 FROM traces WHERE change_seq > ?1 "
+                  "UNION ALL "
+                  "SELECT change_seq, trace_id, experiment_id, 1 FROM trace_tombstones "
+                  "WHERE change_seq > ?1 "
+                  "ORDER BY 1 LIMIT ?2"));
     s->Bind(1, after).Bind(2, int64_t{limit} + 1);
     ChangePage page;
     page.next_cursor = after;
@@ -75,8 +77,9 @@ Status SqliteChangeFeed::SaveCursor(const std::string& consumer, int64_t seq) {
   RETURN_IF_ERROR(CheckConsumer(consumer));
   if (seq < 0) return InvalidArgumentError("The change-feed cursor must not be negative");
   return db_.WithWriteTxn([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "INSERT OR REPLACE INTO feed_cursors(consumer, seq, update_time) VALUES(?,?,?)"));
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached("INSERT OR REPLACE INTO feed_cursors(consumer, seq, update_time) VALUES(?,?,?)"));
     return s->Bind(1, consumer).Bind(2, seq).Bind(3, NowMs()).Run();
   });
 }

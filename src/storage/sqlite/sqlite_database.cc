@@ -76,8 +76,8 @@ Status SqliteDatabase::Init() {
   RETURN_IF_ERROR(MigrateSchema(*writer_db_, NowMs()));
   {
     ASSIGN_OR_RETURN(Stmt s, writer_db_->Prepare(
-        "SELECT max((SELECT coalesce(max(change_seq), 0) FROM traces), "
-        "(SELECT coalesce(max(change_seq), 0) FROM trace_tombstones))"));
+                                 "SELECT max((SELECT coalesce(max(change_seq), 0) FROM traces), "
+                                 "(SELECT coalesce(max(change_seq), 0) FROM trace_tombstones))"));
     bool row = false;
     RETURN_IF_ERROR(s.Step(&row));
     if (row) next_change_seq_ = s.Int(0) + 1;
@@ -139,8 +139,9 @@ int64_t SqliteDatabase::BytesOnDisk() {
     return bytes;
   }
   auto bytes = WithReader([](Db& db) -> Result<int64_t> {
-    ASSIGN_OR_RETURN(Stmt st, db.Prepare(
-        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"));
+    ASSIGN_OR_RETURN(
+        Stmt st,
+        db.Prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"));
     bool row = false;
     RETURN_IF_ERROR(st.Step(&row));
     return row ? st.Int(0) : 0;

@@ -14,7 +14,8 @@ class SqliteExperimentStore final : public ExperimentStore {
  public:
   explicit SqliteExperimentStore(SqliteDatabase& db) : db_(db) {}
 
-  Result<std::string> CreateExperiment(const std::string& name, const std::string& artifact_location,
+  Result<std::string> CreateExperiment(const std::string& name,
+                                       const std::string& artifact_location,
                                        const std::map<std::string, std::string>& tags) override;
   Result<model::Experiment> GetExperiment(const std::string& experiment_id) override;
   Result<model::Experiment> GetExperimentByName(const std::string& name) override;

@@ -4,7 +4,7 @@
 namespace tracelake::storage::sqlite {
 
 Result<std::unique_ptr<SqliteTraceStore>> SqliteTraceStore::Open(SqliteDatabase& db,
-                                                                  const StoreOptions& options) {
+                                                                 const StoreOptions& options) {
   std::unique_ptr<SqliteTraceStore> store(new SqliteTraceStore(db, options));
   RETURN_IF_ERROR(store->Init());
   return store;
@@ -14,10 +14,10 @@ SqliteTraceStore::~SqliteTraceStore() { Shutdown(std::chrono::seconds(30)).Ignor
 
 Status SqliteTraceStore::Init() {
   RETURN_IF_ERROR(db_.WithWriter([this](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt s, db.Prepare(
-        "SELECT (SELECT count(*) FROM traces), (SELECT count(*) FROM spans), "
-        "(SELECT coalesce(max(trace_key), 0) FROM traces), "
-        "(SELECT count(*) FROM (SELECT 1 FROM span_logs LIMIT 1))"));
+    ASSIGN_OR_RETURN(
+        Stmt s, db.Prepare("SELECT (SELECT count(*) FROM traces), (SELECT count(*) FROM spans), "
+                           "(SELECT coalesce(max(trace_key), 0) FROM traces), "
+                           "(SELECT count(*) FROM (SELECT 1 FROM span_logs LIMIT 1))"));
     bool row = false;
     RETURN_IF_ERROR(s.Step(&row));
     if (row) {

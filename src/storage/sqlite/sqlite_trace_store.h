@@ -88,8 +88,8 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
   // Written only under the database's write lock (WithWriteTxn / WithWriter).
   int64_t next_trace_key_ = 1;
   std::unordered_set<uint64_t> known_resources_;  // resources known to be stored
-  Db* writer_ = nullptr;              // the writer connection, while ApplyGroup runs
-  int64_t group_committed_seq_ = 0;   // writer thread: the last group's largest change number
+  Db* writer_ = nullptr;                          // the writer connection, while ApplyGroup runs
+  int64_t group_committed_seq_ = 0;  // writer thread: the last group's largest change number
   std::atomic<bool> any_logs_{false};
   std::atomic<int64_t> trace_count_{0};
   std::atomic<int64_t> span_count_{0};
