@@ -5,14 +5,17 @@
 #   3. unit and integration tests (ctest)
 #   4. every benchmark once, as a smoke test with tiny settings (figures are not asserted)
 #   5. end-to-end tests: the real server driven by OpenTelemetry JS exporters (tests/e2e)
-#   6. fuzzers built with clang-14 into build-fuzz/, run for a short while each
+#   6. MLflow's real Python client (tests/mlflow_client) against the server of step 2; its
+#      Debian 13 root is built once into build-ci/mlflow-root and reused (needs root and
+#      ../shared/mlflow-client beside the checkout)
+#   7. fuzzers built with clang-14 into build-fuzz/, run for a short while each
 # Every step runs even when an earlier independent one failed; the summary at the end lists
 # them all, and the exit code is non-zero when any failed.
 #
 # Environment knobs:
 #   TRACELAKE_JOBS=N            build and ctest parallelism (default: nproc)
 #   TRACELAKE_FUZZ_SECONDS=S    seconds per fuzz target (default 30)
-#   TRACELAKE_SKIP=a,b          skip steps by name: build ctest bench e2e fuzz
+#   TRACELAKE_SKIP=a,b          skip steps by name: build ctest bench e2e mlflow-client fuzz
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -161,6 +164,13 @@ step_e2e() {
   return $rc
 }
 
+# The root takes about 5 minutes to build the first time and is reused after; the scripts take
+# about 20 s (tests/mlflow_client/run.sh, docs/mlflow-client.md).
+step_mlflow_client() {
+  bash "$repo/tests/mlflow_client/run.sh" --bin "$ci_dir/bin/tracelake" \
+    --root "$ci_dir/mlflow-root" --logs "$log_dir/mlflow-client"
+}
+
 step_fuzz() {
   local runner="$repo/tests/fuzz/run_fuzzers.sh"
   CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$fuzz_dir" -G Ninja \
@@ -186,14 +196,15 @@ main() {
 
   if ! run_step deps step_deps; then
     echo "test.sh: dependencies could not be installed; nothing else can run" >&2
-    for s in build ctest bench e2e fuzz; do record "$s" SKIP 0 "dependencies missing"; done
+    for s in build ctest bench e2e mlflow-client fuzz; do record "$s" SKIP 0 "dependencies missing"; done
   else
     if run_step build step_build; then
       run_step ctest step_ctest
       run_step bench step_bench
       run_step e2e step_e2e
+      run_step mlflow-client step_mlflow_client
     else
-      for s in ctest bench e2e; do record "$s" SKIP 0 "build failed"; done
+      for s in ctest bench e2e mlflow-client; do record "$s" SKIP 0 "build failed"; done
     fi
     if [[ -f "$repo/tests/fuzz/run_fuzzers.sh" ]]; then
       run_step fuzz step_fuzz
