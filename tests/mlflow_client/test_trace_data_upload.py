@@ -9,7 +9,7 @@ copy replaces an uploaded one."""
 from client_test_util import run, setup
 
 import mlflow
-from mlflow.entities import Span, SpanType, TraceData
+from mlflow.entities import Span, SpanEvent, SpanType, TraceData
 from mlflow.tracing.client import TracingClient
 
 client, exp_id = setup("client-trace-data")
@@ -29,6 +29,7 @@ def chain(x):
     span.set_attribute("ratio", 0.5)
     span.set_attribute("nested", {"a": [1, 2], "b": None})
     span.set_attribute("digits", "7")
+    span.add_event(SpanEvent("checkpoint", attributes={"n": 1, "labels": ["x", "y"]}))
     with mlflow.start_span("step", span_type=SpanType.TOOL) as step:
         step.set_inputs({"x": x})
         step.set_outputs(x + 1)
@@ -58,6 +59,8 @@ def test_spans_uploaded_only_as_traces_json_read_back_typed():
     assert root.attributes["nested"] == {"a": [1, 2], "b": None}, repr(root.attributes["nested"])
     assert root.attributes["digits"] == "7", repr(root.attributes["digits"])
     assert root.inputs == {"x": 3}, repr(root.inputs)
+    assert [(e.name, e.attributes) for e in root.events] == \
+        [("checkpoint", {"n": 1, "labels": ["x", "y"]})], root.events
     assert root.outputs == {"answer": 6}, repr(root.outputs)
     assert step.span_type == "TOOL" and step.parent_id == root.span_id
     assert step.outputs == 4, repr(step.outputs)
@@ -72,6 +75,32 @@ def test_uploaded_spans_are_searchable():
     assert [t.info.trace_id for t in mlflow.search_traces(
         locations=[exp_id], filter_string="span.type = 'CHAIN'", return_type="list")
         if t.info.trace_id == state["uploaded"]] == [state["uploaded"]]
+
+
+def record(via_otlp):
+    if not via_otlp:
+        TracingClient.log_spans = no_otlp
+    new_exporter()
+    try:
+        chain(7)
+    finally:
+        TracingClient.log_spans = real_log_spans
+    return client.get_trace(mlflow.get_last_active_trace_id())
+
+
+def test_both_copies_read_back_identical():
+    def comparable(trace):
+        out = []
+        for span in trace.data.spans:
+            attrs = dict(span.attributes)
+            attrs.pop("mlflow.traceRequestId", None)
+            out.append({"name": span.name, "type": span.span_type, "inputs": span.inputs,
+                        "outputs": span.outputs, "attributes": attrs,
+                        "status": span.status.status_code,
+                        "events": [(e.name, e.attributes) for e in span.events]})
+        return out
+    otlp, artifact = comparable(record(True)), comparable(record(False))
+    assert otlp == artifact, (otlp, artifact)
 
 
 def renamed(trace, name):
@@ -112,6 +141,7 @@ def test_an_otlp_copy_replaces_an_uploaded_one():
 run([
     test_spans_uploaded_only_as_traces_json_read_back_typed,
     test_uploaded_spans_are_searchable,
+    test_both_copies_read_back_identical,
     test_a_traces_json_upload_never_replaces_the_otlp_copy,
     test_an_otlp_copy_replaces_an_uploaded_one,
 ])
