@@ -5,10 +5,14 @@
 #   3. unit and integration tests (ctest)
 #   4. every benchmark once, as a smoke test with tiny settings (figures are not asserted)
 #   5. end-to-end tests: the real server driven by OpenTelemetry JS exporters (tests/e2e)
-#   6. fuzzers built with clang-14 into build-fuzz/, run for a short while each
-#   7. tsan: a clang-14 build with -Wthread-safety -Werror and ThreadSanitizer into build-tsan/;
+#   6. MLflow's real Python client (tests/mlflow_client) against the server of step 2; its
+#      Debian 13 root is built once into build-ci/mlflow-root and reused (needs root and
+#      ../shared/mlflow-client beside the checkout); the root is built in the background while
+#      the other steps run
+#   7. fuzzers built with clang-14 into build-fuzz/, run for a short while each
+#   8. tsan: a clang-14 build with -Wthread-safety -Werror and ThreadSanitizer into build-tsan/;
 #      the common, storage and sdk tests run under TSan
-#   8. lint: clang-format-14 over tracked C++ files (files not in scripts/clang_format_baseline.txt
+#   9. lint: clang-format-14 over tracked C++ files (files not in scripts/clang_format_baseline.txt
 #      must match) and clang-tidy-14 (.clang-tidy) over src/, with build-tsan/compile_commands.json
 #   (ctest also runs scripts/check_layers.sh: includes must follow the CMake DEPS.)
 # Every step runs even when an earlier independent one failed; the summary at the end lists
@@ -17,7 +21,8 @@
 # Environment knobs:
 #   TRACELAKE_JOBS=N            build and ctest parallelism (default: nproc)
 #   TRACELAKE_FUZZ_SECONDS=S    seconds per fuzz target (default 30)
-#   TRACELAKE_SKIP=a,b          skip steps by name: build ctest bench e2e fuzz tsan lint
+#   TRACELAKE_SKIP=a,b          skip steps by name: build ctest bench e2e mlflow-client fuzz tsan
+#                               lint
 set -uo pipefail
 
 # 1: a file that differs from .clang-format fails the lint step, unless it is listed in
@@ -171,6 +176,30 @@ step_e2e() {
   return $rc
 }
 
+# The root takes about 5 minutes to build the first time and is reused after; the scripts take
+# about 20 s (tests/mlflow_client/run.sh, docs/mlflow-client.md).
+# MLflow's client root is mostly downloads and package installs (5-13 min the first time), so it
+# is built in the background while the build and the other steps use the CPU.
+mlflow_root_pid=""
+start_mlflow_root() {
+  local kit="${TRACELAKE_MLFLOW_CLIENT_DIR:-$repo/../shared/mlflow-client}"
+  skipped mlflow-client && return 0
+  [[ -f "$kit/setup.sh" && "$(id -u)" == 0 ]] || return 0  # run.sh reports what is missing
+  echo "mlflow-client: building its root in the background ($log_dir/mlflow-root.log)"
+  bash "$kit/setup.sh" "$ci_dir/mlflow-root" >"$log_dir/mlflow-root.log" 2>&1 &
+  mlflow_root_pid=$!
+}
+
+step_mlflow_client() {
+  if [[ -n $mlflow_root_pid ]]; then
+    local t0=$SECONDS
+    wait "$mlflow_root_pid" || { cat "$log_dir/mlflow-root.log"; return 1; }
+    echo "mlflow-client: waited $((SECONDS - t0)) s for the root"
+  fi
+  bash "$repo/tests/mlflow_client/run.sh" --bin "$ci_dir/bin/tracelake" \
+    --root "$ci_dir/mlflow-root" --logs "$log_dir/mlflow-client"
+}
+
 step_fuzz() {
   local runner="$repo/tests/fuzz/run_fuzzers.sh"
   CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$fuzz_dir" -G Ninja \
@@ -303,14 +332,18 @@ main() {
 
   if ! run_step deps step_deps; then
     echo "test.sh: dependencies could not be installed; nothing else can run" >&2
-    for s in build ctest bench e2e fuzz tsan lint; do record "$s" SKIP 0 "dependencies missing"; done
+    for s in build ctest bench e2e mlflow-client fuzz tsan lint; do
+      record "$s" SKIP 0 "dependencies missing"
+    done
   else
+    start_mlflow_root
     if run_step build step_build; then
       run_step ctest step_ctest
       run_step bench step_bench
       run_step e2e step_e2e
+      run_step mlflow-client step_mlflow_client
     else
-      for s in ctest bench e2e; do record "$s" SKIP 0 "build failed"; done
+      for s in ctest bench e2e mlflow-client; do record "$s" SKIP 0 "build failed"; done
     fi
     if [[ -f "$repo/tests/fuzz/run_fuzzers.sh" ]]; then
       run_step fuzz step_fuzz

@@ -21,9 +21,15 @@
 
 namespace tracelake::storage {
 
+// Where a batch's spans come from. A copy of lower fidelity never replaces a stored span:
+// MLflow's traces.json artifact (span dicts without resource, scope, kind or links) fills in
+// only spans that no OTLP export delivered, while an OTLP copy replaces whatever is stored.
+enum class SpanSource { kOtlp, kTraceData };
+
 // One unit of ingest: spans and/or log records routed to one experiment.
 struct IngestBatch {
   std::string experiment_id = "0";
+  SpanSource source = SpanSource::kOtlp;
   std::vector<model::Span> spans;             // already normalized (model::NormalizeSpan)
   std::vector<model::LogRecord> log_records;  // only records linked to a span are kept
 };
@@ -54,7 +60,9 @@ class TraceStore {
 
   // Blocks until the batch is committed. kResourceExhausted when the writer queue is full
   // (caller answers 429/RESOURCE_EXHAUSTED), kUnavailable after Shutdown, kNotFound when the
-  // experiment does not exist (or is deleted).
+  // experiment does not exist (or is deleted). A SpanSource::kTraceData batch fails with
+  // kAlreadyExists, storing nothing, when any of its spans is already stored; the caller drops
+  // those spans and submits the rest again.
   virtual Status Ingest(IngestBatch batch) = 0;
 
   // MLflow StartTraceV3 / StartTrace: creates or merges a trace's info (client-provided

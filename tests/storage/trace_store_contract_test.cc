@@ -186,6 +186,35 @@ TYPED_TEST(TraceStoreContractTest, RedeliveredSpanReplacesTheStoredCopy) {
   EXPECT_EQ(t2.info.span_count, 1);
 }
 
+// Issue 11: MLflow's traces.json copy of a span never replaces a stored one; an OTLP copy does.
+TYPED_TEST(TraceStoreContractTest, TraceDataCopiesNeverReplaceStoredSpans) {
+  auto trace_data = [this](std::vector<model::Span> spans) {
+    IngestBatch b;
+    b.source = SpanSource::kTraceData;
+    b.spans = std::move(spans);
+    return this->traces().Ingest(std::move(b));
+  };
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 100, {}, "otlp")}).ok());
+  Status refused = trace_data({MakeSpan(1, 2, 1, 10, 10, {}, "child"),
+                               MakeSpan(1, 1, 0, 0, 100, {}, "artifact")});
+  EXPECT_EQ(refused.code(), StatusCode::kAlreadyExists) << refused.ToString();
+  model::Trace t = this->Trace(1);
+  ASSERT_EQ(t.spans.size(), 1u) << "a refused batch stores nothing";
+  EXPECT_EQ(t.spans[0].name, "otlp");
+  EXPECT_EQ(t.info.span_count, 1);
+  // The spans not stored yet are accepted, next to the OTLP copy.
+  ASSERT_TRUE(trace_data({MakeSpan(1, 2, 1, 10, 10, {}, "child")}).ok());
+  EXPECT_EQ(this->Trace(1).spans.size(), 2u);
+  // The artifact first, then OTLP: the OTLP copy replaces it.
+  ASSERT_TRUE(trace_data({MakeSpan(2, 1, 0, 0, 100, {}, "artifact")}).ok());
+  ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 100, {}, "otlp")}).ok());
+  model::Trace t2 = this->Trace(2);
+  ASSERT_EQ(t2.spans.size(), 1u);
+  EXPECT_EQ(t2.spans[0].name, "otlp");
+  EXPECT_EQ(t2.info.span_count, 1);
+  EXPECT_EQ(this->backend().Stats().spans, 3);
+}
+
 TYPED_TEST(TraceStoreContractTest, TokenUsageIsSummedOverSpansThatReportIt) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 100), MakeSpan(1, 2, 1, 1, 1, Tokens(1, 2))}).ok());
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 3, 1, 2, 1, Tokens(10, 20))}).ok());

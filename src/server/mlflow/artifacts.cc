@@ -2,8 +2,10 @@
 // instead of files: a trace's traces.json under its mlflow.artifactLocation
 // (mlflow-artifacts:/<experiment_id>/traces/<trace_id>/artifacts, proxied at
 // /api/2.0/mlflow-artifacts/artifacts/<path>). An upload (PUT) is parsed as MLflow trace data
-// and ingested as spans; a download (GET) is built from the stored spans. Also the UI's
-// get-trace-artifact, which returns the same document.
+// and ingested as the spans not stored yet; a download (GET) is built from the stored spans. Also
+// the UI's get-trace-artifact, which returns the same document.
+#include <algorithm>
+
 #include "server/http/errors.h"
 #include "server/mlflow/messages.h"
 #include "server/mlflow/routes.h"
@@ -58,21 +60,39 @@ void SendTraceData(HttpResponse& res, const model::Trace& trace, const char* con
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
 }
 
+// MLflow's client uploads traces.json only when StartTraceV3's answer lacks
+// mlflow.trace.spansLocation, which can happen although its OTLP export delivered (or is
+// delivering) the same spans. MLflow then keeps the file as an artifact and serves the OTLP copy,
+// so here the upload fills in only spans not stored yet (SpanSource::kTraceData): an OTLP copy,
+// which carries the resource, scope and kind a span dict lacks, always wins.
 Result<Json> UploadTraceData(const HttpRequest& req, const ArtifactDeps& ctx) {
   ASSIGN_OR_RETURN(TraceArtifact a, ArtifactFromPath(req));
   ASSIGN_OR_RETURN(Json doc, ParseJsonBody(req.body));
   ASSIGN_OR_RETURN(std::vector<model::Span> spans, SpansFromTraceDataJson(doc, a.trace));
-  storage::IngestBatch batch;
-  // Spans join the trace's experiment when StartTrace already recorded it.
-  auto info = ctx.store.GetTraceInfo(a.trace);
-  if (!info.ok() && info.status().code() != StatusCode::kNotFound) return info.status();
-  batch.experiment_id = info.ok() ? info->experiment_id : a.experiment_id;
-  batch.spans = std::move(spans);
-  if (!batch.spans.empty()) {
+  // The store refuses the batch when an OTLP copy of one of its spans was committed between the
+  // read and the commit; then the read is repeated. The bound caps the work of one request (an
+  // export racing this long will deliver the rest itself).
+  for (int attempt = 0; attempt < 4 && !spans.empty(); ++attempt) {
+    storage::IngestBatch batch;
+    batch.source = storage::SpanSource::kTraceData;
+    // Spans join the trace's experiment when StartTrace or OTLP already recorded it.
+    auto stored = ctx.store.GetTrace(a.trace);
+    if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) return stored.status();
+    batch.experiment_id = stored.ok() ? stored->info.experiment_id : a.experiment_id;
+    if (stored.ok()) {
+      std::erase_if(spans, [&](const model::Span& s) {
+        return std::any_of(stored->spans.begin(), stored->spans.end(),
+                           [&](const model::Span& t) { return t.span_id == s.span_id; });
+      });
+      if (spans.empty()) break;
+    }
+    batch.spans = spans;
     Status st = ctx.store.Ingest(std::move(batch));
+    if (st.code() == StatusCode::kAlreadyExists) continue;
     if (st.code() == StatusCode::kNotFound)
       RETURN_IF_ERROR(CheckExperimentExists(ctx.experiments, a.experiment_id));
     RETURN_IF_ERROR(st);
+    break;
   }
   return Json::object();  // MLflow's UploadArtifact.Response
 }

@@ -56,13 +56,29 @@ Json AttributesToOtlpJson(const model::Attributes& attrs) {
   return arr;
 }
 
-// MLflow keeps every span attribute as JSON text; a string attribute is stored as-is (it is
-// that text, or a plain string from an OTel SDK), anything else as its JSON rendering.
+// MLflow keeps every span attribute as JSON text; a string attribute is written as-is (it is
+// that text from an OTel exporter of MLflow's spans, or a plain string that MLflow's Span reads
+// back as itself when it is not JSON), anything else as its JSON rendering.
 Json AttributesToTraceDataJson(const model::Attributes& attrs) {
   Json obj = Json::object();
   for (const auto& kv : attrs) {
     if (kv.value.empty()) continue;
     obj[kv.key] = kv.value.is_string() ? kv.value.as_string() : kv.value.ToJson();
+  }
+  return obj;
+}
+
+// Event attributes are plain OTel values in every schema (MLflow does not JSON-encode them).
+Json EventAttributesToTraceDataJson(const model::Attributes& attrs) {
+  Json obj = Json::object();
+  for (const auto& kv : attrs) {
+    if (kv.value.empty()) continue;
+    if (kv.value.is_string()) {
+      obj[kv.key] = kv.value.as_string();
+      continue;
+    }
+    Json value = Json::parse(kv.value.ToJson(), nullptr, /*allow_exceptions=*/false);
+    obj[kv.key] = value.is_discarded() ? Json(kv.value.ToJson()) : std::move(value);
   }
   return obj;
 }
@@ -131,8 +147,11 @@ class SpanReader {
     return Bad(field, "must be one of UNSET, OK, ERROR");
   }
 
-  // values_are_json_text: the document follows MLflow's convention (each value is JSON text);
-  // otherwise values are decoded (TypeScript SDK) and are re-encoded as JSON text here.
+  // values_are_json_text: the document follows MLflow's convention, where each value is JSON
+  // text (json.dumps of the value); it is decoded as MLflow's Span attributes do (json.loads,
+  // falling back to the raw string), so that the spans hold the same typed values as the OTLP
+  // copy MLflow's client exports (Span.to_otel_proto). Otherwise (the TypeScript SDK's form, event
+  // attributes) values are already decoded and are taken as they are.
   Result<model::Attributes> Attributes(const Json* v, std::string_view field,
                                        bool values_are_json_text) const {
     model::Attributes out;
@@ -140,18 +159,42 @@ class SpanReader {
     if (!v->is_object()) return Bad(field, "must be an object");
     for (const auto& [k, e] : v->items()) {
       if (e.is_null()) continue;
-      if (e.is_string() && values_are_json_text)
-        out.push_back({k, e.get<std::string>()});
-      else if (e.is_boolean() && values_are_json_text)
-        out.push_back({k, e.get<bool>()});
-      else if (e.is_number_integer() && !e.is_number_unsigned() && values_are_json_text)
-        out.push_back({k, e.get<int64_t>()});
-      else if (e.is_number_float() && values_are_json_text)
-        out.push_back({k, e.get<double>()});
-      else
-        out.push_back({k, DumpJson(e)});
+      if (e.is_string() && values_are_json_text) {
+        const std::string& text = e.get_ref<const std::string&>();
+        Json decoded = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        out.push_back({k, decoded.is_discarded() ? model::AnyValue(text) : AnyValueOf(decoded)});
+      } else {
+        out.push_back({k, AnyValueOf(e)});
+      }
     }
     return out;
+  }
+
+  // A decoded JSON value as the OTel value MLflow's _set_otel_proto_anyvalue makes of it; null
+  // stays an attribute without a value, as there.
+  static model::AnyValue AnyValueOf(const Json& j) {
+    if (j.is_string()) return model::AnyValue(j.get<std::string>());
+    if (j.is_boolean()) return model::AnyValue(j.get<bool>());
+    if (j.is_number_unsigned()) {
+      const uint64_t u = j.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return model::AnyValue(static_cast<int64_t>(u));
+      return model::AnyValue(static_cast<double>(u));
+    }
+    if (j.is_number_integer()) return model::AnyValue(j.get<int64_t>());
+    if (j.is_number_float()) return model::AnyValue(j.get<double>());
+    if (j.is_array()) {
+      model::AnyValue::Array arr;
+      arr.reserve(j.size());
+      for (const auto& e : j) arr.push_back(AnyValueOf(e));
+      return model::AnyValue(std::move(arr));
+    }
+    if (j.is_object()) {
+      model::AnyValue::KvList list;
+      list.reserve(j.size());
+      for (const auto& [k, e] : j.items()) list.push_back({k, AnyValueOf(e)});
+      return model::AnyValue(std::move(list));
+    }
+    return model::AnyValue();
   }
 
  private:
@@ -249,7 +292,7 @@ Result<model::Span> SpanFromDict(const Json& d, size_t index, const TraceId& tra
       ASSIGN_OR_RETURN(
           ev.attributes,
           r.Attributes(attrs_it == e.end() || attrs_it->is_null() ? nullptr : &*attrs_it,
-                       field + ".attributes", /*values_are_json_text=*/true));
+                       field + ".attributes", /*values_are_json_text=*/false));
       span.events.push_back(std::move(ev));
     }
   }
@@ -361,7 +404,7 @@ Json TraceDataToJson(const std::vector<model::Span>& spans) {
     for (const auto& e : s.events)
       events.push_back({{"name", e.name},
                         {"time_unix_nano", e.time_unix_nano},
-                        {"attributes", AttributesToTraceDataJson(e.attributes)}});
+                        {"attributes", EventAttributesToTraceDataJson(e.attributes)}});
     list.push_back(
         {{"trace_id", Base64Encode(s.trace_id.AsStringView())},
          {"span_id", Base64Encode(s.span_id.AsStringView())},

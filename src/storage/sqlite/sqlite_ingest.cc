@@ -208,6 +208,21 @@ Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch:
 
   // Spans stored before under the same ids (exporter retries): old chunk -> (span id, status).
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> replaced;
+  if (existing && agg.span_count > 0 && pending.batch.source == SpanSource::kTraceData) {
+    // Checked here, inside the write transaction, so that an OTLP copy committed since the
+    // caller looked is never replaced by the lower-fidelity one.
+    ASSIGN_OR_RETURN(Stmt * has,
+                     db.Cached("SELECT 1 FROM spans WHERE trace_key = ? AND span_id = ?"));
+    for (size_t i : prepared.spans) {
+      has->Bind(1, row.trace_key).Bind(2, SpanIdToInt(spans[i].span_id));
+      bool found = false;
+      RETURN_IF_ERROR(has->Step(&found));
+      has->Reset();
+      if (found)
+        return AlreadyExistsError("A span of trace " + MlflowTraceId(row.trace_id) +
+                                  " is already stored from a copy of higher fidelity");
+    }
+  }
   if (existing && agg.span_count > 0) {
     ASSIGN_OR_RETURN(Stmt * old, db.Cached(
         "SELECT chunk, status FROM spans WHERE trace_key = ? AND span_id = ?"));

@@ -1,5 +1,7 @@
 // The traces.json path of MLflow clients that do not send spans over OTLP: StartTraceV3, then
 // PUT traces.json to the trace's artifact location; reads download it back.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -83,6 +85,48 @@ TEST_F(ArtifactsApiTest, UploadIsIdempotent) {
   Json got = Ok("GET", "/api/3.0/mlflow/traces/get", Json(), {{"trace_id", trace_}});
   EXPECT_EQ(got["trace"]["spans"].size(), 2u);
   EXPECT_EQ(got["trace"]["trace_info"]["trace_metadata"]["tracelake.span_count"], "2");
+}
+
+// Issue 11: the values of an uploaded span dict come back from get_trace typed, as the OTLP copy
+// of the same span would (MLflow's client reads span_type "CHAIN", not "\"CHAIN\"").
+TEST_F(ArtifactsApiTest, UploadedAttributeValuesComeBackTyped) {
+  StartTrace(trace_);
+  Json doc = ReadTestData("traces_python_v3.json");
+  doc["spans"] = Json::array({doc["spans"][0]});
+  doc["spans"][0]["attributes"]["mlflow.spanType"] = "\"CHAIN\"";
+  doc["spans"][0]["attributes"]["n"] = "5";
+  Ok("PUT", ArtifactPath(trace_), doc);
+  Json got = Ok("GET", "/api/3.0/mlflow/traces/get", Json(), {{"trace_id", trace_}});
+  ASSERT_EQ(got["trace"]["spans"].size(), 1u);
+  std::map<std::string, Json> attrs;
+  for (const Json& kv : got["trace"]["spans"][0]["attributes"]) attrs[kv["key"]] = kv["value"];
+  EXPECT_EQ(attrs["mlflow.spanType"], Json({{"string_value", "CHAIN"}}));
+  EXPECT_EQ(attrs["n"], Json({{"int_value", 5}}));
+  EXPECT_EQ(attrs["mlflow.spanInputs"]["kvlist_value"]["values"][0]["key"], "question");
+  EXPECT_EQ(attrs["mlflow.traceRequestId"], Json({{"string_value", trace_}}));
+}
+
+// Issue 11: MLflow keeps traces.json as an artifact and serves the OTLP copy when it has one.
+TEST_F(ArtifactsApiTest, UploadNeverReplacesSpansThatArrivedOverOtlp) {
+  StartTrace(trace_);
+  const TraceId t = TestTraceId(7);
+  Ingest(exp_, {TestSpan(t, 1, 0, "agent over otlp", 0, 1500, {{"mlflow.spanType", "AGENT"}})});
+  Ok("PUT", ArtifactPath(trace_), ReadTestData("traces_python_v3.json"));
+  Json got = Ok("GET", "/api/3.0/mlflow/traces/get", Json(), {{"trace_id", trace_}});
+  ASSERT_EQ(got["trace"]["spans"].size(), 2u);
+  EXPECT_EQ(got["trace"]["spans"][0]["name"], "agent over otlp");
+  EXPECT_EQ(got["trace"]["spans"][1]["name"], "ChatOpenAI") << "the missing span is filled in";
+  // A later OTLP copy replaces the uploaded one.
+  Ingest(exp_, {TestSpan(t, 2, 1, "chat over otlp", 100, 900)});
+  got = Ok("GET", "/api/3.0/mlflow/traces/get", Json(), {{"trace_id", trace_}});
+  ASSERT_EQ(got["trace"]["spans"].size(), 2u);
+  EXPECT_EQ(got["trace"]["spans"][1]["name"], "chat over otlp");
+  EXPECT_EQ(got["trace"]["trace_info"]["trace_metadata"]["tracelake.span_count"], "2");
+  // Uploading again changes nothing.
+  Ok("PUT", ArtifactPath(trace_), ReadTestData("traces_python_v3.json"));
+  got = Ok("GET", "/api/3.0/mlflow/traces/get", Json(), {{"trace_id", trace_}});
+  EXPECT_EQ(got["trace"]["spans"][0]["name"], "agent over otlp");
+  EXPECT_EQ(got["trace"]["spans"][1]["name"], "chat over otlp");
 }
 
 TEST_F(ArtifactsApiTest, DownloadBuildsTraceDataFromStoredSpans) {

@@ -104,14 +104,17 @@ TEST_P(TraceDataFormatsTest, ParsesIntoSpansWithMlflowAttributeConvention) {
   EXPECT_EQ(root.end_time_unix_nano, static_cast<uint64_t>(kT0 + 1500 * kMs));
   EXPECT_EQ(root.status_code, model::SpanStatusCode::kOk);
   EXPECT_EQ(root.kind, model::SpanKind::kInternal);
-  // Attribute values are JSON text whatever the writer did.
-  EXPECT_EQ(model::FindAttribute(root.attributes, "mlflow.spanType")->as_string(), "\"AGENT\"");
-  EXPECT_EQ(Json::parse(model::FindAttribute(root.attributes, "mlflow.spanInputs")->as_string()),
-            Json({{"question", "What is MLflow?"}}));
-  EXPECT_EQ(model::FindAttribute(root.attributes, "mlflow.spanOutputs")->as_string(),
-            "\"An ML platform.\"");
-  EXPECT_EQ(model::FindAttribute(root.attributes, "mlflow.traceRequestId")->as_string(),
-            "\"tr-ab000000000000000000000000000007\"");
+  // Attribute values are decoded whatever the writer did (issue 11): the typed values MLflow's
+  // client exports over OTLP for the same span (strings plain, maps as kvlists).
+  EXPECT_EQ(*model::FindAttribute(root.attributes, "mlflow.spanType"), model::AnyValue("AGENT"));
+  EXPECT_EQ(
+      *model::FindAttribute(root.attributes, "mlflow.spanInputs"),
+      model::AnyValue(model::AnyValue::KvList{{"question", model::AnyValue("What is MLflow?")}}));
+  EXPECT_EQ(*model::FindAttribute(root.attributes, "mlflow.spanOutputs"),
+            model::AnyValue("An ML platform."));
+  EXPECT_EQ(*model::FindAttribute(root.attributes, "mlflow.traceRequestId"),
+            model::AnyValue("tr-ab000000000000000000000000000007"));
+  EXPECT_EQ(root.view.inputs_json, R"({"question":"What is MLflow?"})");
   // Normalization ran: the view knows types, inputs and usage.
   EXPECT_EQ(root.view.span_type, "AGENT");
   EXPECT_EQ(chat.parent_span_id, TestSpanId(1));
@@ -157,6 +160,50 @@ TEST(TraceDataTest, WritesTheV3DictThatEveryMlflow3ClientReads) {
      "parent_span_id": "XAAAAAAAAAE=", "name": "tool",
      "start_time_unix_nano": 1735787045010000000, "end_time_unix_nano": 1735787045020000000,
      "events": [], "status": {"code": "STATUS_CODE_UNSET", "message": ""}, "attributes": {}}]})"));
+}
+
+// Issue 11: MLflow's span dicts hold json.dumps of each value; the spans hold the value itself,
+// as Span.to_otel_proto exports it, so get_trace answers the same for both copies.
+TEST(TraceDataTest, DecodesEachJsonTextValueIntoItsTypedValue) {
+  Json span = ReadTestData("traces_python_v3.json")["spans"][0];
+  span["attributes"] = {{"mlflow.traceRequestId", "\"tr-ab000000000000000000000000000007\""},
+                        {"mlflow.spanType", "\"CHAIN\""},
+                        {"count", "5"},
+                        {"big", "18446744073709551615"},
+                        {"ratio", "0.25"},
+                        {"ok", "true"},
+                        {"none", "null"},
+                        {"digits", "\"5\""},
+                        {"list", "[1, \"a\"]"},
+                        {"inputs", "{\"x\": {\"y\": [true]}}"},
+                        {"plain", "not json"}};
+  auto spans = SpansFromTraceDataJson(Json{{"spans", Json::array({span})}}, TestTraceId(7));
+  ASSERT_TRUE(spans.ok()) << spans.status().ToString();
+  const model::Attributes& a = (*spans)[0].attributes;
+  auto at = [&](const char* key) {
+    const model::AnyValue* v = model::FindAttribute(a, key);
+    return v == nullptr ? model::AnyValue("<missing>") : *v;
+  };
+  using Array = model::AnyValue::Array;
+  using KvList = model::AnyValue::KvList;
+  EXPECT_EQ(at("mlflow.spanType"), model::AnyValue("CHAIN"));
+  EXPECT_EQ((*spans)[0].view.span_type, "CHAIN");
+  EXPECT_EQ(at("count"), model::AnyValue(int64_t{5}));
+  EXPECT_EQ(at("big"), model::AnyValue(18446744073709551615.0));
+  EXPECT_EQ(at("ratio"), model::AnyValue(0.25));
+  EXPECT_EQ(at("ok"), model::AnyValue(true));
+  EXPECT_TRUE(at("none").empty()) << "null is an attribute without a value, as MLflow exports it";
+  EXPECT_EQ(at("digits"), model::AnyValue("5"));
+  EXPECT_EQ(at("list"), model::AnyValue(Array{model::AnyValue(int64_t{1}), model::AnyValue("a")}));
+  EXPECT_EQ(
+      at("inputs"),
+      model::AnyValue(KvList{
+          {"x", model::AnyValue(KvList{{"y", model::AnyValue(Array{model::AnyValue(true)})}})}}));
+  EXPECT_EQ(at("plain"), model::AnyValue("not json")) << "MLflow falls back to the raw text";
+  // Written back with non-string values as JSON text, as MLflow writes them.
+  Json written = TraceDataToJson(*spans)["spans"][0]["attributes"];
+  EXPECT_EQ(written["count"], "5");
+  EXPECT_EQ(written["inputs"], "{\"x\":{\"y\":[true]}}");
 }
 
 TEST(TraceDataTest, WrittenDocumentParsesBackToTheSameSpans) {
