@@ -51,7 +51,11 @@ OtlpOutcome OtlpIngestor::Ingest(OtlpSignal signal, OtlpEncoding encoding, std::
     out.rejection_message = std::move(decoded->rejection_reason);
     resource_experiment = std::move(decoded->experiment_id);
     batch.spans = std::move(decoded->spans);
-    for (auto& span : batch.spans) model::NormalizeSpan(span);
+    const model::PriceTable& prices = prices_ ? *prices_ : model::PriceTable::Default();
+    for (auto& span : batch.spans) {
+      model::NormalizeSpan(span);
+      model::PriceSpan(span, prices);
+    }
     out.accepted = static_cast<int64_t>(batch.spans.size());
   } else {
     auto decoded = encoding == OtlpEncoding::kProtobuf ? otlp::DecodeLogsProtobuf(body)

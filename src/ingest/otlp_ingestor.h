@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "model/price_table.h"
 #include "storage/trace_store.h"
 #include "tracelake/status.h"
 
@@ -42,7 +44,11 @@ struct IngestCounters {
 // Safe for concurrent use.
 class OtlpIngestor {
  public:
-  explicit OtlpIngestor(storage::TraceStore& store) : store_(store) {}
+  // prices: the deployment's price table (the shipped one when null). Spans are priced with it
+  // as they are normalized (model::PriceSpan), so they are stored with MLflow's mlflow.llm.cost.
+  explicit OtlpIngestor(storage::TraceStore& store,
+                        std::shared_ptr<const model::PriceTable> prices = nullptr)
+      : store_(store), prices_(std::move(prices)) {}
 
   // experiment_header: the x-mlflow-experiment-id header when present. Routing order:
   // header, resource attribute mlflow.experimentId, default experiment "0".
@@ -53,6 +59,7 @@ class OtlpIngestor {
 
  private:
   storage::TraceStore& store_;
+  std::shared_ptr<const model::PriceTable> prices_;
   IngestCounters counters_;
 };
 

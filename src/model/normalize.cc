@@ -170,11 +170,9 @@ TokenUsage UsageOf(AttrView a) {
         a, {"llm.token_count.prompt_details.cache_read", "gen_ai.usage.cache_read.input_tokens",
             "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_tokens"});
   }
-  int64_t sum = 0;
-  if (!u.total_tokens && u.input_tokens && u.output_tokens &&
-      !__builtin_add_overflow(*u.input_tokens, *u.output_tokens, &sum)) {
-    u.total_tokens = sum;
-  }
+  // MLflow's server stores complete usage (input, output and total) for any span that reports
+  // one of them; its per-trace sum then adds up (docs/normalization.md, "Token usage").
+  u.Complete();
   return u;
 }
 
@@ -210,6 +208,8 @@ SpanView DeriveView(const Span& span) {
   v.provider = FirstString(a, {"mlflow.llm.provider", "gen_ai.provider.name", "gen_ai.system",
                                "llm.provider", "llm.system"});
   v.usage = UsageOf(a);
+  if (const AnyValue* c = Find(a, "mlflow.llm.cost"))
+    v.cost = Cost::FromMlflowJson(c->is_string() ? c->as_string() : c->ToJson());
   const AttrView resource = span.resource ? AttrView(span.resource->attributes) : AttrView();
   v.session_id = FirstId(a, kSessionKeys);
   if (v.session_id.empty()) v.session_id = FirstId(resource, kSessionKeys);

@@ -95,4 +95,31 @@ std::optional<double> PriceTable::Cost(std::string_view model, const TokenUsage&
               usage.output_tokens.value_or(0));
 }
 
+std::optional<model::Cost> PriceTable::SpanCost(std::string_view model, const TokenUsage& usage) const {
+  if (model.empty() || model.starts_with("gateway:/") || model.starts_with("endpoints:/"))
+    return std::nullopt;
+  const int64_t input = usage.input_tokens.value_or(0);
+  const int64_t output = usage.output_tokens.value_or(0);
+  if (input == 0 && output == 0) return std::nullopt;
+  auto price = Find(model);
+  if (!price) return std::nullopt;
+  model::Cost c;
+  c.input_cost = Cost(*price, input, usage.cached_input_tokens.value_or(0), 0);
+  c.output_cost = Cost(*price, 0, 0, output);
+  c.total_cost = c.input_cost + c.output_cost;
+  return c;
+}
+
+void PriceSpan(Span& span, const PriceTable& prices) {
+  Attributes& attrs = span.attributes;
+  const size_t derived = std::min(span.view.derived_attribute_count, attrs.size());
+  const auto sender_end = attrs.end() - static_cast<std::ptrdiff_t>(derived);
+  for (auto it = attrs.begin(); it != sender_end; ++it)
+    if (it->key == "mlflow.llm.cost") return;  // the sender's (or an earlier call's) wins
+  std::optional<Cost> cost = prices.SpanCost(span.view.model, span.view.usage);
+  if (!cost) return;
+  attrs.insert(sender_end, KeyValue{"mlflow.llm.cost", AnyValue(cost->ToMlflowJson())});
+  span.view.cost = cost;
+}
+
 }  // namespace tracelake::model

@@ -46,11 +46,26 @@ class PriceTable {
   // USD for `usage` on `model`; nullopt when the model is unpriced.
   std::optional<double> Cost(std::string_view model, const TokenUsage& usage) const;
   static double Cost(const ModelPrice& price, int64_t input, int64_t cached, int64_t output);
+  // MLflow's mlflow.llm.cost for a span with `model` and `usage` (MLflow's
+  // calculate_cost_by_model_and_token_usage, mlflow/tracing/utils/__init__.py): input_cost is
+  // the input tokens' (cached ones at the cached price), output_cost the output tokens',
+  // total_cost their sum. nullopt, as in MLflow, when the model is empty or a gateway/endpoint
+  // URI ("gateway:/", "endpoints:/"), when input and output tokens are both 0 or unreported,
+  // and when the model is unpriced (never a made-up 0).
+  std::optional<model::Cost> SpanCost(std::string_view model, const TokenUsage& usage) const;
 
   size_t size() const { return prices_.size(); }
 
  private:
   std::map<std::string, ModelPrice, std::less<>> prices_;  // lower-case names
 };
+
+// Stores MLflow's cost on a normalized span, as MLflow's server does when it stores spans
+// (translate_span_when_storing): unless the sender set mlflow.llm.cost (kept as sent), a span
+// with a priced model and token usage gets mlflow.llm.cost = SpanCost(...) and view.cost. The
+// attribute joins the sender's attributes (before the derived ones), so it is stored with the
+// span and survives NormalizeSpan on read; a later price change does not rewrite it.
+// REQUIRES: NormalizeSpan(span) ran. Idempotent.
+void PriceSpan(Span& span, const PriceTable& prices);
 
 }  // namespace tracelake::model

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ids.h"
@@ -64,10 +65,37 @@ struct TokenUsage {
   }
   // Adds other's present counts into this one.
   void Add(const TokenUsage& other);
+  // MLflow's complete form (docs/normalization.md, "Token usage"): when any of input, output or
+  // total is known, the missing input / output count is 0 and a missing total is input +
+  // output, so input + output == total unless the sender said otherwise. Cached-only or empty
+  // usage is left as is.
+  void Complete();
   // The JSON MLflow stores in mlflow.chat.tokenUsage and mlflow.trace.tokenUsage, as Python's
   // json.dumps writes it: {"input_tokens": 12, "output_tokens": 5, "total_tokens": 17}; absent
   // counts are left out, cached input tokens go under "cache_read_input_tokens".
   std::string ToMlflowJson() const;
+};
+
+// Python's repr of a float (what json.dumps writes and MLflow's "P{percentile}" labels print):
+// the shortest round-trip digits, fixed notation for exponents in [-4, 16), else d.ddde±XX;
+// integral values keep ".0" (50 -> "50.0", 99.9 -> "99.9", 1e-05 -> "1e-05", 0.0001 -> "0.0001").
+std::string PythonFloatRepr(double v);
+
+// Cost in USD, as MLflow's mlflow.llm.cost (one span) and mlflow.trace.cost (a trace's sum)
+// carry it. Absent (std::nullopt where it is held) means "not priced", never zero.
+struct Cost {
+  double input_cost = 0;
+  double output_cost = 0;
+  double total_cost = 0;
+
+  void Add(const Cost& other);
+  void Subtract(const Cost& other);
+  // As Python's json.dumps writes MLflow's dict: {"input_cost": 2.5e-05, "output_cost": 0.0001,
+  // "total_cost": 0.000125} (floats in Python's repr).
+  std::string ToMlflowJson() const;
+  // MLflow's JSON (an object with numeric input_cost / output_cost / total_cost; a missing
+  // total is input + output, other missing keys are 0). nullopt when it holds no finite count.
+  static std::optional<Cost> FromMlflowJson(std::string_view json);
 };
 
 // What normalization derives from a span's attributes (see model/normalize.h). Strings are
@@ -79,6 +107,9 @@ struct SpanView {
   std::string model;       // response model if known, else request model
   std::string provider;    // openai, anthropic, ...
   TokenUsage usage;
+  // The sender's mlflow.llm.cost, or the one model::PriceSpan stored at ingest; none when the
+  // span was not priced.
+  std::optional<Cost> cost;
   std::string session_id;  // from span or resource session.id / mlflow.trace.session
   std::string user_id;
   // How many attributes NormalizeSpan appended (the last ones of Span::attributes). Storage

@@ -14,6 +14,15 @@ void TokenUsage::Add(const TokenUsage& other) {
   add(cached_input_tokens, other.cached_input_tokens);
 }
 
+void TokenUsage::Complete() {
+  if (!input_tokens && !output_tokens && !total_tokens) return;
+  if (!input_tokens) input_tokens = 0;
+  if (!output_tokens) output_tokens = 0;
+  int64_t sum = 0;
+  if (!total_tokens && !__builtin_add_overflow(*input_tokens, *output_tokens, &sum))
+    total_tokens = sum;
+}
+
 std::string TokenUsage::ToMlflowJson() const {
   std::string out = "{";
   auto add = [&out](const char* key, const std::optional<int64_t>& v) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,12 @@ struct TraceInfo {
   std::map<std::string, std::string> tags;
   std::vector<Assessment> assessments;
 
-  // tracelake's own: root never arrived (earliest span stands in), span count, token totals.
+  // tracelake's own: root never arrived (earliest span stands in), span count, token totals,
+  // the sum of the spans' costs (none when no span has one).
   bool fragmented = false;
   int64_t span_count = 0;
   TokenUsage usage;
+  std::optional<Cost> cost;
 };
 
 struct Trace {

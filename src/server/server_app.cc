@@ -43,7 +43,7 @@ class ServerApp::Impl {
     storage::StoreOptions store_options;
     store_options.max_queued_batches = options_.max_queued_batches;
     ASSIGN_OR_RETURN(store_, storage::OpenBackend(options_.backend_store_uri, store_options));
-    ingestor_ = std::make_unique<ingest::OtlpIngestor>(store_->traces());
+    ingestor_ = std::make_unique<ingest::OtlpIngestor>(store_->traces(), prices);
     request_metrics_ = std::make_unique<RequestMetrics>();
 
     ServerRouteOptions routes;

@@ -38,6 +38,9 @@ enum class ValueColumn {
   kTraceTotalTokens,        //   when unreported), as mlflow.trace.tokenUsage carries them
   kTraceCachedInputTokens,  // cached input tokens; present when some span reports them
   kSpanLatencyMs,           // floor(span duration / 1 ms)
+  kSpanInputCost,           // the span's mlflow.llm.cost (USD): only spans that have one are
+  kSpanOutputCost,          //   rows, as MLflow's SQL store aggregates its per-span cost
+  kSpanTotalCost,           //   values (no row for an unpriced span, never a made-up 0)
   kAssessmentValue,         // AssessmentNumericValue of the assessment's value
 };
 
@@ -49,6 +52,7 @@ enum class ValueDimension {
   kSpanType,    // MLflow span type; "UNKNOWN" when untyped
   kSpanStatus,  // UNSET, OK, ERROR
   kSpanModel,   // the span's normalized model; none when it names none
+  kSpanModelProvider,  // the span's normalized provider (schema 4 on); none when unknown
   kAssessmentName,
   kAssessmentValue,  // the value as JSON text ("true", "0.8", "\"high\""; "null" when none)
 };
@@ -60,6 +64,7 @@ struct ValueRowFilter {
     kSpanStatus,  // UNSET, OK, ERROR; any other text matches nothing
     kSpanType,    // "UNKNOWN" matches untyped spans
     kSpanModel,
+    kSpanModelProvider,
     kAssessmentName,
     kAssessmentType,  // feedback, expectation; any other text matches nothing
   };

@@ -22,6 +22,8 @@ SpanFacts SpanFacts::From(const model::Span& span) {
   f.status = static_cast<int>(span.status_code);
   f.model = span.view.model;
   f.usage = span.view.usage;
+  f.cost = span.view.cost;
+  f.provider = span.view.provider;
   if (span.status_code == model::SpanStatusCode::kError) {
     for (const auto& ev : span.events) {
       if (ev.name != "exception") continue;

@@ -26,13 +26,17 @@ struct SpanFacts {
   std::string type;  // "" for UNKNOWN
   int status = 0;    // model::SpanStatusCode
   std::string model;
+  std::string provider;  // kept in span_facts for raw metric queries, not in rollups
   std::string error_type;  // failed spans: exception.type of its first exception event, or ""
   model::TokenUsage usage;
+  std::optional<model::Cost> cost;  // the span's mlflow.llm.cost (raw metric queries only)
 
   // From a normalized span.
   static SpanFacts From(const model::Span& span);
-  // Whether the backend must keep a per-span row for it (model, tokens or an error type).
-  bool HasExtras() const { return !model.empty() || !usage.empty() || !error_type.empty(); }
+  // Whether the backend must keep a per-span row for it (model, tokens, cost or an error type).
+  bool HasExtras() const {
+    return !model.empty() || !usage.empty() || cost.has_value() || !error_type.empty();
+  }
 };
 
 inline constexpr int64_t kMinuteMs = 60'000;

@@ -15,6 +15,10 @@ bool TraceAggregate::AddSpan(const model::Span& span) {
   ++span_count;
   if (span.status_code == model::SpanStatusCode::kError) ++error_spans;
   usage.Add(span.view.usage);
+  if (span.view.cost) {
+    if (!cost) cost.emplace();
+    cost->Add(*span.view.cost);
+  }
   const auto start = static_cast<int64_t>(span.start_time_unix_nano);
   const auto end = static_cast<int64_t>(span.end_time_unix_nano);
   if (!min_start_ns || start < *min_start_ns) min_start_ns = start;
@@ -34,13 +38,15 @@ bool TraceAggregate::AddSpan(const model::Span& span) {
   return true;
 }
 
-void TraceAggregate::RemoveSpan(model::SpanStatusCode status, const model::TokenUsage& old) {
+void TraceAggregate::RemoveSpan(model::SpanStatusCode status, const model::TokenUsage& old,
+                                const std::optional<model::Cost>& old_cost) {
   --span_count;
   if (status == model::SpanStatusCode::kError) --error_spans;
   Subtract(usage.input_tokens, old.input_tokens);
   Subtract(usage.output_tokens, old.output_tokens);
   Subtract(usage.total_tokens, old.total_tokens);
   Subtract(usage.cached_input_tokens, old.cached_input_tokens);
+  if (cost && old_cost) cost->Subtract(*old_cost);
 }
 
 void TraceAggregate::SetSpanPreviews(const std::string& inputs_json,

@@ -8,7 +8,9 @@
 //  - request time / duration come from the root once it arrives; state is ERROR when the root's
 //    status is ERROR, else OK (UNSET counts as OK). While fragmented the state is the client's if
 //    given (e.g. IN_PROGRESS), else ERROR if any span failed, else OK.
-//  - token usage is summed over spans whose normalized view has usage.
+//  - token usage is summed over spans whose normalized view has usage (complete: MLflow's
+//    input / output / total, model::TokenUsage::Complete), cost over spans that have one
+//    (mlflow.llm.cost); MLflow's server sums both over every span it stores (log_spans).
 //  - previews set by the client (non-empty) win over span-derived ones, field by field.
 //
 // Confine each object to one thread.
@@ -36,6 +38,7 @@ struct TraceAggregate {
   int64_t preview_span_start = 0;
   std::optional<int64_t> min_start_ns, max_end_ns;
   model::TokenUsage usage;
+  std::optional<model::Cost> cost;  // none until a span with a cost arrives
 
   std::optional<model::TraceState> client_state;
   std::optional<int64_t> client_request_time_ns, client_duration_ns;
@@ -50,7 +53,8 @@ struct TraceAggregate {
   // records into it).
   bool AddSpan(const model::Span& span);
   // Takes back the contribution of a stored copy of a span about to be replaced.
-  void RemoveSpan(model::SpanStatusCode status, const model::TokenUsage& usage);
+  void RemoveSpan(model::SpanStatusCode status, const model::TokenUsage& usage,
+                  const std::optional<model::Cost>& cost = std::nullopt);
   // Sets span-derived previews (model::MakePreview of the JSON) unless the client set them.
   void SetSpanPreviews(const std::string& inputs_json, const std::string& outputs_json);
   // Applies client-given info (UpsertTraceInfo): state, times, non-empty previews.

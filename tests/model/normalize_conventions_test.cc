@@ -58,10 +58,12 @@ TEST(OtelGenAiConventionTest, EmbeddingsSpanHasInputTokensOnly) {
                        {"gen_ai.usage.input_tokens", int64_t{15}}});
   EXPECT_EQ(s.view.span_type, "EMBEDDING");
   EXPECT_EQ(s.view.model, "text-embedding-3-small");
+  // Complete, as MLflow stores it: the unreported side is 0 and the total adds up.
   EXPECT_EQ(s.view.usage.input_tokens, 15);
-  EXPECT_FALSE(s.view.usage.output_tokens.has_value());
-  EXPECT_FALSE(s.view.usage.total_tokens.has_value());  // no output: no total to compute
-  EXPECT_EQ(Attr(s, "mlflow.chat.tokenUsage"), "{\"input_tokens\": 15}");
+  EXPECT_EQ(s.view.usage.output_tokens, 0);
+  EXPECT_EQ(s.view.usage.total_tokens, 15);
+  EXPECT_EQ(Attr(s, "mlflow.chat.tokenUsage"),
+            "{\"input_tokens\": 15, \"output_tokens\": 0, \"total_tokens\": 15}");
   EXPECT_EQ(s.view.inputs_json, "");  // the input text is not sent at all
 }
 

@@ -178,10 +178,34 @@ TEST(UsageTest, AbsentStaysAbsentAndZeroStaysZero) {
   EXPECT_EQ(Attr(zero, "mlflow.chat.tokenUsage"),
             "{\"input_tokens\": 0, \"output_tokens\": 0, \"total_tokens\": 0}");
 
+  // One side reported: the other is 0 and the total adds up (MLflow's complete form).
   Span output_only = Normalized({{"llm.token_count.completion", int64_t{9}}});
-  EXPECT_FALSE(output_only.view.usage.input_tokens.has_value());
-  EXPECT_FALSE(output_only.view.usage.total_tokens.has_value());
-  EXPECT_EQ(Attr(output_only, "mlflow.chat.tokenUsage"), "{\"output_tokens\": 9}");
+  EXPECT_EQ(output_only.view.usage.input_tokens, 0);
+  EXPECT_EQ(output_only.view.usage.total_tokens, 9);
+  EXPECT_EQ(Attr(output_only, "mlflow.chat.tokenUsage"),
+            "{\"input_tokens\": 0, \"output_tokens\": 9, \"total_tokens\": 9}");
+
+  // Cached input tokens alone are no usage MLflow would record: left as they are.
+  Span cached_only = Normalized({{"gen_ai.usage.cache_read.input_tokens", int64_t{4}}});
+  EXPECT_FALSE(cached_only.view.usage.input_tokens.has_value());
+  EXPECT_FALSE(cached_only.view.usage.total_tokens.has_value());
+  EXPECT_EQ(cached_only.view.usage.cached_input_tokens, 4);
+}
+
+TEST(UsageTest, PartialUsageIsCompletedAndSenderJsonIsKeptAsSent) {
+  // A total alone: input and output become 0, the reported total is kept.
+  Span total_only = Normalized({{"gen_ai.usage.total_tokens", int64_t{30}}});
+  EXPECT_EQ(total_only.view.usage.input_tokens, 0);
+  EXPECT_EQ(total_only.view.usage.output_tokens, 0);
+  EXPECT_EQ(total_only.view.usage.total_tokens, 30);
+
+  // The sender's own mlflow.chat.tokenUsage is never rewritten, but its view is complete, so the
+  // trace's sum adds up.
+  Span sender = Normalized({{"mlflow.chat.tokenUsage", "{\"input_tokens\": 15}"}});
+  EXPECT_EQ(Attr(sender, "mlflow.chat.tokenUsage"), "{\"input_tokens\": 15}");
+  EXPECT_EQ(sender.view.usage.output_tokens, 0);
+  EXPECT_EQ(sender.view.usage.total_tokens, 15);
+
 }
 
 TEST(UsageTest, CountsArriveAsIntDoubleOrNumericString) {
@@ -218,7 +242,8 @@ TEST(UsageTest, MlflowTokenUsageIsAuthoritative) {
   Span s = Normalized({{"mlflow.chat.tokenUsage", "{\"input_tokens\": 10}"},
                        {"gen_ai.usage.output_tokens", int64_t{99}}});
   EXPECT_EQ(s.view.usage.input_tokens, 10);
-  EXPECT_FALSE(s.view.usage.output_tokens.has_value());
+  EXPECT_EQ(s.view.usage.output_tokens, 0);  // MLflow's usage only, completed; not 99
+  EXPECT_EQ(s.view.usage.total_tokens, 10);
   EXPECT_EQ(Attr(s, "mlflow.chat.tokenUsage"), "{\"input_tokens\": 10}");  // not rewritten
 
   // Unusable: the conventions speak instead, but the sender's attribute stays.

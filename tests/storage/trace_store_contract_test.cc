@@ -2,6 +2,8 @@
 // re-delivered spans, previews, tokens), GenAI log records, UpsertTraceInfo, deletes, tags.
 #include <algorithm>
 
+#include "model/price_table.h"
+#include "storage/metric_values.h"
 #include "trace_store_contract.h"
 
 namespace tracelake::storage::testing {
@@ -92,6 +94,97 @@ TYPED_TEST(TraceStoreContractTest, IngestThenGetTraceReturnsInfoAndSpansInStartO
   EXPECT_EQ(t.spans[2].view.span_type, "CHAT_MODEL");
   EXPECT_EQ(t.spans[2].parent_span_id, Sid(1));
   EXPECT_EQ(t.spans[2].view.usage.input_tokens, 10);
+}
+
+TYPED_TEST(TraceStoreContractTest, PartialSpanUsageIsStoredCompleteAndAddsUp) {
+  // An embeddings call reports input tokens only; a chat call reports both.
+  model::Span root = MakeSpan(1, 1, 0, 0, 900, {}, "agent");
+  model::Span embed = MakeSpan(1, 2, 1, 10, 10, {{"gen_ai.operation.name", model::AnyValue("embeddings")},
+                                                 {"gen_ai.usage.input_tokens", model::AnyValue(int64_t{15})}},
+                               "embed");
+  model::Span chat = MakeSpan(1, 3, 1, 100, 10, Tokens(10, 5), "chat");
+  ASSERT_TRUE(this->Ingest({root, embed, chat}).ok());
+
+  model::Trace t = this->Trace(1);
+  EXPECT_EQ(t.info.usage.input_tokens, 25);
+  EXPECT_EQ(t.info.usage.output_tokens, 5);
+  EXPECT_EQ(t.info.usage.total_tokens, 30);
+  EXPECT_EQ(t.info.trace_metadata.at("mlflow.trace.tokenUsage"),
+            R"({"input_tokens": 25, "output_tokens": 5, "total_tokens": 30})");
+  ASSERT_EQ(t.spans.size(), 3u);
+  const model::AnyValue* usage = model::FindAttribute(t.spans[1].attributes, "mlflow.chat.tokenUsage");
+  ASSERT_NE(usage, nullptr);
+  EXPECT_EQ(usage->as_string(), R"({"input_tokens": 15, "output_tokens": 0, "total_tokens": 15})");
+}
+
+model::Span Priced(model::Span s) {
+  static const model::PriceTable kPrices = *model::PriceTable::FromJson(
+      R"({"models": {"gpt-4o": {"input": 2.5, "output": 10}}})");
+  model::PriceSpan(s, kPrices);
+  return s;
+}
+
+model::Attributes Chat(const char* model_name, int64_t in, int64_t out) {
+  return Concat({{"gen_ai.request.model", model::AnyValue(model_name)}}, Tokens(in, out));
+}
+
+TYPED_TEST(TraceStoreContractTest, SpanCostsAreStoredSummedAndQueryable) {
+  // Two priced calls, one unpriced model, one sender-set cost (kept as sent).
+  model::Span root = MakeSpan(1, 1, 0, 0, 900, {}, "agent");
+  model::Span a = Priced(MakeSpan(1, 2, 1, 10, 10, Chat("gpt-4o", 1000, 100), "a"));
+  model::Span b = Priced(MakeSpan(1, 3, 1, 20, 10, Chat("gpt-4o", 2000, 200), "b"));
+  model::Span c = Priced(MakeSpan(1, 4, 1, 30, 10, Chat("mystery", 5, 5), "c"));
+  model::Span d = Priced(MakeSpan(
+      1, 5, 1, 40, 10,
+      Concat(Chat("gpt-4o", 1, 1),
+             {{"mlflow.llm.cost",
+               model::AnyValue(R"({"input_cost": 1.0, "output_cost": 0.5, "total_cost": 1.5})")}}),
+      "d"));
+  ASSERT_TRUE(this->Ingest({root, a, b, c}).ok());
+  ASSERT_TRUE(this->Ingest({d, b}).ok());  // b re-delivered: counted once
+
+  const double a_cost = (1000 * 2.5 + 100 * 10) / 1e6, b_cost = (2000 * 2.5 + 200 * 10) / 1e6;
+  model::Trace t = this->Trace(1);
+  ASSERT_TRUE(t.info.cost.has_value());
+  EXPECT_NEAR(t.info.cost->total_cost, a_cost + b_cost + 1.5, 1e-12);
+  EXPECT_NEAR(t.info.cost->output_cost, (100 + 200) * 10 / 1e6 + 0.5, 1e-12);
+  ASSERT_TRUE(t.info.trace_metadata.contains("mlflow.trace.cost"));
+  EXPECT_EQ(t.info.trace_metadata.at("mlflow.trace.cost"), t.info.cost->ToMlflowJson());
+  ASSERT_EQ(t.spans.size(), 5u);
+  ASSERT_TRUE(t.spans[1].view.cost.has_value());
+  EXPECT_DOUBLE_EQ(t.spans[1].view.cost->total_cost, a_cost);
+  EXPECT_NE(model::FindAttribute(t.spans[1].attributes, "mlflow.llm.cost"), nullptr);
+  EXPECT_EQ(model::FindAttribute(t.spans[3].attributes, "mlflow.llm.cost"), nullptr);
+  EXPECT_FALSE(t.spans[3].view.cost.has_value());
+  EXPECT_EQ(model::FindAttribute(t.spans[4].attributes, "mlflow.llm.cost")->as_string(),
+            R"({"input_cost": 1.0, "output_cost": 0.5, "total_cost": 1.5})");
+
+  // A trace without priced spans has no cost at all.
+  ASSERT_TRUE(this->Ingest({MakeSpan(2, 1, 0, 0, 10, Chat("mystery", 1, 1))}).ok());
+  EXPECT_FALSE(this->Info(2).cost.has_value());
+  EXPECT_FALSE(this->Info(2).trace_metadata.contains("mlflow.trace.cost"));
+
+  // The SPANS view's cost metrics: one row per span with a cost.
+  ValueMetricQuery q;
+  q.view = ValueView::kSpans;
+  q.column = ValueColumn::kSpanTotalCost;
+  q.experiment_ids = {"0"};
+  q.dimensions = {ValueDimension::kSpanModel};
+  auto table = this->metrics().QueryMetricValues(q);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_EQ(table->cells.size(), 1u);  // mystery has no cost, so no row
+  ASSERT_TRUE(table->cells[0].group[0].has_value());
+  EXPECT_EQ(*table->cells[0].group[0], "gpt-4o");
+  EXPECT_EQ(table->cells[0].count, 3);
+  EXPECT_NEAR(*AggregateValues(table->cells[0], ValueAggregation::kSum), a_cost + b_cost + 1.5,
+              1e-12);
+  q.column = ValueColumn::kSpanInputCost;
+  q.dimensions = {};
+  table = this->metrics().QueryMetricValues(q);
+  ASSERT_TRUE(table.ok());
+  ASSERT_EQ(table->cells.size(), 1u);
+  EXPECT_NEAR(*AggregateValues(table->cells[0], ValueAggregation::kSum),
+              (1000 + 2000) * 2.5 / 1e6 + 1.0, 1e-12);
 }
 
 TYPED_TEST(TraceStoreContractTest, IngestNeedsAnActiveExperiment) {

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "storage/metric_values.h"
 #include "trace_store_contract.h"
 
 namespace tracelake::storage::testing {
@@ -197,6 +198,72 @@ TEST(OpenBackendTest, RefusesNewerSchemasAndForeignDatabases) {
   EXPECT_FALSE(OpenBackend("sqlite:///" + garbage).ok());
   // A directory where the file should be cannot be opened.
   EXPECT_FALSE(OpenBackend("sqlite:///" + dir.path().string()).ok());
+}
+
+// Schema 4 on a file written before it: usage stored incomplete (an embeddings span with input
+// tokens only) is completed in span_facts, traces and the rollups; the cost columns start empty.
+TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
+  TempDir dir;
+  const std::string path = (dir.path() / "old.db").string();
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok());
+    IngestBatch batch;
+    batch.spans = {MakeSpan(1, 1, 0, 0, 10),
+                   MakeSpan(1, 2, 1, 1, 5, {{"gen_ai.usage.input_tokens", model::AnyValue(int64_t{15})}}),
+                   MakeSpan(1, 3, 1, 2, 5, Tokens(10, 5))};
+    ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
+  }
+  {
+    // Turn it back into what schema 3 stored: no cost columns, usage with only the known counts.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kDowngrade =
+        "ALTER TABLE span_facts DROP COLUMN input_cost; ALTER TABLE span_facts DROP COLUMN output_cost;"
+        "ALTER TABLE span_facts DROP COLUMN total_cost; ALTER TABLE span_facts DROP COLUMN provider;"
+        "ALTER TABLE traces DROP COLUMN input_cost;"
+        "ALTER TABLE traces DROP COLUMN output_cost; ALTER TABLE traces DROP COLUMN total_cost;"
+        "UPDATE span_facts SET output_tokens = NULL, total_tokens = NULL WHERE output_tokens = 0;"
+        "UPDATE traces SET total_tokens = 15;"
+        "UPDATE rollup_spans SET total_tokens = 0 WHERE name = 'child-2';"
+        "PRAGMA user_version = 3;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  auto opened = OpenBackend("sqlite:///" + path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto info = (*opened)->traces().GetTraceInfo(Tid(1));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->usage.input_tokens, 25);
+  EXPECT_EQ(info->usage.output_tokens, 5);
+  EXPECT_EQ(info->usage.total_tokens, 30);
+  EXPECT_FALSE(info->cost.has_value());
+  ValueMetricQuery q;
+  q.view = ValueView::kSpans;
+  q.column = ValueColumn::kSpanTotalCost;
+  q.experiment_ids = {"0"};
+  auto cost = (*opened)->metrics().QueryMetricValues(q);
+  ASSERT_TRUE(cost.ok()) << cost.status().ToString();
+  for (const auto& cell : cost->cells) EXPECT_EQ(cell.count, 0);  // no span has a cost
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT SUM(total_tokens), SUM(output_tokens) FROM span_facts; ",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 30);
+  EXPECT_EQ(sqlite3_column_int64(st, 1), 5);
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT SUM(total_tokens) FROM rollup_spans WHERE period = 1",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 30);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "model/span.h"
 #include "query/filter.h"
 #include "server/mlflow/routes.h"
 #include "storage/metric_values.h"
@@ -64,11 +65,6 @@ struct MetricSpec {
   std::vector<const char*> dimensions;  // MLflow's, in MLflow's error-message order (sorted)
   const char* unsupported;              // non-null: MLflow has it, tracelake cannot answer it
 };
-
-constexpr const char* kCostUnsupported =
-    "MLflow sums the costs its client recorded on spans (mlflow.llm.cost), which tracelake "
-    "does not keep; tracelake prices token usage when asked: use cost_usd of "
-    "POST /api/2.0/tracelake/metrics/query";
 
 const std::vector<MetricSpec>& Specs() {
   static const std::vector<MetricSpec> kSpecs = {
@@ -128,22 +124,22 @@ const std::vector<MetricSpec>& Specs() {
        nullptr},
       {ValueView::kSpans,
        "input_cost",
-       ValueColumn::kNone,
+       ValueColumn::kSpanInputCost,
        kTokenAggs,
        {"span_model_name", "span_model_provider"},
-       kCostUnsupported},
+       nullptr},
       {ValueView::kSpans,
        "output_cost",
-       ValueColumn::kNone,
+       ValueColumn::kSpanOutputCost,
        kTokenAggs,
        {"span_model_name", "span_model_provider"},
-       kCostUnsupported},
+       nullptr},
       {ValueView::kSpans,
        "total_cost",
-       ValueColumn::kNone,
+       ValueColumn::kSpanTotalCost,
        kTokenAggs,
        {"span_model_name", "span_model_provider"},
-       kCostUnsupported},
+       nullptr},
       {ValueView::kAssessments,
        "assessment_count",
        ValueColumn::kNone,
@@ -168,6 +164,7 @@ std::optional<ValueDimension> DimensionByName(const std::string& name) {
       {"span_type", ValueDimension::kSpanType},
       {"span_status", ValueDimension::kSpanStatus},
       {"span_model_name", ValueDimension::kSpanModel},
+      {"span_model_provider", ValueDimension::kSpanModelProvider},
       {"assessment_name", ValueDimension::kAssessmentName},
       {"assessment_value", ValueDimension::kAssessmentValue},
   };
@@ -183,39 +180,6 @@ std::string PyList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-// Python's repr of a float (what MLflow's "P{percentile_value}" label prints): the shortest
-// round-trip digits, fixed notation for exponents in [-4, 16), else d.ddde±XX; integral values
-// keep ".0" (50 -> "50.0", 99.9 -> "99.9", 1e-05 -> "1e-05").
-std::string PythonFloatRepr(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  const std::string sci(buf, res.ptr);
-  const size_t e_pos = sci.find('e');
-  std::string mantissa = sci.substr(0, e_pos);
-  const int exp = std::stoi(sci.substr(e_pos + 1));
-  std::string sign;
-  if (!mantissa.empty() && mantissa[0] == '-') {
-    sign = "-";
-    mantissa.erase(0, 1);
-  }
-  std::string digits;
-  for (char c : mantissa)
-    if (c != '.') digits += c;
-  if (exp < -4 || exp >= 16) {
-    std::string m = digits.substr(0, 1);
-    if (digits.size() > 1) m += "." + digits.substr(1);
-    char e[16];
-    std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
-    return sign + m + e;
-  }
-  if (exp < 0) return sign + "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
-  const auto int_len = static_cast<size_t>(exp) + 1;
-  if (digits.size() <= int_len)
-    return sign + digits + std::string(int_len - digits.size(), '0') + ".0";
-  return sign + digits.substr(0, int_len) + "." + digits.substr(int_len);
-}
 
 // datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(), as MLflow reports buckets.
 std::string IsoUtc(int64_t ms) {
@@ -313,9 +277,9 @@ Result<std::vector<Aggregation>> ParseAggregations(const ParamReader& p) {
         return InvalidArgumentError("Percentile value is required for PERCENTILE aggregation");
       if (!std::isfinite(*pct) || *pct > 100 || *pct < 0)
         return InvalidArgumentError("Percentile value must be between 0 and 100, got " +
-                                    PythonFloatRepr(*pct));
+                                    model::PythonFloatRepr(*pct));
       agg.percentile = *pct;
-      agg.label = "P" + PythonFloatRepr(*pct);
+      agg.label = "P" + model::PythonFloatRepr(*pct);
     } else if (pct) {
       return InvalidArgumentError(
           "Percentile value is only allowed for PERCENTILE aggregation type, got " + agg.label);
@@ -482,14 +446,11 @@ Result<TranslatedFilters> TranslateFilters(const std::vector<std::string>& filte
         return InvalidArgumentError(
             std::string("Filtering by span is only supported for SPANS view type, got ") +
             view_name);
-      if (f.entity == "model_provider")
-        return InvalidArgumentError(
-            "The filter span.model_provider is not supported by tracelake: it does not keep a "
-            "span's model provider for metrics (span.model is supported)");
       ValueRowFilter::Field field = ValueRowFilter::Field::kSpanName;
       if (f.entity == "status") field = ValueRowFilter::Field::kSpanStatus;
       if (f.entity == "type") field = ValueRowFilter::Field::kSpanType;
       if (f.entity == "model") field = ValueRowFilter::Field::kSpanModel;
+      if (f.entity == "model_provider") field = ValueRowFilter::Field::kSpanModelProvider;
       out.rows.push_back({field, f.value});
       continue;
     }
@@ -560,9 +521,7 @@ Result<const MetricSpec*> CheckMlflowRules(ValueView view, const std::string& me
                                 "' is not supported by tracelake: " + spec->unsupported);
   for (const auto& d : dimensions) {
     if (!DimensionByName(d))
-      return InvalidArgumentError("The dimension '" + d +
-                                  "' is not supported by tracelake: it does not keep a span's "
-                                  "model provider for metrics (span_model_name is supported)");
+      return InvalidArgumentError("The dimension '" + d + "' is not supported by tracelake");
   }
   return spec;
 }

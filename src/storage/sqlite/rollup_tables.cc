@@ -112,7 +112,8 @@ Status ApplyRollupDelta(Db& db, const RollupDelta& delta) {
 Status PutSpanFacts(Db& db, int64_t trace_key, int64_t span_id, const SpanFacts& f) {
   ASSIGN_OR_RETURN(Stmt * put, db.Cached(
       "INSERT OR REPLACE INTO span_facts(trace_key, span_id, model, error_type, input_tokens, "
-      "output_tokens, cached_tokens, total_tokens) VALUES(?,?,?,?,?,?,?,?)"));
+      "output_tokens, cached_tokens, total_tokens, input_cost, output_cost, total_cost, "
+      "provider) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
   put->Bind(1, trace_key).Bind(2, span_id).Bind(3, f.model).Bind(4, f.error_type);
   const std::optional<int64_t>* counts[] = {&f.usage.input_tokens, &f.usage.output_tokens,
                                             &f.usage.cached_input_tokens, &f.usage.total_tokens};
@@ -120,6 +121,12 @@ Status PutSpanFacts(Db& db, int64_t trace_key, int64_t span_id, const SpanFacts&
     if (*counts[i]) put->Bind(5 + i, **counts[i]);
     else put->BindNull(5 + i);
   }
+  if (f.cost) {
+    put->Bind(9, f.cost->input_cost).Bind(10, f.cost->output_cost).Bind(11, f.cost->total_cost);
+  } else {
+    put->BindNull(9).BindNull(10).BindNull(11);
+  }
+  put->Bind(12, f.provider);
   return put->Run();
 }
 
@@ -209,6 +216,33 @@ Status BackfillRollups(Db& db) {
     ASSIGN_OR_RETURN(Stmt s, db.Prepare(
         "SELECT s.start_ns, s.duration_ns, s.name, s.type, s.status, '', '', NULL, NULL, NULL, "
         "NULL, t.experiment_id FROM spans s JOIN traces t ON t.trace_key = s.trace_key"));
+    while (s.Next()) delta.AddSpan(s.Int(11), FactsFromRow(s), 1);
+    RETURN_IF_ERROR(s.error());
+  }
+  return ApplyRollupDelta(db, delta);
+}
+
+Status RebuildRollups(Db& db) {
+  RETURN_IF_ERROR(db.Exec("DELETE FROM rollup_traces; DELETE FROM rollup_spans;"));
+  RollupDelta delta;
+  {
+    ASSIGN_OR_RETURN(Stmt s, db.Prepare(
+        "SELECT experiment_id, request_time, duration, state FROM traces"));
+    while (s.Next()) {
+      TraceAggregate agg;
+      agg.request_time_ns = s.Int(1);
+      agg.duration_ns = s.Int(2);
+      agg.state = static_cast<model::TraceState>(s.Int(3) & 3);
+      delta.AddTrace(s.Int(0), agg, 1);
+    }
+    RETURN_IF_ERROR(s.error());
+  }
+  {
+    ASSIGN_OR_RETURN(Stmt s, db.Prepare(
+        "SELECT s.start_ns, s.duration_ns, s.name, s.type, s.status, f.model, f.error_type, "
+        "f.input_tokens, f.output_tokens, f.cached_tokens, f.total_tokens, t.experiment_id "
+        "FROM spans s JOIN traces t ON t.trace_key = s.trace_key "
+        "LEFT JOIN span_facts f ON f.trace_key = s.trace_key AND f.span_id = s.span_id"));
     while (s.Next()) delta.AddSpan(s.Int(11), FactsFromRow(s), 1);
     RETURN_IF_ERROR(s.error());
   }

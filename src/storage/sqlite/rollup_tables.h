@@ -33,5 +33,8 @@ Status RemoveTraceSpanFacts(Db& db, int64_t trace_key, int64_t experiment_id, Ro
 // Builds the rollups of everything already stored (schema migration from version 1, when
 // span_facts did not exist: models, tokens and error types of those spans are unknown).
 Status BackfillRollups(Db& db);
+// Empties the rollups and builds them again from traces, spans and span_facts (schema 4, after
+// span_facts usage was completed).
+Status RebuildRollups(Db& db);
 
 }  // namespace tracelake::storage::sqlite

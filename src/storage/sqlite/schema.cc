@@ -173,8 +173,40 @@ CREATE TABLE feed_cursors(
 
 Status MigrateTo3(Db& db, int64_t) { return db.Exec(kCreateV3); }
 
+// Version 4: MLflow's cost and complete token usage (docs/metrics.md, "Cost"). span_facts and
+// traces keep the mlflow.llm.cost of each span and its sum per trace (NULL: not priced);
+// span_facts keeps the span's provider for the span_model_provider dimension ('' for spans
+// stored before, whose provider only their bodies hold).
+// Stored spans keep no cost (they were stored before the ingestor priced spans, and MLflow does
+// not price stored spans again either), so the new columns start NULL. Usage is completed as
+// MLflow stores it (model::TokenUsage::Complete) in span_facts and traces, and the rollups are
+// built again from them.
+constexpr const char* kCreateV4 = R"sql(
+ALTER TABLE span_facts ADD COLUMN input_cost REAL;
+ALTER TABLE span_facts ADD COLUMN output_cost REAL;
+ALTER TABLE span_facts ADD COLUMN total_cost REAL;
+ALTER TABLE span_facts ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+ALTER TABLE traces ADD COLUMN input_cost REAL;
+ALTER TABLE traces ADD COLUMN output_cost REAL;
+ALTER TABLE traces ADD COLUMN total_cost REAL;
+UPDATE span_facts SET
+  input_tokens = COALESCE(input_tokens, 0),
+  output_tokens = COALESCE(output_tokens, 0),
+  total_tokens = COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))
+  WHERE input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL;
+UPDATE traces SET (input_tokens, output_tokens, total_tokens) = (
+  SELECT SUM(f.input_tokens), SUM(f.output_tokens), SUM(f.total_tokens)
+  FROM span_facts f WHERE f.trace_key = traces.trace_key)
+  WHERE input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL;
+)sql";
+
+Status MigrateTo4(Db& db, int64_t) {
+  RETURN_IF_ERROR(db.Exec(kCreateV4));
+  return RebuildRollups(db);
+}
+
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -270,8 +270,8 @@ Status SqliteTraceStore::ApplyTrace(PreparedBatch& pending, const PreparedBatch:
     const model::Span& s = spans[i];
     agg.AddSpan(s);
     ++pending.new_spans;
-    // Only spans with a model, tokens or a failure can have span_facts extras.
-    if (other_experiment || !s.view.model.empty() || !s.view.usage.empty() ||
+    // Only spans with a model, tokens, a cost or a failure can have span_facts extras.
+    if (other_experiment || !s.view.model.empty() || !s.view.usage.empty() || s.view.cost ||
         s.status_code == model::SpanStatusCode::kError) {
       const SpanFacts facts = SpanFacts::From(s);
       if (other_experiment) {
@@ -352,7 +352,8 @@ Status SqliteTraceStore::RemoveFromChunk(Db& db, TraceRow& row, int64_t seq,
     }
     model::Span old_span;
     if (DecodeSpanBody(decoded.spans()[k].body, old_span).ok()) model::NormalizeSpan(old_span);
-    row.agg.RemoveSpan(static_cast<model::SpanStatusCode>(it->second & 3), old_span.view.usage);
+    row.agg.RemoveSpan(static_cast<model::SpanStatusCode>(it->second & 3), old_span.view.usage,
+                      old_span.view.cost);
     --pending.new_spans;
   }
   ASSIGN_OR_RETURN(Stmt * del_rows, db.Cached(

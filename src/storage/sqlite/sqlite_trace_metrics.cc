@@ -31,6 +31,7 @@ bool DimensionOfView(ValueView view, ValueDimension d) {
     case ValueDimension::kSpanType:
     case ValueDimension::kSpanStatus:
     case ValueDimension::kSpanModel:
+    case ValueDimension::kSpanModelProvider:
       return view == ValueView::kSpans;
     case ValueDimension::kAssessmentName:
     case ValueDimension::kAssessmentValue:
@@ -50,6 +51,9 @@ bool ColumnOfView(ValueView view, ValueColumn c) {
     case ValueColumn::kTraceCachedInputTokens:
       return view == ValueView::kTraces;
     case ValueColumn::kSpanLatencyMs:
+    case ValueColumn::kSpanInputCost:
+    case ValueColumn::kSpanOutputCost:
+    case ValueColumn::kSpanTotalCost:
       return view == ValueView::kSpans;
     case ValueColumn::kAssessmentValue:
       return view == ValueView::kAssessments;
@@ -63,6 +67,7 @@ bool FilterOfView(ValueView view, ValueRowFilter::Field f) {
     case ValueRowFilter::Field::kSpanStatus:
     case ValueRowFilter::Field::kSpanType:
     case ValueRowFilter::Field::kSpanModel:
+    case ValueRowFilter::Field::kSpanModelProvider:
       return view == ValueView::kSpans;
     case ValueRowFilter::Field::kAssessmentName:
     case ValueRowFilter::Field::kAssessmentType:
@@ -175,6 +180,10 @@ void AppendSpanRowFilter(const ValueRowFilter& f, SqlFragment& sql) {
       sql.sql += " AND f.model = ?";
       sql.params.emplace_back(f.value);
       return;
+    case ValueRowFilter::Field::kSpanModelProvider:
+      sql.sql += " AND f.provider = ?";
+      sql.params.emplace_back(f.value);
+      return;
     default:
       return;  // not a span filter (checked by the caller)
   }
@@ -182,14 +191,27 @@ void AppendSpanRowFilter(const ValueRowFilter& f, SqlFragment& sql) {
 
 Result<ValueTable> QuerySpanValues(Db& db, const ValueMetricQuery& q) {
   bool want_model = false;
-  for (ValueDimension d : q.dimensions) want_model = want_model || d == ValueDimension::kSpanModel;
+  for (ValueDimension d : q.dimensions)
+    want_model = want_model || d == ValueDimension::kSpanModel ||
+                 d == ValueDimension::kSpanModelProvider;
   for (const auto& f : q.row_filters)
-    want_model = want_model || f.field == ValueRowFilter::Field::kSpanModel;
+    want_model = want_model || f.field == ValueRowFilter::Field::kSpanModel ||
+                 f.field == ValueRowFilter::Field::kSpanModelProvider;
+  const char* cost_column = nullptr;
+  if (q.column == ValueColumn::kSpanInputCost) cost_column = "f.input_cost";
+  if (q.column == ValueColumn::kSpanOutputCost) cost_column = "f.output_cost";
+  if (q.column == ValueColumn::kSpanTotalCost) cost_column = "f.total_cost";
   SqlFragment sql;
   sql.sql = "SELECT s.start_ns, s.duration_ns, s.status, s.name, s.type";
-  sql.sql += want_model ? ", f.model" : ", NULL";
+  sql.sql += want_model || cost_column ? ", f.model" : ", NULL";
+  sql.sql += cost_column ? std::string(", ") + cost_column : std::string(", NULL");
+  sql.sql += want_model || cost_column ? ", f.provider" : ", NULL";
   sql.sql += " FROM traces t JOIN spans s ON s.trace_key = t.trace_key";
-  if (want_model)
+  // Cost: only spans with a cost are rows (a priced span always has a span_facts row).
+  if (cost_column)
+    sql.sql += " JOIN span_facts f ON f.trace_key = s.trace_key AND f.span_id = s.span_id AND " +
+               std::string(cost_column) + " IS NOT NULL";
+  else if (want_model)
     sql.sql += " LEFT JOIN span_facts f ON f.trace_key = s.trace_key AND f.span_id = s.span_id";
   sql.sql += " WHERE ";
   RETURN_IF_ERROR(AppendExperimentCondition(q, sql));
@@ -232,6 +254,12 @@ Result<ValueTable> QuerySpanValues(Db& db, const ValueMetricQuery& q) {
           else
             ValueCellMap::Set(group[i], s.Text(5));
           break;
+        case ValueDimension::kSpanModelProvider:
+          if (s.IsNull(7) || s.Text(7).empty())
+            group[i] = std::nullopt;
+          else
+            ValueCellMap::Set(group[i], s.Text(7));
+          break;
         default:
           group[i] = std::nullopt;
       }
@@ -239,6 +267,8 @@ Result<ValueTable> QuerySpanValues(Db& db, const ValueMetricQuery& q) {
     std::optional<double> value;
     if (q.column == ValueColumn::kSpanLatencyMs)
       value = static_cast<double>(FloorDiv(s.Int(1), kNsPerMs));
+    else if (cost_column != nullptr && !s.IsNull(6))
+      value = s.Double(6);
     cells.Add(FloorDiv(s.Int(0), kNsPerMs), group, value);
   }
   RETURN_IF_ERROR(s.error());

@@ -44,7 +44,8 @@ Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_k
       "SELECT t.trace_id, t.experiment_id, t.request_time, t.duration, t.state, " +
       std::string(kFragmentedSql) +
       ", t.span_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cached_tokens, "
-      "t.client_request_id, p.request_preview, p.response_preview FROM traces t "
+      "t.client_request_id, p.request_preview, p.response_preview, t.input_cost, t.output_cost, "
+      "t.total_cost FROM traces t "
       "LEFT JOIN trace_previews p ON p.trace_key = t.trace_key WHERE t.trace_key = ?";
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(kSql.c_str()));
   s->Bind(1, trace_key);
@@ -69,6 +70,7 @@ Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_k
   info.client_request_id = std::string(s->Text(11));
   info.request_preview = std::string(s->Text(12));
   info.response_preview = std::string(s->Text(13));
+  if (!s->IsNull(16)) info.cost = model::Cost{s->Double(14), s->Double(15), s->Double(16)};
   s->Reset();
 
   ASSIGN_OR_RETURN(Stmt * tags, db.Cached("SELECT key, value FROM trace_tags WHERE trace_key = ?"));
@@ -81,6 +83,9 @@ Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_k
   RETURN_IF_ERROR(md->error());
   info.trace_metadata.try_emplace("mlflow.trace_schema.version", "3");
   if (!info.usage.empty()) info.trace_metadata["mlflow.trace.tokenUsage"] = TotalsJson(info.usage);
+  // MLflow's server sums the spans' mlflow.llm.cost into mlflow.trace.cost (log_spans); a
+  // client-sent value stays when no stored span has a cost.
+  if (info.cost) info.trace_metadata["mlflow.trace.cost"] = info.cost->ToMlflowJson();
   info.trace_metadata["tracelake.span_count"] = std::to_string(info.span_count);
   if (info.fragmented) info.trace_metadata["tracelake.fragmented"] = "true";
   if (with_assessments) {

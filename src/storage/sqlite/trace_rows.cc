@@ -9,22 +9,25 @@ constexpr const char* kLoadSql =
     "t.span_count, t.error_spans, t.root_name, t.preview_span_id, t.preview_span_start, "
     "t.min_start, t.max_end, t.input_tokens, t.output_tokens, t.total_tokens, t.cached_tokens, "
     "t.client_state, t.client_request_time, t.client_duration, t.client_previews, "
-    "t.client_request_id, t.next_chunk, p.request_preview, p.response_preview "
+    "t.client_request_id, t.next_chunk, p.request_preview, p.response_preview, "
+    "t.input_cost, t.output_cost, t.total_cost "
     "FROM traces t LEFT JOIN trace_previews p ON p.trace_key = t.trace_key WHERE t.trace_id = ?";
 
 constexpr const char* kInsertSql =
     "INSERT INTO traces(experiment_id, request_time, duration, state, fragmented, span_count, "
     "error_spans, root_name, preview_span_id, preview_span_start, min_start, max_end, "
     "input_tokens, output_tokens, total_tokens, cached_tokens, client_state, client_request_time, "
-    "client_duration, client_previews, client_request_id, next_chunk, change_seq, trace_key, "
-    "trace_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "client_duration, client_previews, client_request_id, next_chunk, input_cost, output_cost, "
+    "total_cost, change_seq, trace_key, trace_id) "
+    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 constexpr const char* kUpdateSql =
     "UPDATE traces SET experiment_id=?, request_time=?, duration=?, state=?, fragmented=?, "
     "span_count=?, error_spans=?, root_name=?, preview_span_id=?, preview_span_start=?, "
     "min_start=?, max_end=?, input_tokens=?, output_tokens=?, total_tokens=?, cached_tokens=?, "
     "client_state=?, client_request_time=?, client_duration=?, client_previews=?, "
-    "client_request_id=?, next_chunk=?, change_seq=? WHERE trace_key=?";
+    "client_request_id=?, next_chunk=?, input_cost=?, output_cost=?, total_cost=?, change_seq=? "
+    "WHERE trace_key=?";
 
 std::optional<int64_t> OptInt(const Stmt& s, int col) {
   if (s.IsNull(col)) return std::nullopt;
@@ -36,7 +39,7 @@ void BindOpt(Stmt& s, int i, const std::optional<int64_t>& v) {
   else s.BindNull(i);
 }
 
-// Binds the 22 shared columns starting at parameter 1.
+// Binds the 25 shared columns starting at parameter 1.
 void BindColumns(Stmt& s, const TraceRow& row) {
   const TraceAggregate& a = row.agg;
   s.Bind(1, row.experiment_id).Bind(2, a.request_time_ns).Bind(3, a.duration_ns)
@@ -60,6 +63,8 @@ void BindColumns(Stmt& s, const TraceRow& row) {
   if (row.client_request_id.empty()) s.BindNull(21);
   else s.Bind(21, row.client_request_id);
   s.Bind(22, row.next_chunk);
+  if (a.cost) s.Bind(23, a.cost->input_cost).Bind(24, a.cost->output_cost).Bind(25, a.cost->total_cost);
+  else s.BindNull(23).BindNull(24).BindNull(25);
 }
 
 Status WritePreviews(Db& db, const TraceRow& row) {
@@ -116,6 +121,7 @@ Result<std::optional<TraceRow>> LoadTraceRow(Db& db, const TraceId& trace_id) {
   row.next_chunk = s->Int(22);
   a.request_preview = std::string(s->Text(23));
   a.response_preview = std::string(s->Text(24));
+  if (!s->IsNull(27)) a.cost = model::Cost{s->Double(25), s->Double(26), s->Double(27)};
   s->Reset();
   return std::optional<TraceRow>(std::move(row));
 }
@@ -123,7 +129,7 @@ Result<std::optional<TraceRow>> LoadTraceRow(Db& db, const TraceId& trace_id) {
 Status InsertTraceRow(Db& db, const TraceRow& row, int64_t change_seq) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(kInsertSql));
   BindColumns(*s, row);
-  s->Bind(23, change_seq).Bind(24, row.trace_key).BindBlob(25, row.trace_id.AsStringView());
+  s->Bind(26, change_seq).Bind(27, row.trace_key).BindBlob(28, row.trace_id.AsStringView());
   RETURN_IF_ERROR(s->Run());
   return WritePreviews(db, row);
 }
@@ -131,7 +137,7 @@ Status InsertTraceRow(Db& db, const TraceRow& row, int64_t change_seq) {
 Status UpdateTraceRow(Db& db, const TraceRow& row, int64_t change_seq) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(kUpdateSql));
   BindColumns(*s, row);
-  s->Bind(23, change_seq).Bind(24, row.trace_key);
+  s->Bind(26, change_seq).Bind(27, row.trace_key);
   RETURN_IF_ERROR(s->Run());
   return WritePreviews(db, row);
 }

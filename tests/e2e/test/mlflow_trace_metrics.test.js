@@ -206,7 +206,7 @@ describe('MLflow trace metrics API', () => {
       [{ filters: ["trace.status != 'OK'"] }, 400, "only '=' operator is supported"],
       [{ aggregations: [pct(150)] }, 400, 'between 0 and 100'],
       [{ time_interval_seconds: 60 }, 400, 'start_time_ms and end_time_ms are required'],
-      [{ view_type: 'SPANS', metric_name: 'total_cost', aggregations: agg('SUM') }, 400, 'not supported by tracelake'],
+      [{ view_type: 'SPANS', metric_name: 'total_cost', aggregations: agg('COUNT') }, 400, 'invalid aggregation_type'],
       [{ experiment_ids: ['987654'] }, 404, 'No Experiment with id=987654'],
     ];
     for (const [patch, status, message] of cases) {

@@ -4,6 +4,8 @@
 // and MLflow-shaped errors.
 #include <gtest/gtest.h>
 
+#include "model/normalize.h"
+#include "model/price_table.h"
 #include "test_util.h"
 #include "storage/metric_values.h"
 
@@ -17,8 +19,18 @@ constexpr int64_t kHourMs = 3'600'000;
 model::Attributes Chat(const std::string& model, int64_t in, int64_t out) {
   return {{"gen_ai.operation.name", model::AnyValue("chat")},
           {"gen_ai.request.model", model::AnyValue(model)},
+          {"gen_ai.system", model::AnyValue("openai")},
           {"gen_ai.usage.input_tokens", model::AnyValue(in)},
           {"gen_ai.usage.output_tokens", model::AnyValue(out)}};
+}
+
+// What the ingestor does with the deployment's prices (gpt-4o: $2.50 in, $10 out per 1M).
+model::Span Priced(model::Span s) {
+  static const model::PriceTable kPrices =
+      *model::PriceTable::FromJson(R"({"models": {"gpt-4o": {"input": 2.5, "output": 10}}})");
+  model::NormalizeSpan(s);
+  model::PriceSpan(s, kPrices);
+  return s;
 }
 
 model::Span Failed(model::Span s) {
@@ -38,9 +50,9 @@ class TraceMetricsApiTest : public MlflowApiTest {
     // Three traces in the hour of kT0 (agent 100 ms, agent 200 ms, workflow 300 ms failing),
     // one agent of 400 ms two hours later.
     Ingest(exp_, {TestSpan(t1_, 1, 0, "agent", 0, 100),
-                  TestSpan(t1_, 2, 1, "llm", 10, 60, Chat("gpt-4o", 100, 10)),
+                  Priced(TestSpan(t1_, 2, 1, "llm", 10, 60, Chat("gpt-4o", 100, 10))),
                   TestSpan(t2_, 1, 0, "agent", 1000, 1200),
-                  TestSpan(t2_, 2, 1, "llm", 1010, 1090, Chat("gpt-4o", 300, 30)),
+                  Priced(TestSpan(t2_, 2, 1, "llm", 1010, 1090, Chat("gpt-4o", 300, 30))),
                   Failed(TestSpan(t3_, 1, 0, "workflow", 2000, 2300)),
                   Failed(TestSpan(t3_, 2, 1, "tool", 2010, 2020,
                                   {{"mlflow.spanType", model::AnyValue("\"TOOL\"")}})),
@@ -415,18 +427,56 @@ TEST_F(TraceMetricsApiTest, RejectsInvalidRequestsWithMlflowErrors) {
   no_metric.erase("metric_name");
   QueryError(no_metric);
   // Metrics MLflow has that tracelake cannot compute are refused, never answered with 0.
-  EXPECT_NE(
-      QueryError(
-          {{"view_type", "SPANS"}, {"metric_name", "total_cost"}, {"aggregations", Aggs({"SUM"})}})
-          .find("not supported by tracelake"),
-      std::string::npos);
-  EXPECT_NE(QueryError({{"view_type", "SPANS"},
-                        {"metric_name", "span_count"},
-                        {"aggregations", Aggs({"COUNT"})},
-                        {"dimensions", {"span_model_provider"}}})
+  EXPECT_NE(QueryError(traces({{"metric_name", "cache_creation_input_tokens"},
+                               {"aggregations", Aggs({"SUM"})}}))
                 .find("not supported by tracelake"),
             std::string::npos);
   QueryError(traces({{"experiment_ids", {"999"}}}), 404, "RESOURCE_DOES_NOT_EXIST");
+}
+
+TEST_F(TraceMetricsApiTest, SpanCostsSumTheStoredMlflowLlmCost) {
+  // t1's call: 100 in, 10 out; t2's: 300 in, 30 out; other spans have no cost and are no rows.
+  const double in1 = 100 * 2.5 / 1e6, out1 = 10 * 10 / 1e6, in2 = 300 * 2.5 / 1e6,
+               out2 = 30 * 10 / 1e6;
+  Json total = Query({{"view_type", "SPANS"},
+                      {"metric_name", "total_cost"},
+                      {"aggregations", Aggs({"SUM", "AVG", "MAX"})},
+                      {"dimensions", {"span_model_name"}}});
+  ASSERT_EQ(total["data_points"].size(), 1u) << total.dump();
+  const Json& p = total["data_points"][0];
+  EXPECT_EQ(p["metric_name"], "total_cost");
+  EXPECT_EQ(p["dimensions"]["span_model_name"], "gpt-4o");
+  EXPECT_NEAR(p["values"]["SUM"].get<double>(), in1 + out1 + in2 + out2, 1e-12);
+  EXPECT_NEAR(p["values"]["AVG"].get<double>(), (in1 + out1 + in2 + out2) / 2, 1e-12);
+  EXPECT_NEAR(p["values"]["MAX"].get<double>(), in2 + out2, 1e-12);
+
+  Json input = Query(
+      {{"view_type", "SPANS"}, {"metric_name", "input_cost"}, {"aggregations", Aggs({"SUM"})}});
+  ASSERT_EQ(input["data_points"].size(), 1u) << input.dump();
+  EXPECT_NEAR(input["data_points"][0]["values"]["SUM"].get<double>(), in1 + in2, 1e-12);
+  Json output = Query({{"view_type", "SPANS"},
+                       {"metric_name", "output_cost"},
+                       {"aggregations", {Pct(50)}},
+                       {"time_interval_seconds", 3600},
+                       {"start_time_ms", kT0Ms},
+                       {"end_time_ms", kT0Ms + 3 * kHourMs}});
+  ASSERT_EQ(output["data_points"].size(), 1u) << output.dump();
+  EXPECT_NEAR(output["data_points"][0]["values"]["P50.0"].get<double>(), (out1 + out2) / 2, 1e-12);
+  // By provider (span_model_provider), and the span.model_provider filter.
+  Json by_provider = Query({{"view_type", "SPANS"},
+                            {"metric_name", "total_cost"},
+                            {"aggregations", Aggs({"SUM"})},
+                            {"dimensions", {"span_model_provider"}}});
+  ASSERT_EQ(by_provider["data_points"].size(), 1u) << by_provider.dump();
+  EXPECT_EQ(by_provider["data_points"][0]["dimensions"]["span_model_provider"], "openai");
+  Json count = Query({{"view_type", "SPANS"},
+                      {"metric_name", "span_count"},
+                      {"aggregations", Aggs({"COUNT"})},
+                      {"filters", {"span.model_provider = 'openai'"}}});
+  ASSERT_EQ(count["data_points"].size(), 1u) << count.dump();
+  EXPECT_EQ(count["data_points"][0]["values"]["COUNT"], 2);
+  // COUNT is not an aggregation MLflow allows for cost.
+  QueryError({{"view_type", "SPANS"}, {"metric_name", "total_cost"}, {"aggregations", Aggs({"COUNT"})}});
 }
 
 TEST(MetricValuesTest, AggregatesLikeSql) {
