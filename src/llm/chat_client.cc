@@ -10,7 +10,7 @@ namespace tracelake::llm {
 namespace {
 
 // A streamed call's non-SSE body is an error page or a plain answer; more is not kept.
-constexpr size_t kMaxStreamedPlainBody = 64 * 1024;
+constexpr size_t kMaxStreamedPlainBody = size_t{64} * 1024;
 
 std::string ErrorTypeForStatus(int status) {
   if (status == 400 || status == 422) return "BadRequestError";
@@ -99,7 +99,8 @@ ChatClient::ChatClient(ChatClientOptions options, HttpClient& http, const Clock&
       http_(http),
       clock_(clock),
       retrier_(options_.retry, clock, sleeper, random) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
 }
 
 PreparedChat ChatClient::Prepare(const ChatRequest& request) const {
@@ -109,12 +110,13 @@ PreparedChat ChatClient::Prepare(const ChatRequest& request) const {
   return p;
 }
 
-ChatOutcome ChatClient::Send(const ChatRequest& request, const PreparedChat& prepared,
-                             Deadline deadline,
-                             const std::function<void(std::chrono::nanoseconds)>& before_retry) const {
+ChatOutcome ChatClient::Send(
+    const ChatRequest& request, const PreparedChat& prepared, Deadline deadline,
+    const std::function<void(std::chrono::nanoseconds)>& before_retry) const {
   HttpHeaders headers = {{"Content-Type", "application/json"},
                          {"Accept", request.stream ? "text/event-stream" : "application/json"}};
-  if (!options_.api_key.empty()) headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+  if (!options_.api_key.empty())
+    headers.emplace_back("Authorization", "Bearer " + options_.api_key);
   for (const auto& h : options_.headers) headers.push_back(h);
   const std::string url = options_.base_url + "/chat/completions";
 
@@ -129,12 +131,11 @@ ChatOutcome ChatClient::Send(const ChatRequest& request, const PreparedChat& pre
     const int64_t started = clock_.NowUnixNanos();
     StreamedBody streamed(request);
     Result<HttpResponse> r =
-        request.stream
-            ? http_.PostStreaming(http_request,
-                                  [&](const HttpResponse& head, std::string_view bytes) {
-                                    streamed.Feed(head, bytes);
-                                  })
-            : http_.Post(http_request);
+        request.stream ? http_.PostStreaming(http_request,
+                                             [&](const HttpResponse& head, std::string_view bytes) {
+                                               streamed.Feed(head, bytes);
+                                             })
+                       : http_.Post(http_request);
     out.http_status = r.ok() ? r->status : 0;
     if (!r.ok()) {
       if (r.status().code() == StatusCode::kDeadlineExceeded) {
@@ -151,10 +152,10 @@ ChatOutcome ChatClient::Send(const ChatRequest& request, const PreparedChat& pre
       out.error_type = ErrorTypeForStatus(r->status);
       std::optional<std::chrono::milliseconds> retry_after;
       if (auto value = r->Header("retry-after")) retry_after = ParseRetryAfter(*value);
-      return {Status(CodeForStatus(r->status),
-                     "chat completion: HTTP " + std::to_string(r->status) +
-                         (summary.empty() ? "" : " (" + summary + ")")),
-              IsRetryableHttpStatus(r->status), retry_after};
+      return {
+          Status(CodeForStatus(r->status), "chat completion: HTTP " + std::to_string(r->status) +
+                                               (summary.empty() ? "" : " (" + summary + ")")),
+          IsRetryableHttpStatus(r->status), retry_after};
     }
     Result<ChatResponse> parsed = streamed.as_sse() ? streamed.Finish() : ParseChatResponse(body);
     if (!parsed.ok()) {

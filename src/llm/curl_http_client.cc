@@ -21,7 +21,8 @@ struct Exchange {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -33,8 +34,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     // A new status line (after a 100 Continue or a redirect): only the final headers count.
     x->response.headers.clear();
     const size_t space = line.find(' ');
-    x->response.status =
-        space == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
+    x->response.status = space == std::string_view::npos
+                             ? 0
+                             : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
     return size * n;
   }
   const size_t colon = line.find(':');
@@ -54,8 +56,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     (*x->on_body)(x->response, bytes);
     return size * n;
   }
-  const size_t room = x->request->max_body_bytes - std::min(x->request->max_body_bytes,
-                                                            x->response.body.size());
+  const size_t room =
+      x->request->max_body_bytes - std::min(x->request->max_body_bytes, x->response.body.size());
   if (bytes.size() > room) x->response.body_truncated = true;
   x->response.body.append(bytes.substr(0, room));
   return size * n;
@@ -130,7 +132,8 @@ Result<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(request.deadline.Remaining(clock_));
   if (left.count() <= 0) return DeadlineExceededError("deadline passed before the request");
-  if (request.cancel != nullptr && request.cancel->load()) return Status(StatusCode::kCancelled, "cancelled");
+  if (request.cancel != nullptr && request.cancel->load())
+    return Status(StatusCode::kCancelled, "cancelled");
   CURL* curl = static_cast<CURL*>(Acquire());
   if (curl == nullptr) return InternalError("curl_easy_init failed");
   curl_easy_reset(curl);
@@ -142,7 +145,10 @@ Result<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   std::vector<std::string> lines;
   lines.reserve(request.headers.size());
   for (const auto& [name, value] : request.headers) {
-    lines.push_back(name + ": " + value);
+    std::string line = name;
+    line += ": ";
+    line += value;
+    lines.push_back(std::move(line));
     headers = curl_slist_append(headers, lines.back().c_str());
   }
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
@@ -153,9 +159,9 @@ Result<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM (threads)
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::clamp<int64_t>(request.connect_timeout.count(), 1,
-                                                         left.count())));
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::clamp<int64_t>(request.connect_timeout.count(), 1, left.count())));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);

@@ -37,7 +37,8 @@ class Deadline {
   }
   bool Expired(const Clock& clock) const { return Remaining(clock).count() <= 0; }
 
-  auto operator<=>(const Deadline&) const = default;
+  friend bool operator==(Deadline a, Deadline b) { return a.unix_nanos_ == b.unix_nanos_; }
+  friend bool operator<(Deadline a, Deadline b) { return a.unix_nanos_ < b.unix_nanos_; }
 
  private:
   explicit Deadline(int64_t unix_nanos) : unix_nanos_(unix_nanos) {}

@@ -40,7 +40,7 @@ struct HttpRequest {
   // Ask for and transparently decode any Content-Encoding the transport supports.
   bool decode_content = false;
   // Body bytes kept by Post; the rest is read and dropped (HttpResponse::body_truncated).
-  size_t max_body_bytes = 256u * 1024 * 1024;
+  size_t max_body_bytes = size_t{256} * 1024 * 1024;
   // When set, the exchange is abandoned soon after it becomes true (kCancelled). Borrowed;
   // must outlive the call.
   const std::atomic<bool>* cancel = nullptr;

@@ -36,8 +36,9 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
     value.remove_suffix(1);
   int64_t seconds = 0;
   auto r = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (r.ec != std::errc() || r.ptr != value.data() + value.size() || seconds < 0) return std::nullopt;
-  return std::chrono::milliseconds(std::min<int64_t>(seconds, 24 * 3600) * 1000);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size() || seconds < 0)
+    return std::nullopt;
+  return std::chrono::milliseconds(std::min<int64_t>(seconds, int64_t{24} * 3600) * 1000);
 }
 
 Retrier::Retrier(RetryPolicy policy, const Clock& clock, Sleeper& sleeper, RandomSource& random)

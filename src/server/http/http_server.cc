@@ -113,8 +113,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     };
     if (too_large) {
       body_error(413, InvalidArgumentError("Request body exceeds the server's limit of " +
-                                           std::to_string(limit) +
-                                           " bytes (--max-request-bytes)"));
+                                           std::to_string(limit) + " bytes (--max-request-bytes)"));
     } else if (!read_ok) {
       body_error(400, InvalidArgumentError("Could not read the request body (malformed or "
                                            "truncated Content-Encoding data?)"));
@@ -147,19 +146,21 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   s.Put(".*", httplib::Server::HandlerWithContentReader(with_body));
   s.Patch(".*", httplib::Server::HandlerWithContentReader(with_body));
   s.Delete(".*", httplib::Server::HandlerWithContentReader(with_body));
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
-    HttpResponse res;
-    SetMlflowError(res, InternalError("Internal error while handling the request"));
-    FromResponse(res, out);
-  });
+  s.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& out, const std::exception_ptr&) {
+        HttpResponse res;
+        SetMlflowError(res, InternalError("Internal error while handling the request"));
+        FromResponse(res, out);
+      });
   s.set_error_handler([this](const httplib::Request& in, httplib::Response& out) {
     // httplib's own errors (413 on wire size, 400 on bad request lines, 415 on unknown encodings).
     if (!out.body.empty()) return;
     HttpResponse res;
-    Status st = out.status == 413
-                    ? InvalidArgumentError("Request body exceeds the server's limit (--max-request-bytes)")
-                : out.status == 415 ? InvalidArgumentError("Unsupported Content-Encoding")
-                                    : InvalidArgumentError("Malformed HTTP request");
+    Status st =
+        out.status == 413
+            ? InvalidArgumentError("Request body exceeds the server's limit (--max-request-bytes)")
+        : out.status == 415 ? InvalidArgumentError("Unsupported Content-Encoding")
+                            : InvalidArgumentError("Malformed HTTP request");
     const int status = out.status;
     const HttpRequest req = ToRequest(in);
     if (!options_.body_error_writer || !options_.body_error_writer(req, status, st, res)) {
@@ -203,8 +204,8 @@ void HttpServer::Dispatch(HttpRequest& req, HttpResponse& res) const {
       }
       return;
     case Router::MatchResult::kMethodNotAllowed:
-      SetMlflowError(res, InvalidArgumentError("Method " + req.method + " is not allowed for " +
-                                               req.path));
+      SetMlflowError(
+          res, InvalidArgumentError("Method " + req.method + " is not allowed for " + req.path));
       res.status = 405;
       return;
     case Router::MatchResult::kNotFound:

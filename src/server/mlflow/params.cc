@@ -168,7 +168,8 @@ Result<std::string> ParamReader::RequiredString(std::string_view key, bool allow
 
 Result<std::string> ParamReader::StringOr(std::string_view key, std::string fallback) const {
   ASSIGN_OR_RETURN(std::optional<std::string> v, OptString(key));
-  return v ? *v : fallback;
+  if (v) return std::move(*v);
+  return fallback;
 }
 
 Result<std::optional<int64_t>> ParamReader::OptInt(std::string_view key, int64_t min,

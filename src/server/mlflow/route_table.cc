@@ -39,7 +39,7 @@ void MlflowRouteTable::Add(std::initializer_list<const char*> methods, int versi
 }
 
 void MlflowRouteTable::AddRaw(std::initializer_list<const char*> methods, int version,
-                              const std::string& path, Scope scope, RawHandler handler) {
+                              const std::string& path, Scope scope, const RawHandler& handler) {
   for (const char* root : {"/api/", "/ajax-api/"})
     for (const char* m : methods) AddExact(m, Prefixed(root, version, path), scope, handler);
 }

@@ -40,10 +40,9 @@ class MlflowRouteTable {
   void Add(std::initializer_list<const char*> methods, int version, const std::string& path,
            Scope scope, JsonHandler handler);
   void AddRaw(std::initializer_list<const char*> methods, int version, const std::string& path,
-              Scope scope, RawHandler handler);
+              Scope scope, const RawHandler& handler);
   // Serves exactly `full_path` (no prefixes), e.g. "/version".
-  void AddExact(const char* method, const std::string& full_path, Scope scope,
-                RawHandler handler);
+  void AddExact(const char* method, const std::string& full_path, Scope scope, RawHandler handler);
 
  private:
   Router& router_;

@@ -180,7 +180,6 @@ std::string PyList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-
 // datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(), as MLflow reports buckets.
 std::string IsoUtc(int64_t ms) {
   int64_t secs = ms / 1000, frac_ms = ms % 1000;
@@ -482,7 +481,7 @@ Result<const MetricSpec*> CheckMlflowRules(ValueView view, const std::string& me
   std::vector<std::string> view_metrics;
   for (const MetricSpec& s : Specs()) {
     if (s.view != view) continue;
-    view_metrics.push_back(s.name);
+    view_metrics.emplace_back(s.name);
     if (metric_name == s.name) spec = &s;
   }
   if (spec == nullptr)
@@ -490,7 +489,7 @@ Result<const MetricSpec*> CheckMlflowRules(ValueView view, const std::string& me
                                 metric_name.substr(0, 200) + "'");
   std::vector<std::string> bad_aggs, allowed_aggs;
   for (size_t i = 0; i < kAggregationNames.size(); ++i)
-    if (spec->aggregations & (1u << i)) allowed_aggs.push_back(kAggregationNames[i]);
+    if (spec->aggregations & (1u << i)) allowed_aggs.emplace_back(kAggregationNames[i]);
   for (const Aggregation& a : aggregations) {
     const std::string name = kAggregationNames[a.index];
     if (!(spec->aggregations & (1u << a.index)) &&

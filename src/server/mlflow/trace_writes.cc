@@ -121,7 +121,7 @@ Result<Json> DeleteTraces(const HttpRequest& req, const TraceWriteDeps& ctx) {
   return Json{{"traces_deleted", n}};
 }
 
-BoundRoutes<TraceWriteDeps>::JsonHandler SetTraceTag(std::string id_param) {
+BoundRoutes<TraceWriteDeps>::JsonHandler SetTraceTag(const std::string& id_param) {
   return [id_param](const HttpRequest& req, const TraceWriteDeps& ctx) -> Result<Json> {
     ASSIGN_OR_RETURN(std::string raw, PathParam(req, id_param));
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, id_param));
@@ -135,7 +135,7 @@ BoundRoutes<TraceWriteDeps>::JsonHandler SetTraceTag(std::string id_param) {
 }
 
 // The key comes in the JSON body (MLflow's clients) or the query string.
-BoundRoutes<TraceWriteDeps>::JsonHandler DeleteTraceTag(std::string id_param) {
+BoundRoutes<TraceWriteDeps>::JsonHandler DeleteTraceTag(const std::string& id_param) {
   return [id_param](const HttpRequest& req, const TraceWriteDeps& ctx) -> Result<Json> {
     ASSIGN_OR_RETURN(std::string raw, PathParam(req, id_param));
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(raw, id_param));

@@ -48,7 +48,7 @@ std::string_view PgDialect::BoolLiteral(bool value) const { return value ? "TRUE
 std::string PgDialect::JsonValue(std::string_view json_expr, sql::JsonScalar as) const {
   // #>> '{}' is the top-level value as text: strings unquoted, true/false, numbers, NULL for
   // JSON null, the JSON text of arrays and objects (as tl_json_text).
-  const std::string text = Cat({"(", json_expr, " #>> '{}')"});
+  std::string text = Cat({"(", json_expr, " #>> '{}')"});
   if (as == sql::JsonScalar::kText) return text;
   // A number, or a string that is a decimal number (checked before the cast, which would
   // otherwise fail the query), as double precision (as tl_json_number).

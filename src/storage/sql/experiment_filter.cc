@@ -43,8 +43,8 @@ class Parser {
     while (!AtEnd() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
   }
   Status Error(const std::string& what) const {
-    return InvalidArgumentError("Invalid experiment filter at position " + std::to_string(pos_ + 1) +
-                                ": " + what);
+    return InvalidArgumentError("Invalid experiment filter at position " +
+                                std::to_string(pos_ + 1) + ": " + what);
   }
 
   Status Quoted(char quote, std::string& value) {
@@ -63,9 +63,11 @@ class Parser {
     std::string ident(text_.substr(start, pos_ - start));
     std::string tag_key;
     bool is_tag = false;
-    if (ident.starts_with("tags.") || ident.starts_with("tag.") || ident == "tags" || ident == "tag") {
+    if (ident.starts_with("tags.") || ident.starts_with("tag.") || ident == "tags" ||
+        ident == "tag") {
       is_tag = true;
-      tag_key = ident.substr(ident.find('.') == std::string::npos ? ident.size() : ident.find('.') + 1);
+      tag_key =
+          ident.substr(ident.find('.') == std::string::npos ? ident.size() : ident.find('.') + 1);
       if (tag_key.empty() && !AtEnd() && (text_[pos_] == '`' || text_[pos_] == '"')) {
         RETURN_IF_ERROR(Quoted(text_[pos_], tag_key));
       }
@@ -104,8 +106,10 @@ class Parser {
       if (is_number) return Error(ident + " must be compared with a quoted string");
       SqlWriter w(dialect_, out);
       if (is_tag) {
-        w.sql() += " AND EXISTS (SELECT 1 FROM experiment_tags g WHERE g.experiment_id = "
-                   "e.experiment_id AND g.key = " + w.Param(tag_key) + " AND ";
+        w.sql() +=
+            " AND EXISTS (SELECT 1 FROM experiment_tags g WHERE g.experiment_id = "
+            "e.experiment_id AND g.key = " +
+            w.Param(tag_key) + " AND ";
         lhs = "g.value";
       } else {
         w.sql() += " AND (";
@@ -113,10 +117,11 @@ class Parser {
       }
       const std::string value = w.Param(std::move(text_value));
       if (op == "ILIKE" || op == "LIKE")
-        w.sql() += dialect_.Like(lhs, value,
-                                 op == "LIKE" ? CaseSensitivity::kSensitive
-                                              : CaseSensitivity::kInsensitive,
-                                 LikeEscape::kNone) + ")";
+        w.sql() += dialect_.Like(
+                       lhs, value,
+                       op == "LIKE" ? CaseSensitivity::kSensitive : CaseSensitivity::kInsensitive,
+                       LikeEscape::kNone) +
+                   ")";
       else
         w.sql() += lhs + " " + op + " " + value + ")";
       return OkStatus();
@@ -141,7 +146,8 @@ class Parser {
 }  // namespace
 
 Status ExperimentFilterToSql(const Dialect& dialect, std::string_view filter, SqlFragment& out) {
-  if (filter.size() > 64 * 1024) return InvalidArgumentError("Experiment filter is too long");
+  if (filter.size() > size_t{64} * 1024)
+    return InvalidArgumentError("Experiment filter is too long");
   return Parser(dialect, filter).Parse(out);
 }
 
@@ -159,8 +165,10 @@ Result<std::string> ExperimentOrderBy(const std::vector<std::string>& order_by) 
     dir.erase(std::remove_if(dir.begin(), dir.end(),
                              [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }),
               dir.end());
-    if (field.starts_with("attributes.")) field = field.substr(11);
-    else if (field.starts_with("attribute.")) field = field.substr(10);
+    if (field.starts_with("attributes."))
+      field = field.substr(11);
+    else if (field.starts_with("attribute."))
+      field = field.substr(10);
     if ((field != "name" && field != "creation_time" && field != "last_update_time" &&
          field != "experiment_id") ||
         (dir != "ASC" && dir != "DESC"))
@@ -169,7 +177,10 @@ Result<std::string> ExperimentOrderBy(const std::vector<std::string>& order_by) 
                                   "optionally followed by ASC or DESC");
     has_id = has_id || field == "experiment_id";
     if (!out.empty()) out += ", ";
-    out += "e." + field + " " + dir;
+    out += "e.";
+    out += field;
+    out += " ";
+    out += dir;
   }
   if (!has_id) out += ", e.experiment_id DESC";
   return out;

@@ -1,11 +1,11 @@
 // SqliteAssessmentStore: feedback and expectations on traces (MLflow 3 semantics).
-#include <nlohmann/json.hpp>
+#include "storage/sqlite/sqlite_assessment_store.h"
 
 #include <algorithm>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 
-#include "storage/sqlite/sqlite_assessment_store.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
 
@@ -100,20 +100,21 @@ model::Assessment FromRow(const Stmt& s) {
 }
 
 Status AssessmentNotFound(const std::string& id, const TraceId& trace) {
-  return NotFoundError("Assessment with ID '" + id + "' not found for trace " + MlflowTraceId(trace));
+  return NotFoundError("Assessment with ID '" + id + "' not found for trace " +
+                       MlflowTraceId(trace));
 }
 
 }  // namespace
 
-Result<std::vector<model::Assessment>> LoadAssessments(
-    Db& db, int64_t trace_key, const std::string* assessment_id) {
-  static const std::string all = std::string("SELECT ") + kColumns +
-                                 " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
-                                 "WHERE a.trace_key = ? ORDER BY a.create_time, a.assessment_id";
-  static const std::string one = std::string("SELECT ") + kColumns +
-                                 " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
-                                 "WHERE a.trace_key = ? AND a.assessment_id = ?";
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached(assessment_id ? one.c_str() : all.c_str()));
+Result<std::vector<model::Assessment>> LoadAssessments(Db& db, int64_t trace_key,
+                                                       const std::string* assessment_id) {
+  static const std::string kAll = std::string("SELECT ") + kColumns +
+                                  " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
+                                  "WHERE a.trace_key = ? ORDER BY a.create_time, a.assessment_id";
+  static const std::string kOne = std::string("SELECT ") + kColumns +
+                                  " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
+                                  "WHERE a.trace_key = ? AND a.assessment_id = ?";
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(assessment_id ? kOne.c_str() : kAll.c_str()));
   s->Bind(1, trace_key);
   if (assessment_id) s->Bind(2, *assessment_id);
   std::vector<model::Assessment> out;
@@ -125,7 +126,8 @@ Result<std::vector<model::Assessment>> LoadAssessments(
 
 Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::Assessment& in) {
   const auto trace_id = ParseMlflowTraceId(in.trace_id);
-  if (!trace_id) return InvalidArgumentError("Invalid trace_id '" + in.trace_id.substr(0, 80) + "'");
+  if (!trace_id)
+    return InvalidArgumentError("Invalid trace_id '" + in.trace_id.substr(0, 80) + "'");
   if (in.assessment_name.empty()) return InvalidArgumentError("assessment_name must not be empty");
   if (in.feedback.has_value() == in.expectation.has_value())
     return InvalidArgumentError("An assessment needs exactly one of feedback or expectation");
@@ -141,23 +143,35 @@ Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::A
     ASSIGN_OR_RETURN(int64_t trace_key, FindTraceKey(db, *trace_id));
     if (!a.overrides.empty()) {
       // The overridden assessment stays, marked invalid (MLflow keeps the history).
-      ASSIGN_OR_RETURN(Stmt * o, db.Cached(
-          "UPDATE assessments SET valid = 0, last_update_time = ? "
-          "WHERE assessment_id = ? AND trace_key = ?"));
+      ASSIGN_OR_RETURN(Stmt * o, db.Cached("UPDATE assessments SET valid = 0, last_update_time = ? "
+                                           "WHERE assessment_id = ? AND trace_key = ?"));
       RETURN_IF_ERROR(o->Bind(1, now).Bind(2, a.overrides).Bind(3, trace_key).Run());
       if (db.Changes() == 0) return AssessmentNotFound(a.overrides, *trace_id);
     }
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "INSERT OR IGNORE INTO assessments(assessment_id, trace_key, span_id, name, kind, "
-        "source_type, source_id, create_time, last_update_time, value_json, error_json, rationale, "
-        "metadata_json, overrides, valid, extra_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    s->Bind(1, a.assessment_id).Bind(2, trace_key).Bind(3, a.span_id).Bind(4, a.assessment_name)
-        .Bind(5, int64_t{a.feedback ? 1 : 2}).Bind(6, static_cast<int64_t>(a.source.source_type))
-        .Bind(7, a.source.source_id).Bind(8, a.create_time_ms).Bind(9, a.last_update_time_ms)
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached(
+            "INSERT OR IGNORE INTO assessments(assessment_id, trace_key, span_id, name, kind, "
+            "source_type, source_id, create_time, last_update_time, value_json, error_json, "
+            "rationale, "
+            "metadata_json, overrides, valid, extra_json) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    s->Bind(1, a.assessment_id)
+        .Bind(2, trace_key)
+        .Bind(3, a.span_id)
+        .Bind(4, a.assessment_name)
+        .Bind(5, int64_t{a.feedback ? 1 : 2})
+        .Bind(6, static_cast<int64_t>(a.source.source_type))
+        .Bind(7, a.source.source_id)
+        .Bind(8, a.create_time_ms)
+        .Bind(9, a.last_update_time_ms)
         .Bind(10, a.feedback ? a.feedback->value_json : a.expectation->value_json)
         .Bind(11, a.feedback ? ErrorJson(a.feedback->error) : std::string())
-        .Bind(12, a.rationale).Bind(13, MetadataJson(a.metadata)).Bind(14, a.overrides)
-        .Bind(15, int64_t{a.valid ? 1 : 0}).Bind(16, ExtraJson(a));
+        .Bind(12, a.rationale)
+        .Bind(13, MetadataJson(a.metadata))
+        .Bind(14, a.overrides)
+        .Bind(15, int64_t{a.valid ? 1 : 0})
+        .Bind(16, ExtraJson(a));
     RETURN_IF_ERROR(s->Run());
     if (db.Changes() == 0)
       return AlreadyExistsError("Assessment '" + a.assessment_id + "' already exists");
@@ -167,7 +181,7 @@ Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::A
 }
 
 Result<model::Assessment> SqliteAssessmentStore::GetAssessment(const TraceId& trace,
-                                                          const std::string& assessment_id) {
+                                                               const std::string& assessment_id) {
   return db_.WithReader([&](Db& db) -> Result<model::Assessment> {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, trace));
     ASSIGN_OR_RETURN(auto list, LoadAssessments(db, key, &assessment_id));
@@ -177,8 +191,8 @@ Result<model::Assessment> SqliteAssessmentStore::GetAssessment(const TraceId& tr
 }
 
 Result<model::Assessment> SqliteAssessmentStore::UpdateAssessment(const TraceId& trace,
-                                                             const std::string& assessment_id,
-                                                             const AssessmentUpdate& u) {
+                                                                  const std::string& assessment_id,
+                                                                  const AssessmentUpdate& u) {
   if (u.assessment_name && u.assessment_name->empty())
     return InvalidArgumentError("assessment_name must not be empty");
   RETURN_IF_ERROR(db_.WithWriteTxn([&](Db& db) -> Status {
@@ -200,35 +214,40 @@ Result<model::Assessment> SqliteAssessmentStore::UpdateAssessment(const TraceId&
     if (u.valid) next.valid = *u.valid;
     // Strictly later than before, so clients can order updates even within one millisecond.
     next.last_update_time_ms = std::max(NowMs(), a.last_update_time_ms + 1);
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "UPDATE assessments SET name = ?, value_json = ?, error_json = ?, rationale = ?, "
-        "metadata_json = ?, valid = ?, extra_json = ?, last_update_time = ? "
-        "WHERE assessment_id = ? AND trace_key = ?"));
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached("UPDATE assessments SET name = ?, value_json = ?, error_json = ?, rationale = ?, "
+                  "metadata_json = ?, valid = ?, extra_json = ?, last_update_time = ? "
+                  "WHERE assessment_id = ? AND trace_key = ?"));
     s->Bind(1, next.assessment_name)
         .Bind(2, next.feedback ? next.feedback->value_json : next.expectation->value_json)
         .Bind(3, next.feedback ? ErrorJson(next.feedback->error) : std::string())
-        .Bind(4, next.rationale).Bind(5, MetadataJson(next.metadata))
-        .Bind(6, int64_t{next.valid ? 1 : 0}).Bind(7, ExtraJson(next))
-        .Bind(8, next.last_update_time_ms).Bind(9, assessment_id).Bind(10, key);
+        .Bind(4, next.rationale)
+        .Bind(5, MetadataJson(next.metadata))
+        .Bind(6, int64_t{next.valid ? 1 : 0})
+        .Bind(7, ExtraJson(next))
+        .Bind(8, next.last_update_time_ms)
+        .Bind(9, assessment_id)
+        .Bind(10, key);
     RETURN_IF_ERROR(s->Run());
     return TouchTraceRow(db, key, db_.NextChangeSeq());
   }));
   return GetAssessment(trace, assessment_id);
 }
 
-Status SqliteAssessmentStore::DeleteAssessment(const TraceId& trace, const std::string& assessment_id) {
+Status SqliteAssessmentStore::DeleteAssessment(const TraceId& trace,
+                                               const std::string& assessment_id) {
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, trace));
     ASSIGN_OR_RETURN(auto current, LoadAssessments(db, key, &assessment_id));
     if (current.empty()) return AssessmentNotFound(assessment_id, trace);
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "DELETE FROM assessments WHERE assessment_id = ? AND trace_key = ?"));
+    ASSIGN_OR_RETURN(
+        Stmt * s, db.Cached("DELETE FROM assessments WHERE assessment_id = ? AND trace_key = ?"));
     RETURN_IF_ERROR(s->Bind(1, assessment_id).Bind(2, key).Run());
     // Deleting an override makes the assessment it replaced valid again (MLflow).
     if (const std::string& overridden = current.front().overrides; !overridden.empty()) {
-      ASSIGN_OR_RETURN(Stmt * o, db.Cached(
-          "UPDATE assessments SET valid = 1, last_update_time = ? "
-          "WHERE assessment_id = ? AND trace_key = ?"));
+      ASSIGN_OR_RETURN(Stmt * o, db.Cached("UPDATE assessments SET valid = 1, last_update_time = ? "
+                                           "WHERE assessment_id = ? AND trace_key = ?"));
       RETURN_IF_ERROR(o->Bind(1, NowMs()).Bind(2, overridden).Bind(3, key).Run());
     }
     return TouchTraceRow(db, key, db_.NextChangeSeq());

@@ -1,9 +1,10 @@
 // SqliteExperimentStore (MLflow semantics: ids are increasing integers as decimal text,
 // names unique among active and deleted experiments, soft delete).
+#include "storage/sqlite/sqlite_experiment_store.h"
+
 #include "storage/page_token.h"
 #include "storage/span_codec.h"
 #include "storage/sqlite/sqlite_dialect.h"
-#include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -22,7 +23,8 @@ constexpr const char* kColumns =
 
 // The lifecycle stage of an experiment, or kNotFound.
 Result<std::string> Stage(Db& db, int64_t id) {
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?"));
+  ASSIGN_OR_RETURN(Stmt * s,
+                   db.Cached("SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?"));
   s->Bind(1, id);
   bool row = false;
   RETURN_IF_ERROR(s->Step(&row));
@@ -63,11 +65,12 @@ static Result<model::Experiment> LoadExperiment(Db& db, Stmt& s) {
   e.experiment_id = std::to_string(s.Int(0));
   e.name = std::string(s.Text(1));
   e.artifact_location = std::string(s.Text(2));
-  e.lifecycle_stage = s.Text(3) == "deleted" ? model::LifecycleStage::kDeleted
-                                             : model::LifecycleStage::kActive;
+  e.lifecycle_stage =
+      s.Text(3) == "deleted" ? model::LifecycleStage::kDeleted : model::LifecycleStage::kActive;
   e.creation_time_ms = s.Int(4);
   e.last_update_time_ms = s.Int(5);
-  ASSIGN_OR_RETURN(Stmt * t, db.Cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?"));
+  ASSIGN_OR_RETURN(Stmt * t,
+                   db.Cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?"));
   t->Bind(1, s.Int(0));
   while (t->Next()) e.tags[std::string(t->Text(0))] = std::string(t->Text(1));
   RETURN_IF_ERROR(t->error());
@@ -80,7 +83,8 @@ Result<std::string> SqliteExperimentStore::CreateExperiment(
     const std::map<std::string, std::string>& tags) {
   if (name.empty()) return InvalidArgumentError("Invalid experiment name: '' (must not be empty)");
   if (name.size() > kMaxNameBytes)
-    return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) + " bytes");
+    return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) +
+                                " bytes");
   for (const auto& [k, v] : tags)
     if (k.empty()) return InvalidArgumentError("Experiment tag keys must not be empty");
   return db_.WithWriteTxn([&](Db& db) -> Result<std::string> {
@@ -90,21 +94,29 @@ Result<std::string> SqliteExperimentStore::CreateExperiment(
     RETURN_IF_ERROR(exists->Step(&row));
     exists->Reset();
     if (row) return AlreadyExistsError("Experiment(name=" + name + ") already exists.");
-    ASSIGN_OR_RETURN(Stmt * next, db.Cached("SELECT coalesce(max(experiment_id), 0) + 1 FROM experiments"));
+    ASSIGN_OR_RETURN(Stmt * next,
+                     db.Cached("SELECT coalesce(max(experiment_id), 0) + 1 FROM experiments"));
     RETURN_IF_ERROR(next->Step(&row));
     const int64_t id = next->Int(0);
     next->Reset();
     const int64_t now = NowMs();
-    ASSIGN_OR_RETURN(Stmt * ins, db.Cached(
-        "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, "
-        "creation_time, last_update_time) VALUES(?, ?, ?, 'active', ?, ?)"));
-    RETURN_IF_ERROR(ins->Bind(1, id).Bind(2, name)
+    ASSIGN_OR_RETURN(
+        Stmt * ins,
+        db.Cached(
+            "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, "
+            "creation_time, last_update_time) VALUES(?, ?, ?, 'active', ?, ?)"));
+    RETURN_IF_ERROR(ins->Bind(1, id)
+                        .Bind(2, name)
                         .Bind(3, artifact_location.empty()
                                      ? "mlflow-artifacts:/" + std::to_string(id)
                                      : artifact_location)
-                        .Bind(4, now).Bind(5, now).Run());
-    ASSIGN_OR_RETURN(Stmt * tag, db.Cached(
-        "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?,?,?)"));
+                        .Bind(4, now)
+                        .Bind(5, now)
+                        .Run());
+    ASSIGN_OR_RETURN(
+        Stmt * tag,
+        db.Cached(
+            "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?,?,?)"));
     for (const auto& [k, v] : tags) RETURN_IF_ERROR(tag->Bind(1, id).Bind(2, k).Bind(3, v).Run());
     return std::to_string(id);
   });
@@ -113,9 +125,9 @@ Result<std::string> SqliteExperimentStore::CreateExperiment(
 Result<model::Experiment> SqliteExperimentStore::GetExperiment(const std::string& experiment_id) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   return db_.WithReader([&](Db& db) -> Result<model::Experiment> {
-    static const std::string sql =
+    static const std::string kSql =
         std::string("SELECT ") + kColumns + " FROM experiments e WHERE e.experiment_id = ?";
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql.c_str()));
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached(kSql.c_str()));
     s->Bind(1, id);
     bool row = false;
     RETURN_IF_ERROR(s->Step(&row));
@@ -126,9 +138,9 @@ Result<model::Experiment> SqliteExperimentStore::GetExperiment(const std::string
 
 Result<model::Experiment> SqliteExperimentStore::GetExperimentByName(const std::string& name) {
   return db_.WithReader([&](Db& db) -> Result<model::Experiment> {
-    static const std::string sql =
+    static const std::string kSql =
         std::string("SELECT ") + kColumns + " FROM experiments e WHERE e.name = ?";
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql.c_str()));
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached(kSql.c_str()));
     s->Bind(1, name);
     bool row = false;
     RETURN_IF_ERROR(s->Step(&row));
@@ -137,7 +149,8 @@ Result<model::Experiment> SqliteExperimentStore::GetExperimentByName(const std::
   });
 }
 
-Result<ExperimentPage> SqliteExperimentStore::SearchExperiments(const SearchExperimentsRequest& req) {
+Result<ExperimentPage> SqliteExperimentStore::SearchExperiments(
+    const SearchExperimentsRequest& req) {
   if (req.max_results < 1 || req.max_results > kMaxSearchResults)
     return InvalidArgumentError("Invalid value for max_results: it must be between 1 and " +
                                 std::to_string(kMaxSearchResults) + ", got " +
@@ -170,8 +183,7 @@ Result<ExperimentPage> SqliteExperimentStore::SearchExperiments(const SearchExpe
     ExperimentPage page;
     while (s.Next()) {
       if (page.experiments.size() == static_cast<size_t>(req.max_results)) {
-        page.next_page_token =
-            EncodePageToken(PageToken{fingerprint, {offset + req.max_results}});
+        page.next_page_token = EncodePageToken(PageToken{fingerprint, {offset + req.max_results}});
         break;
       }
       ASSIGN_OR_RETURN(model::Experiment e, LoadExperiment(db, s));
@@ -183,11 +195,12 @@ Result<ExperimentPage> SqliteExperimentStore::SearchExperiments(const SearchExpe
 }
 
 Status SqliteExperimentStore::RenameExperiment(const std::string& experiment_id,
-                                          const std::string& new_name) {
+                                               const std::string& new_name) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   if (new_name.empty()) return InvalidArgumentError("The new experiment name must not be empty");
   if (new_name.size() > kMaxNameBytes)
-    return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) + " bytes");
+    return InvalidArgumentError("Experiment name exceeds " + std::to_string(kMaxNameBytes) +
+                                " bytes");
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "active") return FailedPreconditionError("Cannot rename a non-active experiment.");
@@ -222,25 +235,27 @@ Status SqliteExperimentStore::RestoreExperiment(const std::string& experiment_id
   });
 }
 
-Status SqliteExperimentStore::SetExperimentTag(const std::string& experiment_id, const std::string& key,
-                                          const std::string& value) {
+Status SqliteExperimentStore::SetExperimentTag(const std::string& experiment_id,
+                                               const std::string& key, const std::string& value) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   if (key.empty()) return InvalidArgumentError("Experiment tag key must not be empty");
   return db_.WithWriteTxn([&](Db& db) -> Status {
     RETURN_IF_ERROR(RequireActiveForUpdate(db, id));
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?,?,?)"));
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached(
+            "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES(?,?,?)"));
     return s->Bind(1, id).Bind(2, key).Bind(3, value).Run();
   });
 }
 
 Status SqliteExperimentStore::DeleteExperimentTag(const std::string& experiment_id,
-                                             const std::string& key) {
+                                                  const std::string& key) {
   ASSIGN_OR_RETURN(int64_t id, ParseExperimentId(experiment_id));
   return db_.WithWriteTxn([&](Db& db) -> Status {
     RETURN_IF_ERROR(RequireActiveForUpdate(db, id));
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(
-        "DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?"));
+    ASSIGN_OR_RETURN(Stmt * s,
+                     db.Cached("DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?"));
     RETURN_IF_ERROR(s->Bind(1, id).Bind(2, key).Run());
     if (db.Changes() == 0)
       return NotFoundError("No tag with name: " + key + " in experiment with id " + experiment_id);
