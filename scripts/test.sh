@@ -224,7 +224,7 @@ step_fuzz() {
 # instrumented give an endless series of false reports (see tests/tsan_suppressions.txt); the
 # exporter's own lock is checked by -Wthread-safety and the test runs in the ASan build.
 tsan_tests=(common_test storage_test sdk_context_test sdk_batch_processor_test sdk_env_config_test
-            sdk_otlp_http_exporter_test sdk_chat_client_test)
+            sdk_otlp_http_exporter_test sdk_chat_client_test eval_run_loop_test)
 step_tsan() {
   local launcher=()
   command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
