@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/ids.h"
 #include "model/assessment.h"
@@ -33,6 +34,13 @@ class AssessmentStore {
   // Assigns assessment_id and times when empty; kNotFound for an unknown trace. An assessment
   // that overrides another marks the other invalid (MLflow keeps the history).
   virtual Result<model::Assessment> CreateAssessment(const model::Assessment& a) = 0;
+  // All or none, in one transaction (an evaluation stores one record's feedbacks together); a
+  // bad assessment's error names its index.
+  virtual Result<std::vector<model::Assessment>> CreateAssessments(
+      const std::vector<model::Assessment>& list) = 0;
+  // The valid feedbacks whose metadata mlflow.assessment.sourceRunId is run_id (an evaluation
+  // run's results), oldest first.
+  virtual Result<std::vector<model::Assessment>> ListRunAssessments(const std::string& run_id) = 0;
   virtual Result<model::Assessment> GetAssessment(const TraceId& trace,
                                                   const std::string& assessment_id) = 0;
   virtual Result<model::Assessment> UpdateAssessment(const TraceId& trace,

@@ -1,5 +1,6 @@
 // TraceStore contract, experiments and assessments.
 #include <regex>
+#include <set>
 
 #include "trace_store_contract.h"
 
@@ -54,10 +55,13 @@ TYPED_TEST(ExperimentContractTest, CreateAssignsIncreasingIdsAndUniqueNames) {
   EXPECT_EQ(got->artifact_location, "mlflow-artifacts:/1");
   EXPECT_THAT(got->tags, ElementsAre(Pair("owner", "me")));
   EXPECT_EQ(this->experiments().GetExperiment(*b)->artifact_location, "s3://bucket/b");
-  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}),
+              StatusIs(StatusCode::kAlreadyExists));
   ASSERT_TRUE(this->experiments().DeleteExperiment(*a).ok());
-  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}), StatusIs(StatusCode::kAlreadyExists));
-  EXPECT_THAT(this->experiments().CreateExperiment("", "", {}), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().CreateExperiment("a", "", {}),
+              StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->experiments().CreateExperiment("", "", {}),
+              StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(this->experiments().CreateExperiment(std::string(501, 'x'), "", {}),
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_EQ(*this->experiments().CreateExperiment("c", "", {}), "3");
@@ -85,8 +89,10 @@ TYPED_TEST(ExperimentContractTest, RenameDeleteRestoreLifecycle) {
   ASSERT_TRUE(this->experiments().DeleteExperiment(a).ok());
   EXPECT_EQ(this->experiments().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kDeleted);
   EXPECT_THAT(this->experiments().DeleteExperiment(a), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->experiments().RenameExperiment(a, "a3"), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_THAT(this->experiments().SetExperimentTag(a, "k", "v"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().RenameExperiment(a, "a3"),
+              StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(this->experiments().SetExperimentTag(a, "k", "v"),
+              StatusIs(StatusCode::kInvalidArgument));
   ASSERT_TRUE(this->experiments().RestoreExperiment(a).ok());
   EXPECT_THAT(this->experiments().RestoreExperiment(a), StatusIs(StatusCode::kNotFound));
   EXPECT_EQ(this->experiments().GetExperiment(a)->lifecycle_stage, model::LifecycleStage::kActive);
@@ -102,8 +108,10 @@ TYPED_TEST(ExperimentContractTest, TagsAreSetAndDeleted) {
   ASSERT_TRUE(this->experiments().DeleteExperimentTag(a, "k").ok());
   EXPECT_TRUE(this->experiments().GetExperiment(a)->tags.empty());
   EXPECT_THAT(this->experiments().DeleteExperimentTag(a, "k"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->experiments().SetExperimentTag(a, "", "v"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(this->experiments().SetExperimentTag("55", "k", "v"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->experiments().SetExperimentTag(a, "", "v"),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->experiments().SetExperimentTag("55", "k", "v"),
+              StatusIs(StatusCode::kNotFound));
 }
 
 TYPED_TEST(ExperimentContractTest, SearchFiltersOnNameTagsAndTimes) {
@@ -189,6 +197,74 @@ model::Assessment Feedback(int trace, const std::string& name, const std::string
   return a;
 }
 
+TYPED_TEST(AssessmentContractTest, CreateManyIsAllOrNothing) {
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(2, 1, 0, 0, 10)}).ok());
+  std::vector<model::Assessment> batch = {Feedback(1, "a", "true"), Feedback(2, "b", "false"),
+                                          Feedback(9, "c", "true")};  // trace 9 does not exist
+  auto failed = this->assessments().CreateAssessments(batch);
+  EXPECT_EQ(failed.status().code(), StatusCode::kNotFound) << failed.status().ToString();
+  EXPECT_TRUE(this->Info(1).assessments.empty());
+  EXPECT_TRUE(this->Info(2).assessments.empty());
+
+  batch[2].assessment_name = "";
+  auto invalid = this->assessments().CreateAssessments(batch);
+  EXPECT_EQ(invalid.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(invalid.status().message().find("assessment 2"), std::string::npos)
+      << invalid.status().ToString();
+
+  batch.pop_back();
+  auto created = this->assessments().CreateAssessments(batch);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_EQ(created->size(), 2u);
+  EXPECT_EQ((*created)[0].trace_id, MlflowTraceId(Tid(1)));
+  EXPECT_EQ((*created)[1].feedback->value_json, "false");
+  EXPECT_EQ(this->Info(1).assessments.size(), 1u);
+  EXPECT_EQ(this->Info(2).assessments.size(), 1u);
+  auto none = this->assessments().CreateAssessments({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TYPED_TEST(AssessmentContractTest, ListRunAssessmentsFindsAnEvaluationRunsFeedback) {
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(2, 1, 0, 0, 10)}).ok());
+  auto run_feedback = [](int trace, const std::string& name, const std::string& run) {
+    model::Assessment a = Feedback(trace, name, "\"yes\"");
+    a.metadata = {{"mlflow.assessment.sourceRunId", run}, {"tracelake.eval.record", "r"}};
+    return a;
+  };
+  ASSERT_TRUE(this->assessments()
+                  .CreateAssessments({run_feedback(1, "correctness", "run-a"),
+                                      run_feedback(2, "correctness", "run-a"),
+                                      run_feedback(2, "correctness", "run-b"),
+                                      Feedback(1, "human", "true")})
+                  .ok());
+  model::Assessment expectation = Feedback(1, "expected", "\"x\"");
+  expectation.feedback.reset();
+  expectation.expectation = model::Expectation{"\"x\"", "", ""};
+  expectation.metadata = {{"mlflow.assessment.sourceRunId", "run-a"}};
+  ASSERT_TRUE(this->assessments().CreateAssessment(expectation).ok());
+
+  auto a = this->assessments().ListRunAssessments("run-a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->size(), 2u);  // feedback only
+  std::set<std::string> traces = {(*a)[0].trace_id, (*a)[1].trace_id};
+  EXPECT_EQ(traces, (std::set<std::string>{MlflowTraceId(Tid(1)), MlflowTraceId(Tid(2))}));
+  EXPECT_EQ((*a)[0].metadata.at("tracelake.eval.record"), "r");
+  auto b = this->assessments().ListRunAssessments("run-b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->size(), 1u);
+  auto none = this->assessments().ListRunAssessments("run-c");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  // An overridden feedback is no longer the run's answer.
+  model::Assessment fix = Feedback(2, "correctness", "\"no\"");
+  fix.overrides = (*b)[0].assessment_id;
+  ASSERT_TRUE(this->assessments().CreateAssessment(fix).ok());
+  auto after = this->assessments().ListRunAssessments("run-b");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
+}
+
 TYPED_TEST(AssessmentContractTest, CreateGetUpdateDelete) {
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
   auto created = this->assessments().CreateAssessment(Feedback(1, "helpful", "true"));
@@ -246,11 +322,14 @@ TYPED_TEST(AssessmentContractTest, ExpectationsKeepSerializedValues) {
 }
 
 TYPED_TEST(AssessmentContractTest, ErrorsForUnknownTracesAndBadInput) {
-  EXPECT_THAT(this->assessments().CreateAssessment(Feedback(7, "x", "1")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().CreateAssessment(Feedback(7, "x", "1")),
+              StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(this->assessments().GetAssessment(Tid(7), "a-1"), StatusIs(StatusCode::kNotFound));
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
-  EXPECT_THAT(this->assessments().GetAssessment(Tid(1), "a-missing"), StatusIs(StatusCode::kNotFound));
-  EXPECT_THAT(this->assessments().UpdateAssessment(Tid(1), "a-missing", {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().GetAssessment(Tid(1), "a-missing"),
+              StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->assessments().UpdateAssessment(Tid(1), "a-missing", {}),
+              StatusIs(StatusCode::kNotFound));
   model::Assessment bad = Feedback(1, "x", "1");
   bad.trace_id = "tr-nothex";
   EXPECT_THAT(this->assessments().CreateAssessment(bad), StatusIs(StatusCode::kInvalidArgument));

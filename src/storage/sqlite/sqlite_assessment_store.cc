@@ -124,7 +124,10 @@ Result<std::vector<model::Assessment>> LoadAssessments(Db& db, int64_t trace_key
   return out;
 }
 
-Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::Assessment& in) {
+namespace {
+
+// Checks an assessment to create and fills in its id, times and canonical trace id.
+Result<model::Assessment> PrepareNew(const model::Assessment& in, int64_t now) {
   const auto trace_id = ParseMlflowTraceId(in.trace_id);
   if (!trace_id)
     return InvalidArgumentError("Invalid trace_id '" + in.trace_id.substr(0, 80) + "'");
@@ -135,49 +138,104 @@ Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::A
     return InvalidArgumentError("span_id must be 16 hex digits");
   model::Assessment a = in;
   if (a.assessment_id.empty()) a.assessment_id = NewAssessmentId();
-  const int64_t now = NowMs();
   if (a.create_time_ms == 0) a.create_time_ms = now;
   a.last_update_time_ms = std::max(now, a.create_time_ms);
   a.trace_id = MlflowTraceId(*trace_id);
+  return a;
+}
+
+// Inserts one prepared assessment inside the caller's write transaction.
+Status InsertAssessment(Db& db, const model::Assessment& a, int64_t now, int64_t change_seq) {
+  const TraceId trace_id = *ParseMlflowTraceId(a.trace_id);
+  ASSIGN_OR_RETURN(int64_t trace_key, FindTraceKey(db, trace_id));
+  if (!a.overrides.empty()) {
+    // The overridden assessment stays, marked invalid (MLflow keeps the history).
+    ASSIGN_OR_RETURN(Stmt * o, db.Cached("UPDATE assessments SET valid = 0, last_update_time = ? "
+                                         "WHERE assessment_id = ? AND trace_key = ?"));
+    RETURN_IF_ERROR(o->Bind(1, now).Bind(2, a.overrides).Bind(3, trace_key).Run());
+    if (db.Changes() == 0) return AssessmentNotFound(a.overrides, trace_id);
+  }
+  ASSIGN_OR_RETURN(
+      Stmt * s,
+      db.Cached("INSERT OR IGNORE INTO assessments(assessment_id, trace_key, span_id, name, kind, "
+                "source_type, source_id, create_time, last_update_time, value_json, error_json, "
+                "rationale, metadata_json, overrides, valid, extra_json) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s->Bind(1, a.assessment_id)
+      .Bind(2, trace_key)
+      .Bind(3, a.span_id)
+      .Bind(4, a.assessment_name)
+      .Bind(5, int64_t{a.feedback ? 1 : 2})
+      .Bind(6, static_cast<int64_t>(a.source.source_type))
+      .Bind(7, a.source.source_id)
+      .Bind(8, a.create_time_ms)
+      .Bind(9, a.last_update_time_ms)
+      .Bind(10, a.feedback ? a.feedback->value_json : a.expectation->value_json)
+      .Bind(11, a.feedback ? ErrorJson(a.feedback->error) : std::string())
+      .Bind(12, a.rationale)
+      .Bind(13, MetadataJson(a.metadata))
+      .Bind(14, a.overrides)
+      .Bind(15, int64_t{a.valid ? 1 : 0})
+      .Bind(16, ExtraJson(a));
+  RETURN_IF_ERROR(s->Run());
+  if (db.Changes() == 0)
+    return AlreadyExistsError("Assessment '" + a.assessment_id + "' already exists");
+  return TouchTraceRow(db, trace_key, change_seq);
+}
+
+}  // namespace
+
+Result<model::Assessment> SqliteAssessmentStore::CreateAssessment(const model::Assessment& in) {
+  ASSIGN_OR_RETURN(std::vector<model::Assessment> created, CreateAssessments({in}));
+  return std::move(created.front());
+}
+
+Result<std::vector<model::Assessment>> SqliteAssessmentStore::CreateAssessments(
+    const std::vector<model::Assessment>& list) {
+  const int64_t now = NowMs();
+  std::vector<model::Assessment> prepared;
+  prepared.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    Result<model::Assessment> a = PrepareNew(list[i], now);
+    if (!a.ok() && list.size() > 1)
+      return Status(a.status().code(),
+                    "assessment " + std::to_string(i) + ": " + a.status().message());
+    if (!a.ok()) return a.status();
+    prepared.push_back(std::move(*a));
+  }
+  if (prepared.empty()) return prepared;
   RETURN_IF_ERROR(db_.WithWriteTxn([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(int64_t trace_key, FindTraceKey(db, *trace_id));
-    if (!a.overrides.empty()) {
-      // The overridden assessment stays, marked invalid (MLflow keeps the history).
-      ASSIGN_OR_RETURN(Stmt * o, db.Cached("UPDATE assessments SET valid = 0, last_update_time = ? "
-                                           "WHERE assessment_id = ? AND trace_key = ?"));
-      RETURN_IF_ERROR(o->Bind(1, now).Bind(2, a.overrides).Bind(3, trace_key).Run());
-      if (db.Changes() == 0) return AssessmentNotFound(a.overrides, *trace_id);
-    }
-    ASSIGN_OR_RETURN(
-        Stmt * s,
-        db.Cached(
-            "INSERT OR IGNORE INTO assessments(assessment_id, trace_key, span_id, name, kind, "
-            "source_type, source_id, create_time, last_update_time, value_json, error_json, "
-            "rationale, "
-            "metadata_json, overrides, valid, extra_json) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    s->Bind(1, a.assessment_id)
-        .Bind(2, trace_key)
-        .Bind(3, a.span_id)
-        .Bind(4, a.assessment_name)
-        .Bind(5, int64_t{a.feedback ? 1 : 2})
-        .Bind(6, static_cast<int64_t>(a.source.source_type))
-        .Bind(7, a.source.source_id)
-        .Bind(8, a.create_time_ms)
-        .Bind(9, a.last_update_time_ms)
-        .Bind(10, a.feedback ? a.feedback->value_json : a.expectation->value_json)
-        .Bind(11, a.feedback ? ErrorJson(a.feedback->error) : std::string())
-        .Bind(12, a.rationale)
-        .Bind(13, MetadataJson(a.metadata))
-        .Bind(14, a.overrides)
-        .Bind(15, int64_t{a.valid ? 1 : 0})
-        .Bind(16, ExtraJson(a));
-    RETURN_IF_ERROR(s->Run());
-    if (db.Changes() == 0)
-      return AlreadyExistsError("Assessment '" + a.assessment_id + "' already exists");
-    return TouchTraceRow(db, trace_key, db_.NextChangeSeq());
+    for (const model::Assessment& a : prepared)
+      RETURN_IF_ERROR(InsertAssessment(db, a, now, db_.NextChangeSeq()));
+    return OkStatus();
   }));
-  return GetAssessment(*trace_id, a.assessment_id);
+  std::vector<model::Assessment> out;
+  out.reserve(prepared.size());
+  for (const model::Assessment& a : prepared) {
+    ASSIGN_OR_RETURN(model::Assessment stored,
+                     GetAssessment(*ParseMlflowTraceId(a.trace_id), a.assessment_id));
+    out.push_back(std::move(stored));
+  }
+  return out;
+}
+
+Result<std::vector<model::Assessment>> SqliteAssessmentStore::ListRunAssessments(
+    const std::string& run_id) {
+  return db_.WithReader([&](Db& db) -> Result<std::vector<model::Assessment>> {
+    static const std::string kByRun =
+        std::string("SELECT ") + kColumns +
+        " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
+        "WHERE a.kind = 1 AND a.valid = 1 AND "
+        "json_extract(a.metadata_json, '$.\"mlflow.assessment.sourceRunId\"') = ? "
+        "ORDER BY a.create_time, a.assessment_id";
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached(kByRun.c_str()));
+    s->Bind(1, run_id);
+    std::vector<model::Assessment> out;
+    while (s->Next()) out.push_back(FromRow(*s));
+    RETURN_IF_ERROR(s->error());
+    s->Reset();
+    return out;
+  });
 }
 
 Result<model::Assessment> SqliteAssessmentStore::GetAssessment(const TraceId& trace,

@@ -15,6 +15,9 @@ class SqliteAssessmentStore final : public AssessmentStore {
   explicit SqliteAssessmentStore(SqliteDatabase& db) : db_(db) {}
 
   Result<model::Assessment> CreateAssessment(const model::Assessment& a) override;
+  Result<std::vector<model::Assessment>> CreateAssessments(
+      const std::vector<model::Assessment>& list) override;
+  Result<std::vector<model::Assessment>> ListRunAssessments(const std::string& run_id) override;
   Result<model::Assessment> GetAssessment(const TraceId& trace,
                                           const std::string& assessment_id) override;
   Result<model::Assessment> UpdateAssessment(const TraceId& trace, const std::string& assessment_id,
