@@ -21,7 +21,7 @@ struct BuiltinJudgeSpec {
 
 namespace {
 
-constexpr size_t kMaxFieldBytes = 32 * 1024;
+constexpr size_t kMaxFieldBytes = size_t{32} * 1024;
 
 std::string Tag(const std::string& tag, const std::string& text) {
   return "<" + tag + ">\n" + CutText(text, kMaxFieldBytes) + "\n</" + tag + ">\n";

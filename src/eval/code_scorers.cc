@@ -15,7 +15,7 @@ namespace tracelake::eval {
 namespace {
 
 // std::regex backtracks: a bounded input keeps a pathological pattern from running away.
-constexpr size_t kMaxRegexInputBytes = 256 * 1024;
+constexpr size_t kMaxRegexInputBytes = size_t{256} * 1024;
 
 using Check = std::function<Feedback(const EvalInput& in, const FeedbackSource& source)>;
 
@@ -99,8 +99,8 @@ std::string Num(double v) { return model::PythonFloatRepr(v); }
 bool LuhnValid(const std::string& digits) {
   int sum = 0;
   bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
+  for (size_t i = digits.size(); i-- > 0;) {
+    int d = digits[i] - '0';
     if (twice) {
       d *= 2;
       if (d > 9) d -= 9;
@@ -161,8 +161,9 @@ const InputField kTr = InputField::kTrace;
 }  // namespace
 
 std::unique_ptr<Scorer> ExactMatch(ExactMatchOptions o) {
-  return Make(o.name, "exact_match", {kOut, InputField::kExpectations},
-              [o](const EvalInput& in, const FeedbackSource&) {
+  const std::string name = o.name;
+  return Make(name, "exact_match", {kOut, InputField::kExpectations},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
                 auto it = in.expectations.find("expected_response");
                 if (it == in.expectations.end() || it->is_null())
                   return Missing("exact_match needs expectations expected_response");
@@ -185,23 +186,26 @@ Result<std::unique_ptr<Scorer>> ContainsKeywords(ContainsKeywordsOptions o) {
   if (o.keywords.empty()) return InvalidArgumentError("contains_keywords needs keywords");
   for (const std::string& k : o.keywords)
     if (k.empty()) return InvalidArgumentError("contains_keywords: a keyword is empty");
-  return Make(o.name, "contains_keywords", {kOut}, [o](const EvalInput& in, const FeedbackSource&) {
-    const std::string text = o.case_sensitive ? JsonText(in.outputs) : Lower(JsonText(in.outputs));
-    std::vector<std::string> found;
-    std::vector<std::string> missing;
-    for (const std::string& k : o.keywords) {
-      const bool has = text.find(o.case_sensitive ? k : Lower(k)) != std::string::npos;
-      (has ? found : missing).push_back(k);
-    }
-    const bool pass = o.require_all ? missing.empty() : !found.empty();
-    std::string why = "Found " + std::to_string(found.size()) + " of " +
-                      std::to_string(o.keywords.size()) + " keywords";
-    if (!missing.empty()) {
-      why += "; missing:";
-      for (const std::string& m : missing) why += " \"" + m + "\"";
-    }
-    return Checked(pass, why + ".");
-  });
+  const std::string name = o.name;
+  return Make(name, "contains_keywords", {kOut},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+                const std::string text =
+                    o.case_sensitive ? JsonText(in.outputs) : Lower(JsonText(in.outputs));
+                std::vector<std::string> found;
+                std::vector<std::string> missing;
+                for (const std::string& k : o.keywords) {
+                  const bool has = text.find(o.case_sensitive ? k : Lower(k)) != std::string::npos;
+                  (has ? found : missing).push_back(k);
+                }
+                const bool pass = o.require_all ? missing.empty() : !found.empty();
+                std::string why = "Found " + std::to_string(found.size()) + " of " +
+                                  std::to_string(o.keywords.size()) + " keywords";
+                if (!missing.empty()) {
+                  why += "; missing:";
+                  for (const std::string& m : missing) why += " \"" + m + "\"";
+                }
+                return Checked(pass, why + ".");
+              });
 }
 
 Result<std::unique_ptr<Scorer>> RegexMatch(RegexMatchOptions o) {
@@ -212,41 +216,47 @@ Result<std::unique_ptr<Scorer>> RegexMatch(RegexMatchOptions o) {
   } catch (const std::regex_error& e) {
     return InvalidArgumentError("regex_match: invalid pattern: " + std::string(e.what()));
   }
-  return Make(o.name, "regex_match", {kOut}, [o, re](const EvalInput& in, const FeedbackSource&) {
-    std::string text = JsonText(in.outputs);
-    if (text.size() > kMaxRegexInputBytes) text.resize(kMaxRegexInputBytes);
-    bool match = false;
-    try {
-      match = o.full_match ? std::regex_match(text, *re) : std::regex_search(text, *re);
-    } catch (const std::regex_error&) {
-      Feedback f;
-      f.error = FeedbackError{kErrScorer,
-                              "regex_match: the pattern ran out of "
-                              "resources on this output",
-                              ""};
-      return f;
-    }
-    return Checked(match, match ? "The output matches the pattern."
-                                : "The output does not match the pattern.");
-  });
+  const std::string name = o.name;
+  return Make(name, "regex_match", {kOut},
+              [o = std::move(o), re](const EvalInput& in, const FeedbackSource&) {
+                std::string text = JsonText(in.outputs);
+                if (text.size() > kMaxRegexInputBytes) text.resize(kMaxRegexInputBytes);
+                bool match = false;
+                try {
+                  match = o.full_match ? std::regex_match(text, *re) : std::regex_search(text, *re);
+                } catch (const std::regex_error&) {
+                  Feedback f;
+                  f.error = FeedbackError{kErrScorer,
+                                          "regex_match: the pattern ran out of "
+                                          "resources on this output",
+                                          ""};
+                  return f;
+                }
+                return Checked(match, match ? "The output matches the pattern."
+                                            : "The output does not match the pattern.");
+              });
 }
 
 std::unique_ptr<Scorer> JsonValidity(JsonValidityOptions o) {
-  return Make(o.name, "json_validity", {kOut}, [o](const EvalInput& in, const FeedbackSource&) {
-    Json value = in.outputs;
-    if (value.is_string()) {
-      value = Json::parse(value.get<std::string>(), nullptr, /*allow_exceptions=*/false);
-      if (value.is_discarded()) return Checked(false, "The output is not valid JSON.");
-    }
-    if (o.required_keys.empty()) return Checked(true, "The output is valid JSON.");
-    if (!value.is_object())
-      return Checked(false, "The output is JSON but not an object with the required keys.");
-    std::string missing;
-    for (const std::string& k : o.required_keys)
-      if (!value.contains(k)) missing += " \"" + k + "\"";
-    if (!missing.empty()) return Checked(false, "The JSON object lacks the keys" + missing + ".");
-    return Checked(true, "The output is a JSON object with every required key.");
-  });
+  const std::string name = o.name;
+  return Make(
+      name, "json_validity", {kOut},
+      [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+        Json value = in.outputs;
+        if (value.is_string()) {
+          value = Json::parse(value.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+          if (value.is_discarded()) return Checked(false, "The output is not valid JSON.");
+        }
+        if (o.required_keys.empty()) return Checked(true, "The output is valid JSON.");
+        if (!value.is_object())
+          return Checked(false, "The output is JSON but not an object with the required keys.");
+        std::string missing;
+        for (const std::string& k : o.required_keys)
+          if (!value.contains(k)) missing += " \"" + k + "\"";
+        if (!missing.empty())
+          return Checked(false, "The JSON object lacks the keys" + missing + ".");
+        return Checked(true, "The output is a JSON object with every required key.");
+      });
 }
 
 Result<std::unique_ptr<Scorer>> LengthBound(LengthBoundOptions o) {
@@ -256,20 +266,22 @@ Result<std::unique_ptr<Scorer>> LengthBound(LengthBoundOptions o) {
     return InvalidArgumentError("length_bound: bounds must not be negative");
   if (o.min_length && o.max_length && *o.min_length > *o.max_length)
     return InvalidArgumentError("length_bound: min_length is greater than max_length");
-  return Make(o.name, "length_bound", {kOut}, [o](const EvalInput& in, const FeedbackSource&) {
-    const std::string text = JsonText(in.outputs);
-    const int64_t n = o.unit == LengthUnit::kWords ? Words(text) : CodePoints(text);
-    const bool pass =
-        (!o.min_length || n >= *o.min_length) && (!o.max_length || n <= *o.max_length);
-    std::string why = "The output has " + std::to_string(n) +
-                      (o.unit == LengthUnit::kWords ? " words" : " characters") + "; bounds [" +
-                      (o.min_length ? std::to_string(*o.min_length) : "") + ", " +
-                      (o.max_length ? std::to_string(*o.max_length) : "") + "].";
-    return Checked(pass, why);
-  });
+  const std::string name = o.name;
+  return Make(
+      name, "length_bound", {kOut}, [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+        const std::string text = JsonText(in.outputs);
+        const int64_t n = o.unit == LengthUnit::kWords ? Words(text) : CodePoints(text);
+        const bool pass =
+            (!o.min_length || n >= *o.min_length) && (!o.max_length || n <= *o.max_length);
+        std::string why = "The output has " + std::to_string(n) +
+                          (o.unit == LengthUnit::kWords ? " words" : " characters") + "; bounds [" +
+                          (o.min_length ? std::to_string(*o.min_length) : "") + ", " +
+                          (o.max_length ? std::to_string(*o.max_length) : "") + "].";
+        return Checked(pass, why);
+      });
 }
 
-std::unique_ptr<Scorer> IsNotEmpty(IsNotEmptyOptions o) {
+std::unique_ptr<Scorer> IsNotEmpty(const IsNotEmptyOptions& o) {
   return Make(o.name, "is_not_empty", {}, [](const EvalInput& in, const FeedbackSource&) {
     const bool empty = in.outputs.is_null() ||
                        (in.outputs.is_string() && Trim(in.outputs.get<std::string>()).empty()) ||
@@ -283,17 +295,20 @@ Result<std::unique_ptr<Scorer>> NumericBound(NumericBoundOptions o) {
     return InvalidArgumentError("numeric_bound needs min_value or max_value");
   if (o.min_value && o.max_value && *o.min_value > *o.max_value)
     return InvalidArgumentError("numeric_bound: min_value is greater than max_value");
-  return Make(o.name, "numeric_bound", {kOut}, [o](const EvalInput& in, const FeedbackSource&) {
-    std::optional<double> v = AsNumber(in.outputs);
-    if (!v) return Checked(false, "The output is not a number.");
-    const bool pass = (!o.min_value || *v >= *o.min_value) && (!o.max_value || *v <= *o.max_value);
-    return Checked(pass, "The output is " + Num(*v) + "; bounds [" +
-                             (o.min_value ? Num(*o.min_value) : "") + ", " +
-                             (o.max_value ? Num(*o.max_value) : "") + "].");
-  });
+  const std::string name = o.name;
+  return Make(name, "numeric_bound", {kOut},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+                std::optional<double> v = AsNumber(in.outputs);
+                if (!v) return Checked(false, "The output is not a number.");
+                const bool pass =
+                    (!o.min_value || *v >= *o.min_value) && (!o.max_value || *v <= *o.max_value);
+                return Checked(pass, "The output is " + Num(*v) + "; bounds [" +
+                                         (o.min_value ? Num(*o.min_value) : "") + ", " +
+                                         (o.max_value ? Num(*o.max_value) : "") + "].");
+              });
 }
 
-std::unique_ptr<Scorer> PiiDetection(PiiDetectionOptions o) {
+std::unique_ptr<Scorer> PiiDetection(const PiiDetectionOptions& o) {
   struct Patterns {
     std::regex email{R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"};
     std::regex ssn{R"((^|[^0-9-])\d{3}-\d{2}-\d{4}($|[^0-9-]))"};
@@ -328,22 +343,25 @@ std::unique_ptr<Scorer> PiiDetection(PiiDetectionOptions o) {
 Result<std::unique_ptr<Scorer>> LatencyThreshold(LatencyThresholdOptions o) {
   if (!(o.max_latency_seconds > 0))
     return InvalidArgumentError("latency_threshold needs a positive max_latency_seconds");
-  return Make(o.name, "latency_threshold", {kTr}, [o](const EvalInput& in, const FeedbackSource&) {
-    int64_t ns = in.trace->info.execution_duration_ns;
-    if (ns <= 0) {
-      const model::Span* root = RootSpan(*in.trace);
-      if (root != nullptr && root->end_time_unix_nano > root->start_time_unix_nano)
-        ns = static_cast<int64_t>(root->end_time_unix_nano - root->start_time_unix_nano);
-    }
-    if (ns <= 0) return Missing("latency_threshold: the trace has no duration");
-    const double seconds = static_cast<double>(ns) / 1e9;
-    return Checked(seconds <= o.max_latency_seconds, "The trace took " + Num(seconds) +
-                                                         " s; the limit is " +
-                                                         Num(o.max_latency_seconds) + " s.");
-  });
+  const std::string name = o.name;
+  return Make(name, "latency_threshold", {kTr},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+                int64_t ns = in.trace->info.execution_duration_ns;
+                if (ns <= 0) {
+                  const model::Span* root = RootSpan(*in.trace);
+                  if (root != nullptr && root->end_time_unix_nano > root->start_time_unix_nano)
+                    ns =
+                        static_cast<int64_t>(root->end_time_unix_nano - root->start_time_unix_nano);
+                }
+                if (ns <= 0) return Missing("latency_threshold: the trace has no duration");
+                const double seconds = static_cast<double>(ns) / 1e9;
+                return Checked(seconds <= o.max_latency_seconds,
+                               "The trace took " + Num(seconds) + " s; the limit is " +
+                                   Num(o.max_latency_seconds) + " s.");
+              });
 }
 
-std::unique_ptr<Scorer> NoErrorSpans(NoErrorSpansOptions o) {
+std::unique_ptr<Scorer> NoErrorSpans(const NoErrorSpansOptions& o) {
   return Make(o.name, "no_error_spans", {kTr}, [](const EvalInput& in, const FeedbackSource&) {
     std::vector<std::string> names;
     for (const model::Span& s : in.trace->spans)
@@ -358,58 +376,68 @@ std::unique_ptr<Scorer> NoErrorSpans(NoErrorSpansOptions o) {
 Result<std::unique_ptr<Scorer>> TokenBudget(TokenBudgetOptions o) {
   if (o.max_total_tokens <= 0)
     return InvalidArgumentError("token_budget needs a positive max_total_tokens");
-  return Make(o.name, "token_budget", {kTr}, [o](const EvalInput& in, const FeedbackSource&) {
-    std::optional<int64_t> tokens = TraceTokens(*in.trace);
-    if (!tokens) return Missing("token_budget: the trace reports no token usage");
-    return Checked(*tokens <= o.max_total_tokens, "The trace used " + std::to_string(*tokens) +
-                                                      " tokens; the budget is " +
-                                                      std::to_string(o.max_total_tokens) + ".");
-  });
+  const std::string name = o.name;
+  return Make(
+      name, "token_budget", {kTr}, [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+        std::optional<int64_t> tokens = TraceTokens(*in.trace);
+        if (!tokens) return Missing("token_budget: the trace reports no token usage");
+        return Checked(*tokens <= o.max_total_tokens, "The trace used " + std::to_string(*tokens) +
+                                                          " tokens; the budget is " +
+                                                          std::to_string(o.max_total_tokens) + ".");
+      });
 }
 
 Result<std::unique_ptr<Scorer>> CostBudget(CostBudgetOptions o) {
   if (!(o.max_cost_usd > 0))
     return InvalidArgumentError("cost_budget needs a positive max_cost_usd");
-  return Make(o.name, "cost_budget", {kTr}, [o](const EvalInput& in, const FeedbackSource&) {
-    std::optional<double> cost = TraceCost(*in.trace, o.prices);
-    if (!cost) return Missing("cost_budget: no span of the trace has a known cost");
-    return Checked(*cost <= o.max_cost_usd, "The trace cost $" + Num(*cost) + "; the budget is $" +
-                                                Num(o.max_cost_usd) + ".");
-  });
+  const std::string name = o.name;
+  return Make(
+      name, "cost_budget", {kTr}, [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+        std::optional<double> cost = TraceCost(*in.trace, o.prices);
+        if (!cost) return Missing("cost_budget: no span of the trace has a known cost");
+        return Checked(
+            *cost <= o.max_cost_usd,
+            "The trace cost $" + Num(*cost) + "; the budget is $" + Num(o.max_cost_usd) + ".");
+      });
 }
 
 Result<std::unique_ptr<Scorer>> ToolCalled(ToolCalledOptions o) {
   if (o.tool_name.empty()) return InvalidArgumentError("tool_called needs a tool_name");
-  return Make(o.name, "tool_called", {kTr}, [o](const EvalInput& in, const FeedbackSource&) {
-    for (const model::Span* s : SpansOfType(*in.trace, "TOOL"))
-      if (s->name == o.tool_name)
-        return Checked(true, "The tool \"" + o.tool_name + "\" was called.");
-    return Checked(false, "The tool \"" + o.tool_name + "\" was not called.");
-  });
+  const std::string name = o.name;
+  return Make(name, "tool_called", {kTr},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+                for (const model::Span* s : SpansOfType(*in.trace, "TOOL"))
+                  if (s->name == o.tool_name)
+                    return Checked(true, "The tool \"" + o.tool_name + "\" was called.");
+                return Checked(false, "The tool \"" + o.tool_name + "\" was not called.");
+              });
 }
 
 Result<std::unique_ptr<Scorer>> ToolCallOrder(ToolCallOrderOptions o) {
   if (o.tool_names.empty()) return InvalidArgumentError("tool_call_order needs tool_names");
   for (const std::string& t : o.tool_names)
     if (t.empty()) return InvalidArgumentError("tool_call_order: a tool name is empty");
-  return Make(o.name, "tool_call_order", {kTr}, [o](const EvalInput& in, const FeedbackSource&) {
-    std::vector<std::string> called;
-    for (const model::Span* s : ToolSpansByStart(*in.trace)) called.push_back(s->name);
-    bool pass = false;
-    if (o.strict) {
-      pass = called == o.tool_names;
-    } else {
-      size_t next = 0;
-      for (const std::string& c : called)
-        if (next < o.tool_names.size() && c == o.tool_names[next]) ++next;
-      pass = next == o.tool_names.size();
-    }
-    std::string seq;
-    for (const std::string& c : called) seq += (seq.empty() ? "" : ", ") + c;
-    return Checked(pass, std::string(pass ? "The tools were called in the expected order"
-                                          : "The tools were not called in the expected order") +
-                             " (called: " + (seq.empty() ? "none" : seq) + ").");
-  });
+  const std::string name = o.name;
+  return Make(name, "tool_call_order", {kTr},
+              [o = std::move(o)](const EvalInput& in, const FeedbackSource&) {
+                std::vector<std::string> called;
+                for (const model::Span* s : ToolSpansByStart(*in.trace)) called.push_back(s->name);
+                bool pass = false;
+                if (o.strict) {
+                  pass = called == o.tool_names;
+                } else {
+                  size_t next = 0;
+                  for (const std::string& c : called)
+                    if (next < o.tool_names.size() && c == o.tool_names[next]) ++next;
+                  pass = next == o.tool_names.size();
+                }
+                std::string seq;
+                for (const std::string& c : called) seq += (seq.empty() ? "" : ", ") + c;
+                return Checked(
+                    pass, std::string(pass ? "The tools were called in the expected order"
+                                           : "The tools were not called in the expected order") +
+                              " (called: " + (seq.empty() ? "none" : seq) + ").");
+              });
 }
 
 namespace {

@@ -100,13 +100,13 @@ Result<std::unique_ptr<Scorer>> RegexMatch(RegexMatchOptions options);
 std::unique_ptr<Scorer> JsonValidity(JsonValidityOptions options = {});
 // kInvalidArgument: no bound, a negative one, or min > max.
 Result<std::unique_ptr<Scorer>> LengthBound(LengthBoundOptions options);
-std::unique_ptr<Scorer> IsNotEmpty(IsNotEmptyOptions options = {});
+std::unique_ptr<Scorer> IsNotEmpty(const IsNotEmptyOptions& options = {});
 // kInvalidArgument: no bound or min > max.
 Result<std::unique_ptr<Scorer>> NumericBound(NumericBoundOptions options);
-std::unique_ptr<Scorer> PiiDetection(PiiDetectionOptions options = {});
+std::unique_ptr<Scorer> PiiDetection(const PiiDetectionOptions& options = {});
 // kInvalidArgument: a threshold that is not positive.
 Result<std::unique_ptr<Scorer>> LatencyThreshold(LatencyThresholdOptions options);
-std::unique_ptr<Scorer> NoErrorSpans(NoErrorSpansOptions options = {});
+std::unique_ptr<Scorer> NoErrorSpans(const NoErrorSpansOptions& options = {});
 Result<std::unique_ptr<Scorer>> TokenBudget(TokenBudgetOptions options);
 Result<std::unique_ptr<Scorer>> CostBudget(CostBudgetOptions options);
 // kInvalidArgument: an empty tool name / list.

@@ -8,6 +8,9 @@
 namespace tracelake::eval {
 namespace {
 
+// A value longer than this is cut before it goes into the prompt.
+constexpr size_t kMaxValueBytes = size_t{32} * 1024;
+
 struct Placeholder {
   size_t begin;  // of "{{"
   size_t end;    // past "}}"
@@ -78,13 +81,13 @@ std::string InstructionsJudge::Render(const EvalInput& in) const {
     copied = p.end;
     switch (*FieldNamed(p.name)) {
       case InputField::kInputs:
-        out += CutText(JsonText(in.inputs), 32 * 1024);
+        out += CutText(JsonText(in.inputs), kMaxValueBytes);
         break;
       case InputField::kOutputs:
-        out += CutText(JsonText(in.outputs), 32 * 1024);
+        out += CutText(JsonText(in.outputs), kMaxValueBytes);
         break;
       case InputField::kExpectations:
-        out += CutText(JsonText(in.expectations), 32 * 1024);
+        out += CutText(JsonText(in.expectations), kMaxValueBytes);
         break;
       case InputField::kTrace:
         out += in.trace != nullptr ? RenderTraceForJudge(*in.trace, config_.trace_render) : "";

@@ -39,15 +39,16 @@ std::vector<std::pair<const model::Span*, int>> TreeOrder(const model::Trace& tr
   for (auto& [id, list] : children) std::sort(list.begin(), list.end(), by_start);
   std::vector<std::pair<const model::Span*, int>> out;
   std::vector<std::pair<const model::Span*, int>> stack;
-  for (auto it = roots.rbegin(); it != roots.rend(); ++it) stack.emplace_back(*it, 0);
+  std::reverse(roots.begin(), roots.end());  // the stack pops the earliest first
+  stack.reserve(trace.spans.size());
+  for (const model::Span* r : roots) stack.emplace_back(r, 0);
   while (!stack.empty() && out.size() < trace.spans.size()) {
     auto [span, depth] = stack.back();
     stack.pop_back();
     out.emplace_back(span, depth);
     auto c = children.find(span->span_id.Hex());
     if (c == children.end()) continue;
-    for (auto it = c->second.rbegin(); it != c->second.rend(); ++it)
-      stack.emplace_back(*it, depth + 1);
+    for (size_t i = c->second.size(); i-- > 0;) stack.emplace_back(c->second[i], depth + 1);
   }
   return out;
 }
