@@ -29,12 +29,13 @@ PassRate SummarizeCounts(int64_t yes, int64_t no, int64_t unknown) {
 PassRate Summarize(const std::vector<Verdict>& verdicts) {
   int64_t yes = 0, no = 0, unknown = 0;
   for (Verdict v : verdicts) {
-    if (v == Verdict::kYes)
+    if (v == Verdict::kYes) {
       ++yes;
-    else if (v == Verdict::kNo)
+    } else if (v == Verdict::kNo) {
       ++no;
-    else
+    } else if (v == Verdict::kUnknown) {
       ++unknown;
+    }
   }
   return SummarizeCounts(yes, no, unknown);
 }
@@ -58,7 +59,8 @@ double McNemarExactP(int64_t b, int64_t c) {
 PairedComparison ComparePaired(const std::vector<PairedVerdict>& pairs) {
   PairedComparison c;
   for (const PairedVerdict& p : pairs) {
-    if (p.a == Verdict::kUnknown || p.b == Verdict::kUnknown) {
+    auto undecided = [](Verdict v) { return v != Verdict::kYes && v != Verdict::kNo; };
+    if (undecided(p.a) || undecided(p.b)) {
       ++c.with_unknown;
     } else if (p.a == Verdict::kYes) {
       ++(p.b == Verdict::kYes ? c.both_yes : c.yes_to_no);
@@ -81,6 +83,8 @@ const char* VerdictName(Verdict v) {
       return "yes";
     case Verdict::kNo:
       return "no";
+    case Verdict::kValue:
+      return "value";
     case Verdict::kUnknown:
       break;
   }

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace tracelake::eval {
+#include "eval/feedback.h"
 
-enum class Verdict { kYes, kNo, kUnknown };
+namespace tracelake::eval {
 
 // A two-sided confidence interval for a proportion, in [0, 1].
 struct Interval {
@@ -37,10 +37,11 @@ struct PassRate {
   int64_t total() const { return yes + no + unknown; }
 };
 
+// Values that are not pass/fail (Verdict::kValue) are left out: they have no pass rate.
 PassRate Summarize(const std::vector<Verdict>& verdicts);
 PassRate SummarizeCounts(int64_t yes, int64_t no, int64_t unknown);
 
-// One record's verdicts in two runs (A, then B).
+// One record's verdicts in two runs (A, then B); a value verdict counts as unknown here.
 struct PairedVerdict {
   Verdict a = Verdict::kUnknown;
   Verdict b = Verdict::kUnknown;
@@ -67,6 +68,6 @@ PairedComparison ComparePaired(const std::vector<PairedVerdict>& pairs);
 // Two-sided exact McNemar test: P(X <= min(b, c)) * 2 for X ~ Binomial(b + c, 1/2), capped at 1.
 double McNemarExactP(int64_t b, int64_t c);
 
-const char* VerdictName(Verdict v);  // "yes", "no", "unknown"
+const char* VerdictName(Verdict v);  // "yes", "no", "unknown", "value"
 
 }  // namespace tracelake::eval

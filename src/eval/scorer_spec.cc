@@ -1,0 +1,140 @@
+#include "eval/scorer_spec.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "eval/builtin_judges.h"
+#include "eval/code_scorers.h"
+#include "eval/instructions_judge.h"
+#include "eval/serialized_scorer.h"
+
+namespace tracelake::eval {
+namespace {
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Result<std::string> OptString(const Json& spec, const char* key) {
+  auto it = spec.find(key);
+  if (it == spec.end() || it->is_null()) return std::string();
+  if (!it->is_string())
+    return InvalidArgumentError(std::string("scorer field '") + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+Result<ResolvedScorer> Owned(Result<std::unique_ptr<Scorer>> s) {
+  if (!s.ok()) return s.status();
+  ResolvedScorer r;
+  r.owned = std::move(*s);
+  r.scorer = r.owned.get();
+  return r;
+}
+
+}  // namespace
+
+Json CanonicalScorerSpec(const Json& spec) {
+  if (spec.is_string()) return Json{{"name", spec}};
+  return spec;
+}
+
+Result<ResolvedScorer> MakeScorerFromSpec(const Json& raw, const ScorerSpecContext& ctx) {
+  const Json spec = CanonicalScorerSpec(raw);
+  if (!spec.is_object())
+    return InvalidArgumentError("a scorer is a name or a JSON object, got " +
+                                std::string(spec.type_name()));
+  ASSIGN_OR_RETURN(std::string assessment_name, OptString(spec, "assessment_name"));
+  ASSIGN_OR_RETURN(std::string model, OptString(spec, "model"));
+  if (model.empty()) model = ctx.default_model;
+
+  if (spec.contains("server_scorer")) {
+    ASSIGN_OR_RETURN(std::string name, OptString(spec, "server_scorer"));
+    if (ctx.server_scorers == nullptr || ctx.server_scorers->count(name) == 0)
+      return NotFoundError("no scorer named '" + name +
+                           "' is configured on this server (command and HTTP scorers are set "
+                           "with the server's --scorer-config)");
+    ResolvedScorer r;
+    r.scorer = ctx.server_scorers->at(name);
+    return r;
+  }
+  if (spec.contains("registered")) {
+    ASSIGN_OR_RETURN(std::string name, OptString(spec, "registered"));
+    std::optional<int64_t> version;
+    if (spec.contains("version")) {
+      if (!spec["version"].is_number_integer())
+        return InvalidArgumentError("scorer field 'version' must be an integer");
+      version = spec["version"].get<int64_t>();
+    }
+    if (!ctx.registered) return InvalidArgumentError("registered scorers are not available here");
+    ASSIGN_OR_RETURN(std::string text, ctx.registered(name, version));
+    return Owned(ParseSerializedScorer(std::string_view(text)));
+  }
+  if (spec.contains("serialized_scorer")) {
+    const Json& s = spec["serialized_scorer"];
+    if (s.is_string())
+      return Owned(ParseSerializedScorer(std::string_view(s.get_ref<const std::string&>())));
+    return Owned(ParseSerializedScorer(s));
+  }
+  if (spec.contains("instructions")) {
+    InstructionsJudgeConfig config;
+    ASSIGN_OR_RETURN(config.instructions, OptString(spec, "instructions"));
+    config.name = assessment_name.empty() ? "instructions_judge" : assessment_name;
+    config.model = model;
+    ASSIGN_OR_RETURN(std::unique_ptr<InstructionsJudge> j,
+                     InstructionsJudge::Create(std::move(config)));
+    ResolvedScorer r;
+    r.owned = std::move(j);
+    r.scorer = r.owned.get();
+    return r;
+  }
+
+  ASSIGN_OR_RETURN(std::string name, OptString(spec, "name"));
+  if (name.empty())
+    return InvalidArgumentError(
+        "a scorer needs a name (a built-in judge or code scorer), 'instructions', "
+        "'serialized_scorer', 'registered' or 'server_scorer'");
+  const std::vector<std::string> judges = BuiltinJudgeNames();
+  if (Contains(judges, name)) {
+    BuiltinJudgeOptions options;
+    options.name = assessment_name;
+    options.model = model;
+    if (spec.contains("guidelines")) {
+      const Json& g = spec["guidelines"];
+      if (g.is_string()) {
+        options.guidelines.push_back(g.get<std::string>());
+      } else if (g.is_array()) {
+        for (const Json& x : g) {
+          if (!x.is_string()) return InvalidArgumentError("guidelines must be strings");
+          options.guidelines.push_back(x.get<std::string>());
+        }
+      } else {
+        return InvalidArgumentError("guidelines must be a string or a list of strings");
+      }
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<BuiltinJudge> j, MakeBuiltinJudge(name, std::move(options)));
+    ResolvedScorer r;
+    r.owned = std::move(j);
+    r.scorer = r.owned.get();
+    return r;
+  }
+  const std::vector<std::string> code = CodeScorerNames();
+  if (Contains(code, name)) {
+    Json options = spec.contains("options") ? spec["options"] : Json::object();
+    if (!options.is_object()) return InvalidArgumentError("scorer 'options' must be an object");
+    if (!assessment_name.empty()) options["name"] = assessment_name;
+    return Owned(MakeCodeScorer(name, options));
+  }
+  return InvalidArgumentError("unknown scorer '" + name + "'; built-in judges: " + Join(judges) +
+                              "; code scorers: " + Join(code));
+}
+
+}  // namespace tracelake::eval
