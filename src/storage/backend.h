@@ -4,7 +4,7 @@
 // ingestor a TraceStore&, the assessment routes an AssessmentStore&, the dashboards a
 // MetricStore&, the lake sink and online monitor a ChangeFeed& (+ TraceStore&). A fake or a new
 // backend implements the roles, not one 30-method interface. The roles of the evaluation issue
-// (datasets, runs, scorers, rules) and of auth (users, tokens) join as further accessors here,
+// (datasets, rules) and of auth (users, tokens) join as further accessors here,
 // each its own interface.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, OpenBackend("sqlite:///traces.db"));
@@ -24,6 +24,7 @@
 #include "storage/change_feed.h"
 #include "storage/experiment_store.h"
 #include "storage/metric_store.h"
+#include "storage/run_store.h"
 #include "storage/trace_store.h"
 #include "tracelake/status.h"
 
@@ -51,6 +52,8 @@ class Backend {
   virtual AssessmentStore& assessments() = 0;
   virtual MetricStore& metrics() = 0;
   virtual ChangeFeed& changes() = 0;
+  virtual RunStore& runs() = 0;
+  virtual ScorerStore& scorers() = 0;
 
   virtual StoreStats Stats() = 0;
   // Stops accepting ingest, commits what is queued until the deadline, stops the backend's

@@ -4,6 +4,8 @@
 //
 // To accept a deliberate change: TRACELAKE_UPDATE_GOLDENS=1 ./server_routes_test, then review
 // `git diff tests/data/server/routes.txt`.
+#include "server/server_routes.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,7 +23,6 @@
 #include "server/http/router.h"
 #include "server/http/scope.h"
 #include "server/otlp/grpc_server.h"
-#include "server/server_routes.h"
 #include "storage/backend.h"
 
 namespace tracelake::server {
@@ -121,11 +122,28 @@ TEST_F(ServerRoutesTest, AjaxApiTwinsShareTheirScope) {
   router_.ForEachRoute([&](std::string_view method, std::string_view pattern, Scope scope) {
     const std::string m(method);
     if (pattern.rfind("/api/", 0) == 0) api[m + " " + std::string(pattern.substr(4))] = scope;
-    if (pattern.rfind("/ajax-api/", 0) == 0)
-      ajax[m + " " + std::string(pattern.substr(9))] = scope;
+    if (pattern.rfind("/ajax-api/", 0) == 0) ajax[m + " " + std::string(pattern.substr(9))] = scope;
   });
   EXPECT_FALSE(api.empty());
   EXPECT_EQ(api, ajax);
+}
+
+// Runs and scorers: reads (runs/search is a POST, as in MLflow) need read, writes need write.
+TEST_F(ServerRoutesTest, RunAndScorerRoutesDeclareTheirScopes) {
+  std::map<std::string, Scope> scopes;
+  router_.ForEachRoute([&](std::string_view method, std::string_view pattern, Scope scope) {
+    scopes[std::string(method) + " " + std::string(pattern)] = scope;
+  });
+  for (const char* read :
+       {"POST /api/2.0/mlflow/runs/search", "GET /api/2.0/mlflow/runs/get",
+        "GET /api/2.0/mlflow/metrics/get-history", "GET /api/3.0/mlflow/scorers/list",
+        "GET /api/3.0/mlflow/scorers/get", "GET /api/3.0/mlflow/scorers/versions"})
+    EXPECT_EQ(scopes[read], Scope::kRead) << read;
+  for (const char* write :
+       {"POST /api/2.0/mlflow/runs/create", "POST /api/2.0/mlflow/runs/log-batch",
+        "POST /api/2.0/mlflow/runs/delete", "POST /api/3.0/mlflow/scorers/register",
+        "DELETE /api/3.0/mlflow/scorers/delete"})
+    EXPECT_EQ(scopes[write], Scope::kWrite) << write;
 }
 
 TEST(RouterScopeTest, MatchReportsTheRouteScope) {

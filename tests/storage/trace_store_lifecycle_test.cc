@@ -1,8 +1,8 @@
 // TraceStore contract, lifecycle: back-pressure, shutdown, concurrency, stats, reopening, URIs.
+#include <sqlite3.h>
+
 #include <atomic>
 #include <thread>
-
-#include <sqlite3.h>
 
 #include "storage/metric_values.h"
 #include "trace_store_contract.h"
@@ -109,8 +109,9 @@ TYPED_TEST(LifecycleContractTest, ConcurrentIngestAndSearch) {
 }
 
 TYPED_TEST(LifecycleContractTest, StatsCountTracesSpansAndBytes) {
-  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 1, 1),
-                            MakeSpan(2, 1, 0, 0, 10)}).ok());
+  ASSERT_TRUE(
+      this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 1, 1), MakeSpan(2, 1, 0, 0, 10)})
+          .ok());
   const StoreStats s = this->backend().Stats();
   EXPECT_EQ(s.traces, 2);
   EXPECT_EQ(s.spans, 3);
@@ -180,8 +181,8 @@ TEST(OpenBackendTest, RefusesNewerSchemasAndForeignDatabases) {
   const std::string newer = (dir.path() / "newer.db").string();
   const std::string foreign = (dir.path() / "foreign.db").string();
   const std::string garbage = (dir.path() / "garbage.db").string();
-  for (const auto& [path, sql] : {std::pair{newer, "PRAGMA user_version = 99"},
-                                  std::pair{foreign, "CREATE TABLE t(x)"}}) {
+  for (const auto& [path, sql] :
+       {std::pair{newer, "PRAGMA user_version = 99"}, std::pair{foreign, "CREATE TABLE t(x)"}}) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
@@ -200,6 +201,37 @@ TEST(OpenBackendTest, RefusesNewerSchemasAndForeignDatabases) {
   EXPECT_FALSE(OpenBackend("sqlite:///" + dir.path().string()).ok());
 }
 
+// Schema 5 on a file written before it: the runs and scorers tables appear, and traces and
+// experiments stored before are untouched.
+TEST(OpenBackendTest, MigrationToSchema5AddsRunsAndScorers) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v4.db").string();
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok());
+    IngestBatch batch;
+    batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
+    ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kDowngrade =
+        "DROP TABLE runs; DROP TABLE run_params; DROP TABLE run_tags; DROP TABLE run_metrics;"
+        "DROP TABLE run_latest_metrics; DROP TABLE run_dataset_inputs; DROP TABLE scorers;"
+        "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs; PRAGMA user_version = 4;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  auto opened = OpenBackend("sqlite:///" + path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE((*opened)->traces().GetTraceInfo(Tid(1)).ok());
+  auto run = (*opened)->runs().CreateRun({});
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_TRUE((*opened)->scorers().RegisterScorer("0", "s", "{}").ok());
+}
+
 // Schema 4 on a file written before it: usage stored incomplete (an embeddings span with input
 // tokens only) is completed in span_facts, traces and the rollups; the cost columns start empty.
 TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
@@ -209,9 +241,10 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
     auto opened = OpenBackend("sqlite:///" + path);
     ASSERT_TRUE(opened.ok());
     IngestBatch batch;
-    batch.spans = {MakeSpan(1, 1, 0, 0, 10),
-                   MakeSpan(1, 2, 1, 1, 5, {{"gen_ai.usage.input_tokens", model::AnyValue(int64_t{15})}}),
-                   MakeSpan(1, 3, 1, 2, 5, Tokens(10, 5))};
+    batch.spans = {
+        MakeSpan(1, 1, 0, 0, 10),
+        MakeSpan(1, 2, 1, 1, 5, {{"gen_ai.usage.input_tokens", model::AnyValue(int64_t{15})}}),
+        MakeSpan(1, 3, 1, 2, 5, Tokens(10, 5))};
     ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
   }
   {
@@ -219,13 +252,19 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     const char* kDowngrade =
-        "ALTER TABLE span_facts DROP COLUMN input_cost; ALTER TABLE span_facts DROP COLUMN output_cost;"
-        "ALTER TABLE span_facts DROP COLUMN total_cost; ALTER TABLE span_facts DROP COLUMN provider;"
+        "ALTER TABLE span_facts DROP COLUMN input_cost; ALTER TABLE span_facts DROP COLUMN "
+        "output_cost;"
+        "ALTER TABLE span_facts DROP COLUMN total_cost; ALTER TABLE span_facts DROP COLUMN "
+        "provider;"
         "ALTER TABLE traces DROP COLUMN input_cost;"
         "ALTER TABLE traces DROP COLUMN output_cost; ALTER TABLE traces DROP COLUMN total_cost;"
         "UPDATE span_facts SET output_tokens = NULL, total_tokens = NULL WHERE output_tokens = 0;"
         "UPDATE traces SET total_tokens = 15;"
         "UPDATE rollup_spans SET total_tokens = 0 WHERE name = 'child-2';"
+        // Schema 5's tables (runs and scorers) did not exist either.
+        "DROP TABLE runs; DROP TABLE run_params; DROP TABLE run_tags; DROP TABLE run_metrics;"
+        "DROP TABLE run_latest_metrics; DROP TABLE run_dataset_inputs; DROP TABLE scorers;"
+        "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs;"
         "PRAGMA user_version = 3;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
@@ -249,8 +288,7 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT SUM(total_tokens), SUM(output_tokens) FROM span_facts; ",
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT SUM(total_tokens), SUM(output_tokens) FROM span_facts; ",
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);

@@ -45,6 +45,8 @@ void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
   RegisterAssessmentRoutes(routes, storage.assessments());
   RegisterArtifactRoutes(routes, storage.traces(), storage.experiments());
   RegisterTraceMetricsRoutes(routes, storage.metrics(), storage.experiments());
+  RegisterRunRoutes(routes, storage.runs(), storage.experiments());
+  RegisterScorerRoutes(routes, storage.scorers(), storage.experiments());
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version", Scope::kPublic,

@@ -10,7 +10,10 @@
 // Covered: experiments, traces (StartTraceV3, the V2 StartTrace/EndTrace/GetTraceInfo/
 // SearchTraces forms, get / batchGet / batchGetInfos / search / delete / tags / link-to-run),
 // assessments, the mlflow-artifacts proxy for a trace's traces.json (upload is ingested as
-// spans, download is built from stored spans), get-trace-artifact, /version and /health.
+// spans, download is built from stored spans), get-trace-artifact, runs (create / get / update /
+// delete / restore / search / log-batch / log-metric / log-parameter / set-tag / delete-tag /
+// log-inputs, metrics/get-history), registered scorers (register / list / versions / get /
+// delete, online configs), /version and /health.
 #pragma once
 
 #include <functional>

@@ -20,6 +20,7 @@
 #include "storage/assessment_store.h"
 #include "storage/experiment_store.h"
 #include "storage/metric_store.h"
+#include "storage/run_store.h"
 #include "storage/trace_store.h"
 
 namespace tracelake::server {
@@ -109,6 +110,11 @@ void RegisterArtifactRoutes(MlflowRouteTable& table, storage::TraceStore& store,
 // MLflow 3's POST /api/3.0/mlflow/traces/metrics (QueryTraceMetrics).
 void RegisterTraceMetricsRoutes(MlflowRouteTable& table, storage::MetricStore& store,
                                 storage::ExperimentStore& experiments);
+// MLflow's runs RPCs (2.0: runs/*, metrics/get-history) and registered scorers (3.0).
+void RegisterRunRoutes(MlflowRouteTable& table, storage::RunStore& store,
+                       storage::ExperimentStore& experiments);
+void RegisterScorerRoutes(MlflowRouteTable& table, storage::ScorerStore& store,
+                          storage::ExperimentStore& experiments);
 
 // Helpers shared by the handlers.
 

@@ -103,9 +103,11 @@ CREATE INDEX assessments_by_trace ON assessments(trace_key);
 // Later issues append steps; a step never changes once released.
 Status MigrateTo1(Db& db, int64_t now_ms) {
   RETURN_IF_ERROR(db.Exec(kCreateV1));
-  ASSIGN_OR_RETURN(Stmt ins, db.Prepare(
-      "INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, "
-      "creation_time, last_update_time) VALUES(0, 'Default', 'mlflow-artifacts:/0', 'active', ?, ?)"));
+  ASSIGN_OR_RETURN(
+      Stmt ins,
+      db.Prepare("INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, "
+                 "creation_time, last_update_time) VALUES(0, 'Default', 'mlflow-artifacts:/0', "
+                 "'active', ?, ?)"));
   return ins.Bind(1, now_ms).Bind(2, now_ms).Run();
 }
 
@@ -205,8 +207,79 @@ Status MigrateTo4(Db& db, int64_t) {
   return RebuildRollups(db);
 }
 
+// Version 5: MLflow runs and registered scorers (storage/run_store.h). Times in ms. A run's
+// metric history is run_metrics (an identical point is kept once); run_latest_metrics keeps
+// the latest point per key (max step, then timestamp, then value) for RunData and search.
+// SQLite stores a NaN REAL as NULL, so NaN values are stored as 0 with is_nan = 1.
+// Self-contained: creates only its own tables.
+constexpr const char* kCreateV5 = R"sql(
+CREATE TABLE runs(
+  run_uuid TEXT PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  deleted_time INTEGER,
+  lifecycle_stage TEXT NOT NULL,
+  artifact_uri TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time);
+CREATE TABLE run_params(
+  run_uuid TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(run_uuid, key)) WITHOUT ROWID;
+CREATE TABLE run_tags(
+  run_uuid TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(run_uuid, key)) WITHOUT ROWID;
+CREATE TABLE run_metrics(
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL,
+  PRIMARY KEY(run_uuid, key, step, timestamp, value, is_nan)) WITHOUT ROWID;
+CREATE TABLE run_latest_metrics(
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL,
+  PRIMARY KEY(run_uuid, key)) WITHOUT ROWID;
+CREATE TABLE run_dataset_inputs(
+  run_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  tags_json TEXT NOT NULL,
+  PRIMARY KEY(run_uuid, name, digest)) WITHOUT ROWID;
+CREATE TABLE scorers(
+  scorer_id TEXT PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE(experiment_id, name)) WITHOUT ROWID;
+CREATE TABLE scorer_versions(
+  scorer_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  serialized_scorer TEXT NOT NULL,
+  creation_time INTEGER NOT NULL,
+  PRIMARY KEY(scorer_id, version)) WITHOUT ROWID;
+CREATE TABLE online_scoring_configs(
+  scorer_id TEXT PRIMARY KEY,
+  online_scoring_config_id TEXT NOT NULL,
+  experiment_id INTEGER NOT NULL,
+  sample_rate REAL NOT NULL,
+  filter_string TEXT) WITHOUT ROWID;
+)sql";
+
+Status MigrateTo5(Db& db, int64_t) { return db.Exec(kCreateV5); }
+
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -225,10 +298,10 @@ Status MigrateSchema(Db& db, int64_t now_ms) {
   }();
   if (!version.ok()) return fail(version.status());
   if (*version > kSchemaVersion) {
-    return fail(FailedPreconditionError(
-        "The database has schema version " + std::to_string(*version) +
-        ", newer than this tracelake understands (" + std::to_string(kSchemaVersion) +
-        "); upgrade tracelake"));
+    return fail(FailedPreconditionError("The database has schema version " +
+                                        std::to_string(*version) +
+                                        ", newer than this tracelake understands (" +
+                                        std::to_string(kSchemaVersion) + "); upgrade tracelake"));
   }
   if (*version == 0) {
     // A version-0 file with tables is not ours: refuse rather than mix schemas.

@@ -13,6 +13,7 @@
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_metric_store.h"
+#include "storage/sqlite/sqlite_run_store.h"
 #include "storage/sqlite/sqlite_trace_store.h"
 
 namespace tracelake::storage::sqlite {
@@ -30,6 +31,8 @@ class SqliteBackend final : public Backend {
   AssessmentStore& assessments() override { return assessments_; }
   MetricStore& metrics() override { return metrics_; }
   ChangeFeed& changes() override { return changes_; }
+  RunStore& runs() override { return runs_; }
+  ScorerStore& scorers() override { return scorers_; }
 
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
@@ -47,6 +50,9 @@ class SqliteBackend final : public Backend {
   SqliteAssessmentStore assessments_;
   SqliteMetricStore metrics_;
   SqliteChangeFeed changes_;
+  RunIdSource run_ids_;
+  SqliteRunStore runs_;
+  SqliteScorerStore scorers_;
   std::unique_ptr<SqliteTraceStore> traces_;
 };
 

@@ -50,6 +50,19 @@ Status Touch(Db& db, int64_t id, const char* set_sql, const std::string* text) {
   return s.Bind(i, NowMs()).Bind(i + 1, id).Run();
 }
 
+// Deleting an experiment deletes its runs and restoring it restores them all, as MLflow's
+// delete_experiment / restore_experiment do.
+Status SetRunsLifecycle(Db& db, int64_t id, bool deleted) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
+                                       "WHERE experiment_id = ?"));
+  s->Bind(1, std::string_view(deleted ? "deleted" : "active"));
+  if (deleted)
+    s->Bind(2, NowMs());
+  else
+    s->BindNull(2);
+  return s->Bind(3, id).Run();
+}
+
 }  // namespace
 
 Status CheckExperimentActive(Db& db, const std::string& experiment_id) {
@@ -222,6 +235,7 @@ Status SqliteExperimentStore::DeleteExperiment(const std::string& experiment_id)
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "active") return NoExperiment(experiment_id);
+    RETURN_IF_ERROR(SetRunsLifecycle(db, id, /*deleted=*/true));
     return Touch(db, id, "lifecycle_stage = 'deleted', ", nullptr);
   });
 }
@@ -231,6 +245,7 @@ Status SqliteExperimentStore::RestoreExperiment(const std::string& experiment_id
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "deleted") return NoExperiment(experiment_id);
+    RETURN_IF_ERROR(SetRunsLifecycle(db, id, /*deleted=*/false));
     return Touch(db, id, "lifecycle_stage = 'active', ", nullptr);
   });
 }
