@@ -22,6 +22,7 @@
 
 #include "storage/assessment_store.h"
 #include "storage/change_feed.h"
+#include "storage/dataset_store.h"
 #include "storage/experiment_store.h"
 #include "storage/metric_store.h"
 #include "storage/trace_store.h"
@@ -51,6 +52,7 @@ class Backend {
   virtual AssessmentStore& assessments() = 0;
   virtual MetricStore& metrics() = 0;
   virtual ChangeFeed& changes() = 0;
+  virtual DatasetStore& datasets() = 0;
 
   virtual StoreStats Stats() = 0;
   // Stops accepting ingest, commits what is queued until the deadline, stops the backend's

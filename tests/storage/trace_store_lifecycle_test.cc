@@ -226,6 +226,8 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
         "UPDATE span_facts SET output_tokens = NULL, total_tokens = NULL WHERE output_tokens = 0;"
         "UPDATE traces SET total_tokens = 15;"
         "UPDATE rollup_spans SET total_tokens = 0 WHERE name = 'child-2';"
+        "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
+        "DROP TABLE datasets;"
         "PRAGMA user_version = 3;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
@@ -265,6 +267,40 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
   sqlite3_finalize(st);
   sqlite3_close(db);
 }
+
+TEST(OpenBackendTest, MigrationToSchema5AddsDatasetTables) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v4.db").string();
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok());
+    IngestBatch batch;
+    batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
+    ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
+  }
+  {
+    // What schema 4 stored: no dataset tables.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kDowngrade =
+        "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
+        "DROP TABLE datasets; PRAGMA user_version = 4;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  auto opened = OpenBackend("sqlite:///" + path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE((*opened)->traces().GetTraceInfo(Tid(1)).ok());
+  CreateDatasetRequest req;
+  req.name = "after-migration";
+  auto d = (*opened)->datasets().CreateDataset(req);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  DatasetRecordInput r;
+  r.inputs_json = R"({"q": 1})";
+  EXPECT_TRUE((*opened)->datasets().UpsertRecords(d->dataset_id, {r}).ok());
+}
+
 
 }  // namespace
 }  // namespace tracelake::storage::testing

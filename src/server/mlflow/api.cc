@@ -3,6 +3,7 @@
 #include <mutex>
 #include <random>
 
+#include "server/mlflow/datasets.h"
 #include "server/mlflow/routes.h"
 
 namespace tracelake::server {
@@ -45,6 +46,8 @@ void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
   RegisterAssessmentRoutes(routes, storage.assessments());
   RegisterArtifactRoutes(routes, storage.traces(), storage.experiments());
   RegisterTraceMetricsRoutes(routes, storage.metrics(), storage.experiments());
+  RegisterDatasetRoutes(routes, storage.datasets(), options.max_dataset_records_per_upsert);
+  RegisterDatasetFromTracesRoute(routes, storage.datasets(), storage.traces());
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version", Scope::kPublic,

@@ -9,7 +9,8 @@
 //
 // Covered: experiments, traces (StartTraceV3, the V2 StartTrace/EndTrace/GetTraceInfo/
 // SearchTraces forms, get / batchGet / batchGetInfos / search / delete / tags / link-to-run),
-// assessments, the mlflow-artifacts proxy for a trace's traces.json (upload is ingested as
+// assessments, evaluation datasets (and tracelake's dataset-from-traces route), the
+// mlflow-artifacts proxy for a trace's traces.json (upload is ingested as
 // spans, download is built from stored spans), get-trace-artifact, /version and /health.
 #pragma once
 
@@ -37,6 +38,8 @@ struct MlflowApiOptions {
   int max_experiment_page_size = 50000;
   // Most trace ids accepted by batchGet / batchGetInfos in one request.
   int max_batch_trace_ids = 1000;
+  // Most records accepted by one UpsertDatasetRecords request (the body cap applies too).
+  int max_dataset_records_per_upsert = 100000;
   // Time source for V2 StartTrace/EndTrace calls that omit timestamp_ms. nullptr: system clock.
   const Clock* clock = nullptr;
   // Trace ids for V2 StartTrace (the server picks them); must be safe for concurrent use.

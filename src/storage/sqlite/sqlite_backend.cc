@@ -3,7 +3,12 @@
 namespace tracelake::storage::sqlite {
 
 SqliteBackend::SqliteBackend(std::unique_ptr<SqliteDatabase> db)
-    : db_(std::move(db)), experiments_(*db_), assessments_(*db_), metrics_(*db_), changes_(*db_) {}
+    : db_(std::move(db)),
+      experiments_(*db_),
+      assessments_(*db_),
+      metrics_(*db_),
+      changes_(*db_),
+      datasets_(*db_) {}
 
 SqliteBackend::~SqliteBackend() { Shutdown(std::chrono::seconds(30)).IgnoreError(); }
 

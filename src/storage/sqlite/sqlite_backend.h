@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_assessment_store.h"
 #include "storage/sqlite/sqlite_change_feed.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/sqlite/sqlite_dataset_store.h"
 #include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_metric_store.h"
 #include "storage/sqlite/sqlite_trace_store.h"
@@ -30,6 +31,7 @@ class SqliteBackend final : public Backend {
   AssessmentStore& assessments() override { return assessments_; }
   MetricStore& metrics() override { return metrics_; }
   ChangeFeed& changes() override { return changes_; }
+  DatasetStore& datasets() override { return datasets_; }
 
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
@@ -47,6 +49,7 @@ class SqliteBackend final : public Backend {
   SqliteAssessmentStore assessments_;
   SqliteMetricStore metrics_;
   SqliteChangeFeed changes_;
+  SqliteDatasetStore datasets_;
   std::unique_ptr<SqliteTraceStore> traces_;
 };
 
