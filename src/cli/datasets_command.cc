@@ -95,9 +95,15 @@ Result<std::vector<Json>> ReadRecords(const std::string& path, const std::string
       for (const char* col : kCsvColumns) known = known || header[c] == col;
       if (!known || rows[i][c].empty()) continue;
       Json v = Json::parse(rows[i][c], nullptr, /*allow_exceptions=*/false);
-      if (v.is_discarded())
-        return InvalidArgumentError(path + ": " + where + ", column " + header[c] +
-                                    ": not JSON text");
+      if (v.is_discarded()) {
+        std::string message = path;
+        message += ": ";
+        message += where;
+        message += ", column ";
+        message += header[c];
+        message += ": not JSON text";
+        return InvalidArgumentError(std::move(message));
+      }
       r[header[c]] = std::move(v);
     }
     RETURN_IF_ERROR(check(r, where));

@@ -168,7 +168,11 @@ Result<std::string> DatasetOrderBy(const std::vector<std::string>& order_by) {
       return InvalidArgumentError("Invalid order_by clause '" + clause.substr(0, 100) +
                                   "': use name, created_time or last_update_time, optionally "
                                   "followed by ASC or DESC");
-    out += "d." + field + " " + dir + ", ";
+    out += "d.";
+    out += field;
+    out += " ";
+    out += dir;
+    out += ", ";
   }
   if (out.empty()) out = "d.created_time DESC, ";
   return out + "d.dataset_key DESC";

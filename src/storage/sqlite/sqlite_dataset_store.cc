@@ -21,6 +21,7 @@ using Json = nlohmann::json;
 constexpr int kMaxResults = 50000;  // MLflow's SEARCH_MAX_RESULTS_THRESHOLD
 constexpr size_t kMaxNameBytes = 500;
 constexpr char kUserTag[] = "mlflow.user";
+constexpr const char* kSourceTypes[] = {"TRACE", "HUMAN", "DOCUMENT", "CODE"};
 
 // prefix + 32 hex digits, as MLflow's uuid4().hex ids.
 std::string NewId(const char* prefix) {
@@ -167,8 +168,7 @@ Result<ParsedRecord> ParseRecord(const DatasetRecordInput& in, size_t i) {
   if (!in.source_json.empty()) {
     ASSIGN_OR_RETURN(r.source, ParseField(in.source_json, "source", i, true));
     const Json* type = r.source.contains("source_type") ? &r.source["source_type"] : nullptr;
-    static const char* kTypes[] = {"TRACE", "HUMAN", "DOCUMENT", "CODE"};
-    for (const char* t : kTypes)
+    for (const char* t : kSourceTypes)
       if (type != nullptr && type->is_string() && *type == t) r.source_type = t;
     if (r.source_type.empty())
       return InvalidArgumentError("Invalid value for records[" + std::to_string(i) +
