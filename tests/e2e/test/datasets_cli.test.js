@@ -13,6 +13,7 @@ import { freePort, startServer, tracelakeBinary } from '../lib/server.js';
 import { RestClient } from '../lib/rest.js';
 
 const run = promisify(execFile);
+const MAX_REQUEST_BYTES = 1 << 20;
 
 async function tracelake(...args) {
   try {
@@ -61,7 +62,7 @@ describe('tracelake datasets', () => {
   const traces = [];
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ maxRequestBytes: MAX_REQUEST_BYTES });
     rest = new RestClient(server.url);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-datasets-'));
     experimentId = await rest.createExperiment(`datasets-${Date.now()}`);
@@ -189,6 +190,19 @@ describe('tracelake datasets', () => {
     assert.equal(r.code, 1);
     const records = await rest.ok('GET', `/api/3.0/mlflow/datasets/${id}/records`);
     assert.deepEqual(JSON.parse(records.records), []);
+
+    // A body over --max-request-bytes: 413 in MLflow's error body, from the REST API and the CLI.
+    const huge = { records: JSON.stringify([{ inputs: { q: 'x'.repeat(MAX_REQUEST_BYTES) } }]) };
+    const res = await rest.request('POST', `/api/3.0/mlflow/datasets/${id}/records`, huge);
+    assert.equal(res.status, 413, res.text);
+    assert.equal(res.body.error_code, 'INVALID_PARAMETER_VALUE');
+    const hugeFile = path.join(dir, 'huge.jsonl');
+    fs.writeFileSync(hugeFile, `${JSON.stringify({ inputs: { q: 'x'.repeat(MAX_REQUEST_BYTES) } })}\n`);
+    r = await tracelake('datasets', 'import', id, hugeFile, ...server_());
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /exceeds the server's limit/);
+    const after = await rest.ok('GET', `/api/3.0/mlflow/datasets/${id}/records`);
+    assert.deepEqual(JSON.parse(after.records), []);
 
     r = await tracelake('datasets', 'show', 'd-00000000000000000000000000000000', ...server_());
     assert.equal(r.code, 1);
