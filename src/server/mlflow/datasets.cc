@@ -18,13 +18,20 @@ void PutJsonText(Json& out, const char* key, const std::string& text) {
   if (!v.is_discarded()) out[key] = std::move(v);
 }
 
+// A parameter MLflow sends as JSON text (a string), also accepted as the JSON itself. Parsed
+// with the request body's depth limit; null when the text is not JSON.
+Json JsonTextParam(const Json& raw) {
+  if (!raw.is_string()) return raw;
+  Result<Json> parsed = ParseJsonBody(raw.get_ref<const std::string&>());
+  return parsed.ok() ? *parsed : Json();
+}
+
 // A map given as JSON text ("{\"k\": \"v\"}", MLflow's form) or as an object.
 Result<std::map<std::string, std::string>> TagMap(const ParamReader& p, std::string_view key) {
   const Json* raw = p.Get(key);
   std::map<std::string, std::string> out;
   if (raw == nullptr) return out;
-  Json obj =
-      raw->is_string() ? Json::parse(raw->get_ref<const std::string&>(), nullptr, false) : *raw;
+  Json obj = JsonTextParam(*raw);
   if (!obj.is_object())
     return p.Invalid(key, *raw, "expected a JSON object of tags (as a JSON string).");
   for (const auto& [k, v] : obj.items()) {
@@ -104,8 +111,7 @@ Result<Json> UpsertRecords(const HttpRequest& req, const DatasetDeps& deps) {
   ParamReader p(params);
   const Json* raw = p.Get("records");
   if (raw == nullptr) return p.Missing("records");
-  Json list =
-      raw->is_string() ? Json::parse(raw->get_ref<const std::string&>(), nullptr, false) : *raw;
+  Json list = JsonTextParam(*raw);
   if (!list.is_array())
     return p.Invalid("records", *raw, "expected a JSON list of records (as a JSON string).");
   if (list.size() > static_cast<size_t>(deps.max_records_per_upsert))
@@ -146,12 +152,15 @@ Result<Json> GetExperimentIds(const HttpRequest& req, const DatasetDeps& deps) {
   return Json{{"experiment_ids", d.experiment_ids}};
 }
 
-Result<Json> ChangeExperiments(const HttpRequest& req, const DatasetDeps& deps, bool add) {
+enum class LinkChange { kAdd, kRemove };
+
+Result<Json> ChangeExperiments(const HttpRequest& req, const DatasetDeps& deps, LinkChange change) {
   ASSIGN_OR_RETURN(std::string id, DatasetIdFromPath(req));
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
   ASSIGN_OR_RETURN(std::vector<std::string> ids, p.StringList("experiment_ids", true, true));
-  ASSIGN_OR_RETURN(model::Dataset d, add ? deps.store.AddExperiments(id, ids)
+  ASSIGN_OR_RETURN(model::Dataset d, change == LinkChange::kAdd
+                                         ? deps.store.AddExperiments(id, ids)
                                          : deps.store.RemoveExperiments(id, ids));
   return Json{{"dataset", DatasetToJson(d)}};
 }
@@ -239,11 +248,11 @@ void RegisterDatasetRoutes(MlflowRouteTable& table, storage::DatasetStore& store
              GetExperimentIds);
   routes.Add({"POST"}, 3, "/mlflow/datasets/{dataset_id}/add-experiments", Scope::kWrite,
              [](const HttpRequest& req, const DatasetDeps& deps) {
-               return ChangeExperiments(req, deps, /*add=*/true);
+               return ChangeExperiments(req, deps, LinkChange::kAdd);
              });
   routes.Add({"POST"}, 3, "/mlflow/datasets/{dataset_id}/remove-experiments", Scope::kWrite,
              [](const HttpRequest& req, const DatasetDeps& deps) {
-               return ChangeExperiments(req, deps, /*add=*/false);
+               return ChangeExperiments(req, deps, LinkChange::kRemove);
              });
 }
 

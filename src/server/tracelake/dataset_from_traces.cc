@@ -22,8 +22,9 @@ struct FromTracesDeps {
 
 Json ParseOr(const std::string& text, Json fallback) {
   if (text.empty()) return fallback;
-  Json v = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return v.is_discarded() ? Json(text) : v;
+  // The request body's depth limit applies to stored span content too.
+  Result<Json> v = ParseJsonBody(text);
+  return v.ok() ? *v : Json(text);
 }
 
 // The root span: the one without a parent, else (a fragmented trace) the earliest.

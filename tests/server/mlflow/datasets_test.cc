@@ -114,6 +114,11 @@ TEST_F(DatasetsApiTest, BadRecordsAreInvalidAndChangeNothing) {
       Call("POST", Path(id, "/records"),
            Json({{"records", R"([{"inputs": {"q": 1}, "source": {"source_type": "X"}}])"}}).dump()),
       400, "INVALID_PARAMETER_VALUE");
+  // Nesting past the body's depth limit, inside the records text.
+  const std::string deep =
+      "[{\"inputs\": {\"q\": " + std::string(5000, '[') + std::string(5000, ']') + "}}]";
+  Error(Call("POST", Path(id, "/records"), Json({{"records", deep}}).dump()), 400,
+        "INVALID_PARAMETER_VALUE");
   EXPECT_TRUE(Records(id).empty());
   Error(Call("POST", Path("d-unknown", "/records"),
              Json({{"records", R"([{"inputs": {"q": 1}}])"}}).dump()),
