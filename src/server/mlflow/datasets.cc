@@ -117,6 +117,16 @@ Result<Json> UpsertRecords(const HttpRequest& req, const DatasetDeps& deps) {
   if (list.size() > static_cast<size_t>(deps.max_records_per_upsert))
     return InvalidArgumentError("Too many records in one request: at most " +
                                 std::to_string(deps.max_records_per_upsert));
+  // updated_by names the user the way MLflow's client does: as each record's mlflow.user tag.
+  ASSIGN_OR_RETURN(std::string updated_by, p.StringOr("updated_by"));
+  if (!updated_by.empty()) {
+    for (Json& r : list) {
+      if (!r.is_object()) continue;
+      Json& tags = r["tags"];
+      if (tags.is_null()) tags = Json::object();
+      if (tags.is_object() && !tags.contains("mlflow.user")) tags["mlflow.user"] = updated_by;
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<storage::DatasetRecordInput> records, RecordInputsFromJson(list));
   ASSIGN_OR_RETURN(storage::UpsertCounts counts, deps.store.UpsertRecords(id, records));
   return Json{{"inserted_count", counts.inserted}, {"updated_count", counts.updated}};

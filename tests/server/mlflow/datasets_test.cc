@@ -63,8 +63,14 @@ TEST_F(DatasetsApiTest, UpsertMergesAndReadsBackRecords) {
               {{{"inputs", {{"q", "hi"}}}, {"expectations", {{"b", 2}}}, {"tags", {{"k", "v"}}}}}));
   EXPECT_EQ(second, Json({{"inserted_count", 0}, {"updated_count", 1}}));
 
+  Json by_user = Ok("POST", Path(id, "/records"),
+                    {{"records", R"([{"inputs": {"q": "bye"}}])"}, {"updated_by", "bob"}});
+  EXPECT_EQ(by_user["updated_count"], 1);
+
   Json records = Records(id);
   ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1]["last_updated_by"], "bob");
+  EXPECT_EQ(Ok("GET", Path(id))["dataset"]["last_updated_by"], "bob");
   EXPECT_EQ(records[0]["inputs"], Json({{"q", "hi"}}));
   EXPECT_EQ(records[0]["expectations"], Json({{"a", "hello"}, {"b", 2}}));
   EXPECT_EQ(records[0]["tags"], Json({{"k", "v"}}));
@@ -73,7 +79,7 @@ TEST_F(DatasetsApiTest, UpsertMergesAndReadsBackRecords) {
   EXPECT_EQ(records[0]["dataset_id"], id);
   EXPECT_TRUE(records[0]["dataset_record_id"].get<std::string>().starts_with("dr-"));
   EXPECT_EQ(records[1]["outputs"], "ciao");
-  EXPECT_EQ(records[1]["tags"], Json::object());
+  EXPECT_EQ(records[1]["tags"], Json({{"mlflow.user", "bob"}}));
 
   Json d = Ok("GET", Path(id))["dataset"];
   EXPECT_EQ(Json::parse(d["profile"].get<std::string>()), Json({{"num_records", 2}}));
