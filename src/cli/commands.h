@@ -8,5 +8,6 @@ namespace tracelake::cli {
 // Each returns the process exit code.
 int RunServer(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
+int RunDatasets(const std::vector<std::string>& args);
 
 }  // namespace tracelake::cli

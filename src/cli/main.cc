@@ -15,6 +15,8 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  server     Run the server: OTLP ingest (HTTP and gRPC), MLflow REST API, storage\n"
     "  demo       Send a few demo traces to a running server over OTLP/HTTP\n"
+    "  datasets   Evaluation datasets on a running server: create, list, show, add-traces,\n"
+    "             import, export, delete\n"
     "  version    Print the version\n"
     "\n"
     "Run 'tracelake <command> --help' for the flags of a command.\n";
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "server") return tracelake::cli::RunServer(args);
   if (command == "demo") return tracelake::cli::RunDemo(args);
+  if (command == "datasets") return tracelake::cli::RunDatasets(args);
   if (command == "version" || command == "--version") {
     std::printf("tracelake %s\n", TRACELAKE_VERSION);
     return 0;

@@ -33,6 +33,9 @@ struct HttpRequest {
 
   std::string url;    // http:// or https://
   Deadline deadline;  // the whole exchange, connection to last byte
+  // "POST" (Post's default), or "GET", "PATCH", "DELETE" for REST clients such as the CLI; a
+  // GET sends no body.
+  std::string method = "POST";
   HttpHeaders headers;
   std::string body;
   // Connecting may take at most this long (and never past the deadline).

@@ -22,6 +22,7 @@
 
 #include "storage/assessment_store.h"
 #include "storage/change_feed.h"
+#include "storage/dataset_store.h"
 #include "storage/experiment_store.h"
 #include "storage/metric_store.h"
 #include "storage/run_store.h"
@@ -54,6 +55,7 @@ class Backend {
   virtual ChangeFeed& changes() = 0;
   virtual RunStore& runs() = 0;
   virtual ScorerStore& scorers() = 0;
+  virtual DatasetStore& datasets() = 0;
 
   virtual StoreStats Stats() = 0;
   // Stops accepting ingest, commits what is queued until the deadline, stops the backend's

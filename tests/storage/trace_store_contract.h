@@ -63,6 +63,7 @@ class StoreFixture : public ::testing::Test {
   AssessmentStore& assessments() { return backend_->assessments(); }
   MetricStore& metrics() { return backend_->metrics(); }
   ChangeFeed& changes() { return backend_->changes(); }
+  DatasetStore& datasets() { return backend_->datasets(); }
 
   Status Ingest(std::vector<model::Span> spans, std::string experiment = "0",
                 std::vector<model::LogRecord> logs = {}) {

@@ -219,7 +219,9 @@ TEST(OpenBackendTest, MigrationToSchema5AddsRunsAndScorers) {
     const char* kDowngrade =
         "DROP TABLE runs; DROP TABLE run_params; DROP TABLE run_tags; DROP TABLE run_metrics;"
         "DROP TABLE run_latest_metrics; DROP TABLE run_dataset_inputs; DROP TABLE scorers;"
-        "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs; PRAGMA user_version = 4;";
+        "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs;"
+        "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
+        "DROP TABLE datasets; PRAGMA user_version = 4;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_close(db);
@@ -265,6 +267,9 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
         "DROP TABLE runs; DROP TABLE run_params; DROP TABLE run_tags; DROP TABLE run_metrics;"
         "DROP TABLE run_latest_metrics; DROP TABLE run_dataset_inputs; DROP TABLE scorers;"
         "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs;"
+        // Nor schema 6's (datasets).
+        "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
+        "DROP TABLE datasets;"
         "PRAGMA user_version = 3;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
@@ -302,6 +307,40 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
   EXPECT_EQ(sqlite3_column_int64(st, 0), 30);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+// Schema 6 on a file written before it: the dataset tables appear.
+TEST(OpenBackendTest, MigrationToSchema6AddsDatasetTables) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v5.db").string();
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok());
+    IngestBatch batch;
+    batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
+    ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
+  }
+  {
+    // What schema 5 stored: no dataset tables.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kDowngrade =
+        "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
+        "DROP TABLE datasets; PRAGMA user_version = 5;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  auto opened = OpenBackend("sqlite:///" + path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE((*opened)->traces().GetTraceInfo(Tid(1)).ok());
+  CreateDatasetRequest req;
+  req.name = "after-migration";
+  auto d = (*opened)->datasets().CreateDataset(req);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  DatasetRecordInput r;
+  r.inputs_json = R"({"q": 1})";
+  EXPECT_TRUE((*opened)->datasets().UpsertRecords(d->dataset_id, {r}).ok());
 }
 
 }  // namespace

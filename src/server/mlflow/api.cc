@@ -3,6 +3,7 @@
 #include <mutex>
 #include <random>
 
+#include "server/mlflow/datasets.h"
 #include "server/mlflow/routes.h"
 
 namespace tracelake::server {
@@ -47,6 +48,8 @@ void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
   RegisterTraceMetricsRoutes(routes, storage.metrics(), storage.experiments());
   RegisterRunRoutes(routes, storage.runs(), storage.experiments());
   RegisterScorerRoutes(routes, storage.scorers(), storage.experiments());
+  RegisterDatasetRoutes(routes, storage.datasets(), options.max_dataset_records_per_upsert);
+  RegisterDatasetFromTracesRoute(routes, storage.datasets(), storage.traces());
 
   // MLflow's server answers these as plain text.
   routes.AddExact("GET", "/version", Scope::kPublic,

@@ -9,11 +9,12 @@
 //
 // Covered: experiments, traces (StartTraceV3, the V2 StartTrace/EndTrace/GetTraceInfo/
 // SearchTraces forms, get / batchGet / batchGetInfos / search / delete / tags / link-to-run),
-// assessments, the mlflow-artifacts proxy for a trace's traces.json (upload is ingested as
-// spans, download is built from stored spans), get-trace-artifact, runs (create / get / update /
-// delete / restore / search / log-batch / log-metric / log-parameter / set-tag / delete-tag /
-// log-inputs, metrics/get-history), registered scorers (register / list / versions / get /
-// delete, online configs), /version and /health.
+// assessments, evaluation datasets (and tracelake's dataset-from-traces route), the
+// mlflow-artifacts proxy for a trace's traces.json (upload is ingested as spans, download is
+// built from stored spans), get-trace-artifact, runs (create / get / update / delete / restore /
+// search / log-batch / log-metric / log-parameter / set-tag / delete-tag / log-inputs,
+// metrics/get-history), registered scorers (register / list / versions / get / delete, online
+// configs), /version and /health.
 #pragma once
 
 #include <functional>
@@ -40,6 +41,8 @@ struct MlflowApiOptions {
   int max_experiment_page_size = 50000;
   // Most trace ids accepted by batchGet / batchGetInfos in one request.
   int max_batch_trace_ids = 1000;
+  // Most records accepted by one UpsertDatasetRecords request (the body cap applies too).
+  int max_dataset_records_per_upsert = 100000;
   // Time source for V2 StartTrace/EndTrace calls that omit timestamp_ms. nullptr: system clock.
   const Clock* clock = nullptr;
   // Trace ids for V2 StartTrace (the server picks them); must be safe for concurrent use.

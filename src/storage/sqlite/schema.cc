@@ -276,10 +276,56 @@ CREATE TABLE online_scoring_configs(
   filter_string TEXT) WITHOUT ROWID;
 )sql";
 
+// Version 6: MLflow evaluation datasets (storage/dataset_store.h). A dataset's records are
+// deduplicated on input_hash, the SHA-256 of their inputs' canonical JSON; record_key keeps
+// insertion order for paging. Self-contained: nothing else refers to these tables.
+constexpr const char* kCreateV6 = R"sql(
+CREATE TABLE datasets(
+  dataset_key INTEGER PRIMARY KEY,
+  dataset_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  schema_json TEXT,
+  profile_json TEXT,
+  digest TEXT NOT NULL,
+  created_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL,
+  created_by TEXT,
+  last_updated_by TEXT);
+CREATE TABLE dataset_tags(
+  dataset_key INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(dataset_key, key)) WITHOUT ROWID;
+CREATE TABLE dataset_experiments(
+  dataset_key INTEGER NOT NULL,
+  experiment_id INTEGER NOT NULL,
+  created_time INTEGER NOT NULL,
+  PRIMARY KEY(dataset_key, experiment_id)) WITHOUT ROWID;
+CREATE INDEX dataset_experiments_by_experiment ON dataset_experiments(experiment_id);
+CREATE TABLE dataset_records(
+  record_key INTEGER PRIMARY KEY,
+  dataset_key INTEGER NOT NULL,
+  record_id TEXT NOT NULL UNIQUE,
+  input_hash TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  expectations TEXT,
+  outputs TEXT,
+  tags TEXT,
+  source TEXT,
+  source_type TEXT,
+  source_id TEXT,
+  created_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL,
+  created_by TEXT,
+  last_updated_by TEXT);
+CREATE UNIQUE INDEX dataset_records_by_input ON dataset_records(dataset_key, input_hash);
+CREATE INDEX dataset_records_by_dataset ON dataset_records(dataset_key, record_key);
+)sql";
+
 Status MigrateTo5(Db& db, int64_t) { return db.Exec(kCreateV5); }
+Status MigrateTo6(Db& db, int64_t) { return db.Exec(kCreateV6); }
 
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3,
+                                     MigrateTo4, MigrateTo5, MigrateTo6};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

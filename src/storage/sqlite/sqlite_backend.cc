@@ -9,7 +9,8 @@ SqliteBackend::SqliteBackend(std::unique_ptr<SqliteDatabase> db)
       metrics_(*db_),
       changes_(*db_),
       runs_(*db_, run_ids_),
-      scorers_(*db_, run_ids_) {}
+      scorers_(*db_, run_ids_),
+      datasets_(*db_) {}
 
 SqliteBackend::~SqliteBackend() { Shutdown(std::chrono::seconds(30)).IgnoreError(); }
 

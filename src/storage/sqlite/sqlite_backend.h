@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_assessment_store.h"
 #include "storage/sqlite/sqlite_change_feed.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/sqlite/sqlite_dataset_store.h"
 #include "storage/sqlite/sqlite_experiment_store.h"
 #include "storage/sqlite/sqlite_metric_store.h"
 #include "storage/sqlite/sqlite_run_store.h"
@@ -33,6 +34,7 @@ class SqliteBackend final : public Backend {
   ChangeFeed& changes() override { return changes_; }
   RunStore& runs() override { return runs_; }
   ScorerStore& scorers() override { return scorers_; }
+  DatasetStore& datasets() override { return datasets_; }
 
   StoreStats Stats() override;
   Status Shutdown(std::chrono::milliseconds deadline) override;
@@ -53,6 +55,7 @@ class SqliteBackend final : public Backend {
   RunIdSource run_ids_;
   SqliteRunStore runs_;
   SqliteScorerStore scorers_;
+  SqliteDatasetStore datasets_;
   std::unique_ptr<SqliteTraceStore> traces_;
 };
 
