@@ -289,7 +289,9 @@ TYPED_TEST(RunContractTest, SearchOrdersAndPages) {
   const std::string exp = this->NewExperiment("order");
   for (int i = 0; i < 5; ++i) {
     const std::string id = this->NewRun(exp, "r" + std::to_string(i), 1000 + i).info.run_id;
-    if (i != 2) ASSERT_TRUE(this->runs().LogBatch(id, {{"m", double(i % 3), 1, 0}}, {}, {}).ok());
+    if (i != 2) {
+      ASSERT_TRUE(this->runs().LogBatch(id, {{"m", double(i % 3), 1, 0}}, {}, {}).ok());
+    }
   }
   EXPECT_THAT(this->Search(exp, "", {}), ElementsAre("r4", "r3", "r2", "r1", "r0"));
   EXPECT_THAT(this->Search(exp, "", {"start_time ASC"}), ElementsAre("r0", "r1", "r2", "r3", "r4"));

@@ -264,7 +264,7 @@ TEST_F(TraceWritesApiTest, LinkToRunRecordsSourceRunForRunIdSearch) {
   Ok("POST", "/api/2.0/mlflow/traces/link-to-run", {{"trace_ids", {id}}, {"run_id", run2}});
   info = Ok("GET", "/api/3.0/mlflow/traces/" + id)["trace"]["trace_info"];
   EXPECT_EQ(info["trace_metadata"]["mlflow.sourceRun"], run1);
-  for (const std::string filter :
+  for (const std::string& filter :
        {"metadata.`mlflow.sourceRun` = '" + run1 + "'", "run_id = '" + run1 + "'"}) {
     Json found = Ok(
         "POST", "/api/3.0/mlflow/traces/search",
