@@ -150,13 +150,20 @@ def test_register_builtin_scorer():
     # Online scoring: start / update / stop write the sampling config the server keeps.
     from mlflow.genai.scorers import ScorerSamplingConfig
 
-    started = got.start(name="safety_check", experiment_id=exp_id,
-                        sampling_config=ScorerSamplingConfig(sample_rate=0.5))
-    assert started.sample_rate == 0.5, started.sample_rate
-    listed = list_scorers(experiment_id=exp_id)[0]
-    assert listed.sample_rate == 0.5 and listed.status.name == "STARTED", listed.status
-    got.stop(name="safety_check", experiment_id=exp_id)
-    assert list_scorers(experiment_id=exp_id)[0].status.name == "STOPPED"
+    # MLflow's own server refuses judges without an AI-gateway model here; tracelake's judges
+    # call providers directly, so it accepts them (the --mlflow parity run skips this part).
+    try:
+        started = got.start(name="safety_check", experiment_id=exp_id,
+                            sampling_config=ScorerSamplingConfig(sample_rate=0.5))
+    except MlflowException as e:
+        assert "gateway model" in str(e), str(e)
+        print("SKIP start/stop: the server requires a gateway model", flush=True)
+    else:
+        assert started.sample_rate == 0.5, started.sample_rate
+        listed = list_scorers(experiment_id=exp_id)[0]
+        assert listed.sample_rate == 0.5 and listed.status.name == "STARTED", listed.status
+        got.stop(name="safety_check", experiment_id=exp_id)
+        assert list_scorers(experiment_id=exp_id)[0].status.name == "STOPPED"
     delete_scorer(name="safety_check", experiment_id=exp_id, version="all")
     assert list_scorers(experiment_id=exp_id) == []
     expect_error(lambda: get_scorer(name="safety_check", experiment_id=exp_id),

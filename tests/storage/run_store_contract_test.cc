@@ -221,6 +221,31 @@ TYPED_TEST(RunContractTest, DeletedExperimentDeletesAndRestoresItsRuns) {
   EXPECT_EQ(this->runs().GetRun(id)->info.lifecycle_stage, model::LifecycleStage::kActive);
 }
 
+// As MLflow's _mark_run_deleted: a deleted run takes the assessments it logged with it (an
+// evaluation's verdicts, marked with mlflow.assessment.sourceRunId); others stay.
+TYPED_TEST(RunContractTest, DeletingARunDeletesItsAssessments) {
+  const std::string exp = this->NewExperiment("verdicts");
+  const std::string id = this->NewRun(exp, "eval").info.run_id;
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10)}).ok());
+  auto verdict = [&](const std::string& name, const std::string& source_run) {
+    model::Assessment a;
+    a.trace_id = MlflowTraceId(Tid(1));
+    a.assessment_name = name;
+    a.source.source_type = model::AssessmentSourceType::kCode;
+    a.source.source_id = "exact";
+    a.feedback = model::Feedback{"true", std::nullopt};
+    if (!source_run.empty()) a.metadata = {{"mlflow.assessment.sourceRunId", source_run}};
+    auto created = this->assessments().CreateAssessment(a);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+  };
+  verdict("from_run", id);
+  verdict("by_hand", "");
+  ASSERT_TRUE(this->runs().DeleteRun(id).ok());
+  std::vector<std::string> names;
+  for (const auto& a : this->Info(1).assessments) names.push_back(a.assessment_name);
+  EXPECT_THAT(names, ElementsAre("by_hand"));
+}
+
 TYPED_TEST(RunContractTest, SearchFiltersAsMlflow) {
   const std::string exp = this->NewExperiment("search");
   const std::string a = this->NewRun(exp, "a", 1000).info.run_id;

@@ -18,6 +18,7 @@
 #include "storage/sql/experiment_filter.h"
 #include "storage/sql/filter_sql.h"
 #include "storage/sql/keyset.h"
+#include "storage/sql/run_filter.h"
 #include "storage/sqlite/sqlite_dialect.h"
 
 namespace tracelake::storage::sql {
@@ -113,6 +114,26 @@ Rendered Experiments(const Dialect& d, const std::string& filter,
     return r;
   }
   f.sql += " ORDER BY " + *order;
+  r.fragment = std::move(f);
+  return r;
+}
+
+Rendered Runs(const Dialect& d, const std::string& filter,
+              const std::vector<std::string>& order_by) {
+  std::string header = "-- run filter: " + filter + "\n-- order_by:";
+  for (const auto& o : order_by) header += " [" + o + "]";
+  Rendered r{header};
+  SqlFragment f;
+  f.sql = "SELECT r.run_uuid FROM runs r WHERE r.lifecycle_stage = 'active'";
+  Status s = RunFilterToSql(d, filter, f);
+  if (s.ok()) {
+    f.sql += " ORDER BY ";
+    s = RunOrderByToSql(d, order_by, f);
+  }
+  if (!s.ok()) {
+    r.fragment = s;
+    return r;
+  }
   r.fragment = std::move(f);
   return r;
 }
@@ -249,6 +270,18 @@ std::vector<Case> Cases() {
   experiments("experiments_times", "creation_time > 1700000000000 AND last_update_time <= 5",
               {"attributes.experiment_id DESC"});
   experiments("experiments_unknown_field", "owner = 'x'", {});
+
+  auto runs = [&](const char* name, std::string f, std::vector<std::string> order_by) {
+    cases.push_back({name, [f, order_by](const Dialect& d) { return Runs(d, f, order_by); }});
+  };
+  runs("runs_default", "", {});
+  runs("runs_metric_param_tag",
+       "metrics.acc > 0.5 AND params.model = 'gpt' AND tags.`mlflow.user` ILIKE 'Bo%'",
+       {"metrics.acc DESC"});
+  runs("runs_attributes", "attributes.status IN ('FINISHED', 'FAILED') AND start_time >= 1000",
+       {"attributes.run_name", "params.lr DESC"});
+  runs("runs_param_is_null", "params.lr IS NULL AND tags.t IS NOT NULL", {});
+  runs("runs_metric_compared_with_text", "metrics.acc = 'x'", {});
   return cases;
 }
 

@@ -42,6 +42,7 @@ void RegisterMlflowRoutes(Router& router, storage::Backend& storage,
   writes.artifact_root = options.artifact_root;
   writes.clock = options.clock != nullptr ? options.clock : &SystemClock::Default();
   writes.new_trace_id = options.new_trace_id ? options.new_trace_id : RandomTraceIds();
+  writes.runs = &storage.runs();
   RegisterTraceWriteRoutes(routes, storage.traces(), storage.experiments(), writes);
   RegisterAssessmentRoutes(routes, storage.assessments());
   RegisterArtifactRoutes(routes, storage.traces(), storage.experiments());

@@ -93,6 +93,9 @@ struct TraceWriteOptions {
   std::string artifact_root;              // for the mlflow.artifactLocation tag
   const Clock* clock = nullptr;           // not null; time of V2 calls that omit timestamp_ms
   std::function<TraceId()> new_trace_id;  // set; V2 StartTrace's ids
+  // When set, link-to-run requires the run to exist (as MLflow's database does through its
+  // foreign key): an unknown run is RESOURCE_DOES_NOT_EXIST.
+  storage::RunStore* runs = nullptr;
 };
 
 // Registration of each group of endpoints (one file each). Each borrows `store`, which must

@@ -148,7 +148,8 @@ BoundRoutes<TraceWriteDeps>::JsonHandler DeleteTraceTag(const std::string& id_pa
 }
 
 // MLflow keeps run links in a side table; tracelake records the run as the trace's
-// mlflow.sourceRun metadata (what the run_id search filter reads) unless one is already set.
+// mlflow.sourceRun metadata (what the run_id search filter reads) unless one is already set. The
+// run must exist, so a run_id search finds only traces of real runs.
 Result<Json> LinkTracesToRun(const HttpRequest& req, const TraceWriteDeps& ctx) {
   ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
   ParamReader p(params);
@@ -163,6 +164,7 @@ Result<Json> LinkTracesToRun(const HttpRequest& req, const TraceWriteDeps& ctx) 
     ASSIGN_OR_RETURN(TraceId id, ParseTraceIdParam(s, "trace_ids"));
     ids.push_back(id);
   }
+  if (ctx.options.runs != nullptr) RETURN_IF_ERROR(ctx.options.runs->GetRun(run_id).status());
   for (const TraceId& id : ids) {
     ASSIGN_OR_RETURN(model::TraceInfo info, ctx.store.GetTraceInfo(id));
     if (!info.trace_metadata.contains(kSourceRunMetadata))

@@ -5,6 +5,7 @@
 #include "storage/page_token.h"
 #include "storage/span_codec.h"
 #include "storage/sqlite/sqlite_dialect.h"
+#include "storage/sqlite/sqlite_run_store.h"
 #include "storage/sqlite/store_util.h"
 
 namespace tracelake::storage::sqlite {
@@ -50,17 +51,17 @@ Status Touch(Db& db, int64_t id, const char* set_sql, const std::string* text) {
   return s.Bind(i, NowMs()).Bind(i + 1, id).Run();
 }
 
-// Deleting an experiment deletes its runs and restoring it restores them all, as MLflow's
-// delete_experiment / restore_experiment do.
-Status SetRunsLifecycle(Db& db, int64_t id, bool deleted) {
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
-                                       "WHERE experiment_id = ?"));
-  s->Bind(1, std::string_view(deleted ? "deleted" : "active"));
-  if (deleted)
-    s->Bind(2, NowMs());
-  else
-    s->BindNull(2);
-  return s->Bind(3, id).Run();
+// Deleting an experiment deletes its runs (and their assessments) and restoring it restores
+// them all, as MLflow's delete_experiment / restore_experiment do.
+Status SetRunsLifecycle(SqliteDatabase& database, Db& db, int64_t id, bool deleted) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT run_uuid FROM runs WHERE experiment_id = ?"));
+  s->Bind(1, id);
+  std::vector<std::string> runs;
+  while (s->Next()) runs.emplace_back(s->Text(0));
+  s->Reset();
+  RETURN_IF_ERROR(s->error());
+  for (const auto& run : runs) RETURN_IF_ERROR(SetRunLifecycle(database, db, run, deleted));
+  return OkStatus();
 }
 
 }  // namespace
@@ -235,7 +236,7 @@ Status SqliteExperimentStore::DeleteExperiment(const std::string& experiment_id)
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "active") return NoExperiment(experiment_id);
-    RETURN_IF_ERROR(SetRunsLifecycle(db, id, /*deleted=*/true));
+    RETURN_IF_ERROR(SetRunsLifecycle(db_, db, id, /*deleted=*/true));
     return Touch(db, id, "lifecycle_stage = 'deleted', ", nullptr);
   });
 }
@@ -245,7 +246,7 @@ Status SqliteExperimentStore::RestoreExperiment(const std::string& experiment_id
   return db_.WithWriteTxn([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::string stage, Stage(db, id));
     if (stage != "deleted") return NoExperiment(experiment_id);
-    RETURN_IF_ERROR(SetRunsLifecycle(db, id, /*deleted=*/false));
+    RETURN_IF_ERROR(SetRunsLifecycle(db_, db, id, /*deleted=*/false));
     return Touch(db, id, "lifecycle_stage = 'active', ", nullptr);
   });
 }

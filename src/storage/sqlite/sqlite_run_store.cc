@@ -14,6 +14,7 @@
 #include "storage/sql/run_filter.h"
 #include "storage/sqlite/sqlite_dialect.h"
 #include "storage/sqlite/store_util.h"
+#include "storage/sqlite/trace_rows.h"
 
 namespace tracelake::storage::sqlite {
 namespace {
@@ -305,18 +306,45 @@ Status ParamChanged(const std::string& run_id, const std::string& key, const std
   return InvalidArgumentError(msg);
 }
 
+}  // namespace
+
+Status SetRunLifecycle(SqliteDatabase& database, Db& db, const std::string& run_id, bool deleted) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
+                                       "WHERE run_uuid = ?"));
+  s->Bind(1, std::string_view(deleted ? "deleted" : "active"));
+  if (deleted)
+    s->Bind(2, NowMs());
+  else
+    s->BindNull(2);
+  RETURN_IF_ERROR(s->Bind(3, run_id).Run());
+  if (!deleted) return OkStatus();
+  // MLflow's _mark_run_deleted also deletes the assessments the run logged (an evaluation's
+  // verdicts); each trace that loses one takes a change number, as any assessment write does.
+  ASSIGN_OR_RETURN(Stmt * traces,
+                   db.Cached("SELECT DISTINCT trace_key FROM assessments WHERE "
+                             "json_extract(metadata_json, '$.\"mlflow.assessment.sourceRunId\"') "
+                             "= ?"));
+  traces->Bind(1, run_id);
+  std::vector<int64_t> keys;
+  while (traces->Next()) keys.push_back(traces->Int(0));
+  traces->Reset();
+  RETURN_IF_ERROR(traces->error());
+  if (keys.empty()) return OkStatus();
+  ASSIGN_OR_RETURN(Stmt * del,
+                   db.Cached("DELETE FROM assessments WHERE json_extract(metadata_json, "
+                             "'$.\"mlflow.assessment.sourceRunId\"') = ?"));
+  RETURN_IF_ERROR(del->Bind(1, run_id).Run());
+  for (int64_t key : keys) RETURN_IF_ERROR(TouchTraceRow(db, key, database.NextChangeSeq()));
+  return OkStatus();
+}
+
+namespace {
+
 Status SetLifecycle(SqliteDatabase& database, const std::string& run_id, bool deleted) {
   RETURN_IF_ERROR(ValidateRunId(run_id));
   return database.WithWriteTxn([&](Db& db) -> Status {
     RETURN_IF_ERROR(LoadInfo(db, run_id).status());
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
-                                         "WHERE run_uuid = ?"));
-    s->Bind(1, std::string_view(deleted ? "deleted" : "active"));
-    if (deleted)
-      s->Bind(2, NowMs());
-    else
-      s->BindNull(2);
-    return s->Bind(3, run_id).Run();
+    return SetRunLifecycle(database, db, run_id, deleted);
   });
 }
 

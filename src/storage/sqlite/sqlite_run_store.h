@@ -77,4 +77,9 @@ class SqliteScorerStore final : public ScorerStore {
   RunIdSource& ids_;
 };
 
+// Marks a run deleted or active inside the caller's write transaction. Deleting also deletes
+// the assessments whose metadata names the run in mlflow.assessment.sourceRunId, as MLflow
+// does. Shared with the experiment store (deleting an experiment deletes its runs).
+Status SetRunLifecycle(SqliteDatabase& database, Db& db, const std::string& run_id, bool deleted);
+
 }  // namespace tracelake::storage::sqlite

@@ -249,19 +249,33 @@ TEST_F(TraceWritesApiTest, TraceTagErrors) {
 TEST_F(TraceWritesApiTest, LinkToRunRecordsSourceRunForRunIdSearch) {
   IngestAgentTrace(exp_, 0x70);
   const std::string id = "tr-ab000000000000000000000000000070";
+  auto new_run = [&] {
+    Json run = Ok("POST", "/api/2.0/mlflow/runs/create", {{"experiment_id", exp_}});
+    return run["run"]["info"]["run_id"].get<std::string>();
+  };
+  const std::string run1 = new_run();
+  const std::string run2 = new_run();
   EXPECT_EQ(
-      Ok("POST", "/api/2.0/mlflow/traces/link-to-run", {{"trace_ids", {id}}, {"run_id", "run-1"}}),
+      Ok("POST", "/api/2.0/mlflow/traces/link-to-run", {{"trace_ids", {id}}, {"run_id", run1}}),
       Json::object());
   Json info = Ok("GET", "/api/3.0/mlflow/traces/" + id)["trace"]["trace_info"];
-  EXPECT_EQ(info["trace_metadata"]["mlflow.sourceRun"], "run-1");
+  EXPECT_EQ(info["trace_metadata"]["mlflow.sourceRun"], run1);
   // A second link keeps the first run as the trace's source.
-  Ok("POST", "/api/2.0/mlflow/traces/link-to-run", {{"trace_ids", {id}}, {"run_id", "run-2"}});
+  Ok("POST", "/api/2.0/mlflow/traces/link-to-run", {{"trace_ids", {id}}, {"run_id", run2}});
   info = Ok("GET", "/api/3.0/mlflow/traces/" + id)["trace"]["trace_info"];
-  EXPECT_EQ(info["trace_metadata"]["mlflow.sourceRun"], "run-1");
-  Json found = Ok("POST", "/api/3.0/mlflow/traces/search",
-                  {{"locations", {{{"mlflow_experiment", {{"experiment_id", exp_}}}}}},
-                   {"filter", "metadata.`mlflow.sourceRun` = 'run-1'"}});
-  EXPECT_EQ(found["traces"].size(), 1u);
+  EXPECT_EQ(info["trace_metadata"]["mlflow.sourceRun"], run1);
+  for (const std::string& filter :
+       {"metadata.`mlflow.sourceRun` = '" + run1 + "'", "run_id = '" + run1 + "'"}) {
+    Json found = Ok(
+        "POST", "/api/3.0/mlflow/traces/search",
+        {{"locations", {{{"mlflow_experiment", {{"experiment_id", exp_}}}}}}, {"filter", filter}});
+    EXPECT_EQ(found["traces"].size(), 1u) << filter;
+  }
+  // Only real runs: an unknown one is MLflow's RESOURCE_DOES_NOT_EXIST.
+  std::string msg = Error(Call("POST", "/api/2.0/mlflow/traces/link-to-run",
+                               Json{{"trace_ids", {id}}, {"run_id", "0123456789abcdef"}}.dump()),
+                          404, "RESOURCE_DOES_NOT_EXIST");
+  EXPECT_EQ(msg, "Run with id=0123456789abcdef not found");
 }
 
 TEST_F(TraceWritesApiTest, LinkToRunErrors) {

@@ -1,0 +1,3 @@
+-- run filter: metrics.acc = 'x'
+-- order_by:
+-- error: INVALID_ARGUMENT: Invalid run filter at position 15: expected a number for a metric

@@ -1,0 +1,12 @@
+-- run filter: metrics.acc > 0.5 AND params.model = 'gpt' AND tags.`mlflow.user` ILIKE 'Bo%'
+-- order_by: [metrics.acc DESC]
+SELECT r.run_uuid FROM runs r WHERE r.lifecycle_stage = 'active' AND (SELECT m.value FROM run_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.is_nan = 0 AND m.key = ?) > ? AND (SELECT p.value FROM run_params p WHERE p.run_uuid = r.run_uuid AND p.key = ?) = ? AND lower((SELECT g.value FROM run_tags g WHERE g.run_uuid = r.run_uuid AND g.key = ?)) LIKE lower(?) ORDER BY (SELECT m.value FROM run_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.is_nan = 0 AND m.key = ?) IS NULL, (SELECT m.value FROM run_latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.is_nan = 0 AND m.key = ?) DESC, r.start_time DESC, r.run_uuid ASC
+-- params: 8
+-- 1: text 'acc'
+-- 2: real 0.5
+-- 3: text 'model'
+-- 4: text 'gpt'
+-- 5: text 'mlflow.user'
+-- 6: text 'Bo%'
+-- 7: text 'acc'
+-- 8: text 'acc'
