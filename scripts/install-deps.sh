@@ -24,7 +24,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libgrpc++-dev
   libsqlite3-dev libzstd-dev zlib1g-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
+  nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

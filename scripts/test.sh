@@ -219,12 +219,13 @@ step_fuzz() {
 # clang-14 with -Wthread-safety -Werror (checks the TL_GUARDED_BY / TL_REQUIRES annotations of
 # src/common/thread_annotations.h) and ThreadSanitizer, into build-tsan/. Only the libraries and
 # the tests of the concurrent parts are built and run: storage (the writer thread and its queue),
-# the SDK (batch processor, exporters) and common (Mutex, CondVar).
+# the SDK (batch processor, exporters), common (Mutex, CondVar) and eval (the judges' shared
+# concurrency limiter and cache).
 # Not sdk_otlp_grpc_exporter_test: a gRPC server and client in one process whose gRPC is not
 # instrumented give an endless series of false reports (see tests/tsan_suppressions.txt); the
 # exporter's own lock is checked by -Wthread-safety and the test runs in the ASan build.
 tsan_tests=(common_test storage_test sdk_context_test sdk_batch_processor_test sdk_env_config_test
-            sdk_otlp_http_exporter_test sdk_chat_client_test eval_run_loop_test)
+            sdk_otlp_http_exporter_test sdk_chat_client_test eval_judges_test eval_run_loop_test)
 step_tsan() {
   local launcher=()
   command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache

@@ -1,10 +1,11 @@
 #include "eval/code_scorers.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <functional>
-#include <regex>
 #include <set>
 #include <utility>
 
@@ -13,9 +14,6 @@
 
 namespace tracelake::eval {
 namespace {
-
-// std::regex backtracks: a bounded input keeps a pathological pattern from running away.
-constexpr size_t kMaxRegexInputBytes = size_t{256} * 1024;
 
 using Check = std::function<Feedback(const EvalInput& in, const FeedbackSource& source)>;
 
@@ -210,28 +208,17 @@ Result<std::unique_ptr<Scorer>> ContainsKeywords(ContainsKeywordsOptions o) {
 
 Result<std::unique_ptr<Scorer>> RegexMatch(RegexMatchOptions o) {
   if (o.pattern.empty()) return InvalidArgumentError("regex_match needs a pattern");
-  std::shared_ptr<const std::regex> re;  // shared by the copies of the check; immutable
-  try {
-    re = std::make_shared<const std::regex>(o.pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return InvalidArgumentError("regex_match: invalid pattern: " + std::string(e.what()));
-  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  // Shared by the copies of the check; RE2 is immutable and safe for concurrent use.
+  auto re = std::make_shared<const RE2>(o.pattern, options);
+  if (!re->ok()) return InvalidArgumentError("regex_match: invalid pattern: " + re->error());
   const std::string name = o.name;
   return Make(name, "regex_match", {kOut},
               [o = std::move(o), re](const EvalInput& in, const FeedbackSource&) {
-                std::string text = JsonText(in.outputs);
-                if (text.size() > kMaxRegexInputBytes) text.resize(kMaxRegexInputBytes);
-                bool match = false;
-                try {
-                  match = o.full_match ? std::regex_match(text, *re) : std::regex_search(text, *re);
-                } catch (const std::regex_error&) {
-                  Feedback f;
-                  f.error = FeedbackError{kErrScorer,
-                                          "regex_match: the pattern ran out of "
-                                          "resources on this output",
-                                          ""};
-                  return f;
-                }
+                const std::string text = JsonText(in.outputs);
+                const bool match =
+                    o.full_match ? RE2::FullMatch(text, *re) : RE2::PartialMatch(text, *re);
                 return Checked(match, match ? "The output matches the pattern."
                                             : "The output does not match the pattern.");
               });
@@ -310,25 +297,28 @@ Result<std::unique_ptr<Scorer>> NumericBound(NumericBoundOptions o) {
 
 std::unique_ptr<Scorer> PiiDetection(const PiiDetectionOptions& o) {
   struct Patterns {
-    std::regex email{R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"};
-    std::regex ssn{R"((^|[^0-9-])\d{3}-\d{2}-\d{4}($|[^0-9-]))"};
-    std::regex phone{R"((^|[^0-9])(\+?1[ .-]?)?(\(\d{3}\)|\d{3})[ .-]\d{3}[ .-]\d{4}($|[^0-9]))"};
-    std::regex card{R"(\d(?:[ -]?\d){12,18})"};
+    RE2 email{R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"};
+    RE2 ssn{R"((?:^|[^0-9-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?:$|[^0-9-]))"};
+    RE2 phone{R"((?:^|[^0-9])(?:\([0-9]{3}\)|[0-9]{3})[ .-][0-9]{3}[ .-][0-9]{4}(?:$|[^0-9]))"};
+    // A run of digits, single spaces or hyphens allowed between them.
+    RE2 digit_run{R"(([0-9](?:[ -]?[0-9])*))"};
   };
-  auto p = std::make_shared<const Patterns>();  // shared by the check's copies; immutable
+  // Shared by the check's copies; RE2 is immutable and safe for concurrent use.
+  auto p = std::make_shared<const Patterns>();
   return Make(o.name, "pii_detection", {kOut}, [p](const EvalInput& in, const FeedbackSource&) {
-    std::string text = JsonText(in.outputs);
-    if (text.size() > kMaxRegexInputBytes) text.resize(kMaxRegexInputBytes);
+    const std::string text = JsonText(in.outputs);
     std::vector<std::string> kinds;
-    if (std::regex_search(text, p->email)) kinds.emplace_back("email");
-    if (std::regex_search(text, p->ssn)) kinds.emplace_back("ssn");
-    if (std::regex_search(text, p->phone)) kinds.emplace_back("phone");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), p->card);
-         it != std::sregex_iterator(); ++it) {
+    if (RE2::PartialMatch(text, p->email)) kinds.emplace_back("email");
+    if (RE2::PartialMatch(text, p->ssn)) kinds.emplace_back("ssn");
+    if (RE2::PartialMatch(text, p->phone)) kinds.emplace_back("phone");
+    // Card numbers: a run of 13 to 19 digits that passes the Luhn check (longer runs are ids).
+    re2::StringPiece rest(text);
+    std::string run;
+    while (RE2::FindAndConsume(&rest, p->digit_run, &run)) {
       std::string digits;
-      for (char c : it->str())
+      for (char c : run)
         if (c >= '0' && c <= '9') digits += c;
-      if (digits.size() >= 13 && LuhnValid(digits)) {
+      if (digits.size() >= 13 && digits.size() <= 19 && LuhnValid(digits)) {
         kinds.emplace_back("credit_card");
         break;
       }

@@ -40,7 +40,7 @@ struct ContainsKeywordsOptions {
 };
 struct RegexMatchOptions {
   std::string name;
-  std::string pattern;      // ECMAScript syntax
+  std::string pattern;      // RE2 syntax (linear time: safe on any output)
   bool full_match = false;  // the whole output must match, not a part
 };
 struct JsonValidityOptions {

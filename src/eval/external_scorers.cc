@@ -145,7 +145,13 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  // Its own process group, so a timeout kills what the program started too (a shell's children).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   CloseFd(in_fds[1]);
   CloseFd(out_fds[1]);
@@ -198,7 +204,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   }
   CloseFd(in_fds[0]);
   CloseFd(out_fds[0]);
-  if (!res.status.ok()) kill(pid, SIGKILL);
+  if (!res.status.ok()) kill(-pid, SIGKILL);
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }

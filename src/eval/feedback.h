@@ -29,6 +29,8 @@ using Json = nlohmann::json;
 inline constexpr const char* kJudgeCostKey = "mlflow.assessment.judgeCost";
 inline constexpr const char* kJudgeInputTokensKey = "mlflow.assessment.judgeInputTokens";
 inline constexpr const char* kJudgeOutputTokensKey = "mlflow.assessment.judgeOutputTokens";
+// tracelake's own: the judge's answer came from the (model, prompt) cache; no tokens were spent.
+inline constexpr const char* kJudgeCachedKey = "tracelake.assessment.judgeCached";
 
 // Error codes a Feedback carries (MLflow's AssessmentError.error_code is free text).
 inline constexpr const char* kErrMissingInput = "MISSING_INPUT";

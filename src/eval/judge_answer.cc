@@ -223,12 +223,19 @@ Feedback AskJudge(const ScoreContext& ctx, const std::string& model_uri, const s
         m.status().code() == StatusCode::kFailedPrecondition ? kErrCredentials : kErrModel;
     return Feedback::Unknown(name, {code, m.status().message(), ""}, source);
   }
+  if (ctx.cancel != nullptr && ctx.cancel->load())
+    return Feedback::Unknown(name, {kErrCall, "cancelled before the judge was asked", ""}, source);
   Result<JudgeReply> reply = ctx.judges->Complete(uri, call, ctx.deadline);
   if (!reply.ok()) {
     return Feedback::Unknown(
         name, {ErrorCodeFor(reply.status().code()), reply.status().ToString(), ""}, source);
   }
   Feedback f = FeedbackFromReply(name, source, type, *reply);
+  if (reply->from_cache) {
+    // A cached answer cost nothing now; its tokens were reported when it was first asked.
+    f.metadata[kJudgeCachedKey] = "true";
+    return f;
+  }
   if (reply->usage.input_tokens)
     f.metadata[kJudgeInputTokensKey] = std::to_string(*reply->usage.input_tokens);
   if (reply->usage.output_tokens)

@@ -51,7 +51,8 @@ Feedback FeedbackFromReply(const std::string& name, const FeedbackSource& source
 
 // Asks `model_uri` ("" for the default model) through ctx.judges and returns the Feedback,
 // with the judge's tokens and cost in its metadata. Never fails: a missing ctx.judges, a bad
-// URI, missing credentials, a provider error or timeout are unknown feedbacks with the error.
+// URI, missing credentials, a provider error or timeout, or ctx.cancel already set are unknown
+// feedbacks with the error.
 Feedback AskJudge(const ScoreContext& ctx, const std::string& model_uri, const std::string& name,
                   const JudgeCall& call, const FeedbackValueType& type);
 

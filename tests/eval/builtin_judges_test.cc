@@ -214,6 +214,17 @@ TEST_F(BuiltinJudgeTest, MissingCredentialsNameTheVariable) {
   EXPECT_EQ(Judge("fluency")->Score(Full(), no_judges)[0].error->code, kErrModel);
 }
 
+TEST_F(BuiltinJudgeTest, CancelledContextAsksNoModel) {
+  std::atomic<bool> cancel{true};
+  ScoreContext ctx = Ctx();
+  ctx.cancel = &cancel;
+  std::vector<Feedback> f = Judge("fluency")->Score(Full(), ctx);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_EQ(f[0].verdict(), Verdict::kUnknown);
+  EXPECT_THAT(f[0].error->message, HasSubstr("cancelled"));
+  EXPECT_EQ(http_.calls(), 0);
+}
+
 TEST_F(BuiltinJudgeTest, RetrievalJudgesAnswerOncePerRetrieverSpan) {
   model::Trace trace = RagTrace();
   model::Span second =
@@ -309,6 +320,9 @@ TEST_F(BuiltinJudgeTest, SameModelAndPromptIsAnsweredFromTheCache) {
   EXPECT_EQ(second.verdict(), Verdict::kYes);
   EXPECT_EQ(http_.calls(), 1);
   EXPECT_EQ(judges_.cache().hits(), 1);
+  EXPECT_EQ(first.metadata.count(kJudgeCachedKey), 0U);
+  EXPECT_EQ(second.metadata.at(kJudgeCachedKey), "true");
+  EXPECT_EQ(second.metadata.count(kJudgeInputTokensKey), 0U);
   // Another model is another key.
   Answer(R"({"rationale": "ok", "result": "no"})");
   Feedback other = ScoreOne(*Judge("fluency", {.model = "openai:/gpt-4o"}), Full());

@@ -83,6 +83,14 @@ TEST_F(CodeScorerTest, RegexMatch) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid pattern")));
 }
 
+TEST_F(CodeScorerTest, RegexAndPiiStayLinearOnHostileOutput) {
+  // (a+)+$ backtracks exponentially in a backtracking engine; RE2 answers in linear time.
+  const std::string hostile = std::string(1 << 20, 'a') + "!";
+  EXPECT_EQ(V(*Make("regex_match", {{"pattern", "(a+)+$"}}), hostile), Verdict::kNo);
+  EXPECT_EQ(V(*PiiDetection(), hostile), Verdict::kYes);
+  EXPECT_EQ(V(*PiiDetection(), std::string(1 << 20, '1')), Verdict::kYes);  // an id, not a card
+}
+
 TEST_F(CodeScorerTest, JsonValidity) {
   auto s = JsonValidity();
   EXPECT_EQ(V(*s, R"({"a": 1})"), Verdict::kYes);
