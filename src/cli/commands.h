@@ -9,5 +9,6 @@ namespace tracelake::cli {
 int RunServer(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
 int RunDatasets(const std::vector<std::string>& args);
+int RunEval(const std::vector<std::string>& args);
 
 }  // namespace tracelake::cli

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  demo       Send a few demo traces to a running server over OTLP/HTTP\n"
     "  datasets   Evaluation datasets on a running server: create, list, show, add-traces,\n"
     "             import, export, delete\n"
+    "  eval       Evaluation runs on a running server: run, status, records, compare, cancel\n"
     "  version    Print the version\n"
     "\n"
     "Run 'tracelake <command> --help' for the flags of a command.\n";
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (command == "server") return tracelake::cli::RunServer(args);
   if (command == "demo") return tracelake::cli::RunDemo(args);
   if (command == "datasets") return tracelake::cli::RunDatasets(args);
+  if (command == "eval") return tracelake::cli::RunEval(args);
   if (command == "version" || command == "--version") {
     std::printf("tracelake %s\n", TRACELAKE_VERSION);
     return 0;

@@ -36,6 +36,10 @@ FlagSet ServerFlags() {
           {"prices", "FILE", "",
            "JSON price table whose models override the shipped prices used for cost "
            "(docs/metrics.md)"},
+          {"judge-model", "URI", "openai:/gpt-4o-mini",
+           "Judges' model when an evaluation names none; credentials from the environment "
+           "(OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY, ...; docs/evaluation.md)"},
+          {"judge-concurrency", "N", "8", "Judge calls in flight at once, over all evaluations"},
       });
 }
 
@@ -57,14 +61,19 @@ int RunServer(const std::vector<std::string>& args) {
   auto grpc_port = flags.GetInt("otlp-grpc-port", 0, 65535);
   auto max_bytes = flags.GetInt64("max-request-bytes", 1024, 1LL << 32);
   auto max_batches = flags.GetInt("max-queued-batches", 1, 1 << 20);
-  for (const Status& st :
-       {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status()}) {
+  auto judge_concurrency = flags.GetInt("judge-concurrency", 1, 1024);
+  for (const Status& st : {port.status(), grpc_port.status(), max_bytes.status(),
+                           max_batches.status(), judge_concurrency.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
     }
   }
-  if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok()) return 2;
+  if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
+      !judge_concurrency.ok())
+    return 2;
+  options.judge_model = flags.Get("judge-model");
+  options.judge_concurrency = *judge_concurrency;
   options.port = *port;
   options.otlp_grpc_port = *grpc_port;
   options.max_request_bytes = static_cast<size_t>(*max_bytes);
@@ -77,8 +86,8 @@ int RunServer(const std::vector<std::string>& args) {
     std::filesystem::path dir = std::filesystem::absolute(flags.Get("data-dir"), ec);
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      std::fprintf(stderr, "tracelake server: cannot create data folder %s: %s\n",
-                   dir.c_str(), ec.message().c_str());
+      std::fprintf(stderr, "tracelake server: cannot create data folder %s: %s\n", dir.c_str(),
+                   ec.message().c_str());
       return 1;
     }
     // SQLAlchemy form: sqlite:/// + absolute path (which starts with '/').

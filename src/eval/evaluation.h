@@ -33,8 +33,9 @@ namespace tracelake::eval {
 // Trace metadata and assessment metadata keys that tie results to their run (MLflow's names).
 inline constexpr char kSourceRunKey[] = "mlflow.sourceRun";
 inline constexpr char kAssessmentSourceRunKey[] = "mlflow.assessment.sourceRunId";
-// tracelake's: which record a run's trace answers (the dataset record id or the scored trace).
-inline constexpr char kRecordKey[] = "tracelake.eval.record";
+// Which record a run's trace answers (the dataset record id, or the scored trace's id), as trace
+// metadata and in each feedback's metadata. Not under tracelake. (computed keys) or mlflow.
+inline constexpr char kRecordKey[] = "eval.record_id";
 
 struct EvalRecord {
   // Stable across runs, so two runs compare record by record: the dataset record id, or the

@@ -2,11 +2,13 @@
 
 #include <condition_variable>
 #include <fstream>
-#include <sstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "eval/judge_model.h"
 #include "ingest/otlp_ingestor.h"
+#include "llm/curl_http_client.h"
 #include "server/http/http_server.h"
 #include "server/otlp/grpc_server.h"
 #include "server/otlp/otlp_http.h"
@@ -52,7 +54,18 @@ class ServerApp::Impl {
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
     static_ui_ = std::make_unique<StaticUi>(std::move(ui));
-    RegisterServerRoutes(router_, {*store_, *ingestor_, *request_metrics_, *static_ui_}, routes);
+    eval_http_ = std::make_unique<llm::CurlHttpClient>();
+    eval::JudgeModelsOptions judge_options;
+    judge_options.default_model = options_.judge_model;
+    judge_options.max_concurrency = options_.judge_concurrency;
+    prices_ = routes.metrics_query.prices;
+    judge_options.prices = prices_ ? prices_.get() : &model::PriceTable::Default();
+    judges_ =
+        std::make_unique<eval::JudgeModels>(judge_options, eval::ProcessEnvironment(), *eval_http_);
+    evaluations_ =
+        std::make_unique<EvaluationService>(*store_, *eval_http_, *judges_, EvaluationOptions{});
+    RegisterServerRoutes(
+        router_, {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_}, routes);
 
     HttpServerOptions http;
     http.host = options_.host;
@@ -103,6 +116,8 @@ class ServerApp::Impl {
     if (http_) http_->Stop();
     if (http_thread_.joinable()) http_thread_.join();
     if (grpc_stop.joinable()) grpc_stop.join();
+    // Evaluations stop after their records in flight, before the store closes under them.
+    if (evaluations_) evaluations_->Shutdown();
     if (store_) store_->Shutdown(deadline).IgnoreError();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -120,6 +135,10 @@ class ServerApp::Impl {
   std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   std::unique_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<StaticUi> static_ui_;
+  std::shared_ptr<const model::PriceTable> prices_;
+  std::unique_ptr<llm::CurlHttpClient> eval_http_;
+  std::unique_ptr<eval::JudgeModels> judges_;
+  std::unique_ptr<EvaluationService> evaluations_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<GrpcServer> grpc_;

@@ -17,13 +17,16 @@ struct ServerOptions {
   int otlp_grpc_port = 4317;      // 0 disables OTLP/gRPC; -1 picks a free port (tests)
   std::string backend_store_uri;  // required, e.g. sqlite:///abs/path/tracelake.db
   size_t max_request_bytes = 64u << 20;
-  int max_queued_batches = 256;   // bounded ingest queue
+  int max_queued_batches = 256;  // bounded ingest queue
   int http_threads = 32;
   std::string version = "3.5.0";  // answered at /version (MLflow clients gate features on it)
   // Folder of the built web UI served at /; empty: DefaultUiDir() (next to the executable).
   std::string ui_dir;
   // JSON price table (docs/metrics.md) whose entries override the shipped prices; empty: none.
   std::string prices_file;
+  // The judges' model when an evaluation names none (MLflow's model URI form).
+  std::string judge_model = "openai:/gpt-4o-mini";
+  int judge_concurrency = 8;  // judge calls in flight at once, over all evaluations
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

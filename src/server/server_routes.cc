@@ -9,6 +9,7 @@ void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
   RegisterMlflowRoutes(router, deps.storage, options.mlflow);
   RegisterMetricsQueryRoutes(router, deps.storage.metrics(), deps.storage.experiments(),
                              options.metrics_query);
+  RegisterEvaluationRoutes(router, deps.evaluations);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
   RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics);
   // The UI answers what no route above matches.

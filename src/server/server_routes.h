@@ -6,6 +6,7 @@
 #include "server/http/router.h"
 #include "server/http/static_ui.h"
 #include "server/mlflow/api.h"
+#include "server/tracelake/evaluations.h"
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/tracelake/metrics_query.h"
 #include "storage/backend.h"
@@ -18,6 +19,7 @@ struct ServerRouteDeps {
   ingest::OtlpIngestor& ingestor;
   const RequestMetrics& request_metrics;
   StaticUi& static_ui;
+  EvaluationService& evaluations;
 };
 
 struct ServerRouteOptions {

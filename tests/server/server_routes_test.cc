@@ -19,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "eval/judge_model.h"
 #include "ingest/otlp_ingestor.h"
+#include "llm/curl_http_client.h"
 #include "server/http/router.h"
 #include "server/http/scope.h"
 #include "server/otlp/grpc_server.h"
@@ -37,9 +39,15 @@ class ServerRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ingestor_ = std::make_unique<ingest::OtlpIngestor>(store_->traces());
-    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_}, ServerRouteOptions());
+    judges_ =
+        std::make_unique<eval::JudgeModels>(eval::JudgeModelsOptions{}, eval::Environment{}, http_);
+    evaluations_ =
+        std::make_unique<EvaluationService>(*store_, http_, *judges_, EvaluationOptions{});
+    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_, *evaluations_},
+                         ServerRouteOptions());
   }
   void TearDown() override {
+    evaluations_.reset();
     if (store_) store_->Shutdown(std::chrono::seconds(5)).IgnoreError();
   }
 
@@ -63,6 +71,9 @@ class ServerRoutesTest : public ::testing::Test {
   std::unique_ptr<ingest::OtlpIngestor> ingestor_;
   RequestMetrics metrics_;
   StaticUi ui_{StaticUiOptions{}};
+  llm::CurlHttpClient http_;
+  std::unique_ptr<eval::JudgeModels> judges_;
+  std::unique_ptr<EvaluationService> evaluations_;
   Router router_;
 };
 

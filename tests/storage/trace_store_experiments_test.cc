@@ -229,7 +229,7 @@ TYPED_TEST(AssessmentContractTest, ListRunAssessmentsFindsAnEvaluationRunsFeedba
   ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(2, 1, 0, 0, 10)}).ok());
   auto run_feedback = [](int trace, const std::string& name, const std::string& run) {
     model::Assessment a = Feedback(trace, name, "\"yes\"");
-    a.metadata = {{"mlflow.assessment.sourceRunId", run}, {"tracelake.eval.record", "r"}};
+    a.metadata = {{"mlflow.assessment.sourceRunId", run}, {"eval.record_id", "r"}};
     return a;
   };
   ASSERT_TRUE(this->assessments()
@@ -249,7 +249,7 @@ TYPED_TEST(AssessmentContractTest, ListRunAssessmentsFindsAnEvaluationRunsFeedba
   ASSERT_EQ(a->size(), 2u);  // feedback only
   std::set<std::string> traces = {(*a)[0].trace_id, (*a)[1].trace_id};
   EXPECT_EQ(traces, (std::set<std::string>{MlflowTraceId(Tid(1)), MlflowTraceId(Tid(2))}));
-  EXPECT_EQ((*a)[0].metadata.at("tracelake.eval.record"), "r");
+  EXPECT_EQ((*a)[0].metadata.at("eval.record_id"), "r");
   auto b = this->assessments().ListRunAssessments("run-b");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->size(), 1u);
