@@ -60,8 +60,8 @@ Result<ResolvedScorer> MakeScorerFromSpec(const Json& raw, const ScorerSpecConte
     ASSIGN_OR_RETURN(std::string name, OptString(spec, "server_scorer"));
     if (ctx.server_scorers == nullptr || ctx.server_scorers->count(name) == 0)
       return NotFoundError("no scorer named '" + name +
-                           "' is configured on this server (command and HTTP scorers are set "
-                           "with the server's --scorer-config)");
+                           "' is configured on this server (command and HTTP scorers come only "
+                           "from the server's own configuration, never from a request)");
     ResolvedScorer r;
     r.scorer = ctx.server_scorers->at(name);
     return r;

@@ -93,7 +93,8 @@ export class TracelakeServer {
     if (this.opts.extraArgs) args.push(...this.opts.extraArgs);
     this.exit = null;
     this.output += `\n$ tracelake ${args.join(' ')}\n`;
-    const proc = spawn(tracelakeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = this.opts.env ? { ...process.env, ...this.opts.env } : process.env;
+    const proc = spawn(tracelakeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.proc = proc;
     const append = (chunk) => { this.output += chunk.toString(); };
     proc.stdout.on('data', append);
