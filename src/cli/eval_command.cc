@@ -274,7 +274,7 @@ int RunEval(const std::vector<std::string>& args) {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
-  const std::string sub = args[0];
+  const std::string& sub = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (sub == "run") return StartAndFollow(rest);
   if (sub == "status" || sub == "records" || sub == "compare" || sub == "cancel")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -80,7 +81,7 @@ std::string FormatDuration(std::chrono::nanoseconds d) {
     std::snprintf(buf, sizeof buf, "%.1fs", secs);
     return buf;
   }
-  const int64_t s = static_cast<int64_t>(secs + 0.5);
+  const int64_t s = std::llround(secs);
   if (s < 60) {
     std::snprintf(buf, sizeof buf, "%" PRId64 "s", s);
   } else if (s < 3600) {
@@ -121,8 +122,9 @@ RunLoopResult RunAll(int64_t total, const std::function<bool(int64_t)>& already_
 
   Shared shared;
   std::atomic<size_t> next{0};
-  const int workers = static_cast<int>(
-      std::min<int64_t>(std::clamp(opts.concurrency, 1, 256), std::max<size_t>(todo.size(), 1)));
+  const int64_t todo_count = std::max<int64_t>(static_cast<int64_t>(todo.size()), 1);
+  const int workers =
+      static_cast<int>(std::min<int64_t>(std::clamp(opts.concurrency, 1, 256), todo_count));
   shared.SetWorkers(workers);
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(workers));

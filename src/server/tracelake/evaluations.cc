@@ -251,7 +251,7 @@ class EvaluationService::Impl {
  public:
   Impl(storage::Backend& backend, llm::HttpClient& http, eval::JudgeModels& judges,
        EvaluationOptions options)
-      : backend_(backend), http_(http), judges_(judges), options_(std::move(options)) {}
+      : backend_(backend), http_(http), judges_(judges), options_(options) {}
 
   ~Impl() { Shutdown(); }
 
@@ -647,7 +647,7 @@ class EvaluationService::Impl {
 
 EvaluationService::EvaluationService(storage::Backend& backend, llm::HttpClient& http,
                                      eval::JudgeModels& judges, EvaluationOptions options)
-    : impl_(std::make_unique<Impl>(backend, http, judges, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(backend, http, judges, options)) {}
 EvaluationService::~EvaluationService() = default;
 
 Result<Json> EvaluationService::Start(const Json& request) { return impl_->Start(request); }
