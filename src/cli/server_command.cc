@@ -40,6 +40,9 @@ FlagSet ServerFlags() {
            "Judges' model when an evaluation names none; credentials from the environment "
            "(OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY, ...; docs/evaluation.md)"},
           {"judge-concurrency", "N", "8", "Judge calls in flight at once, over all evaluations"},
+          {"scorers-config", "FILE", "",
+           "JSON file of command and HTTP scorers evaluations may name (docs/evaluation.md); "
+           "a command scorer runs a program, so only this file can add one"},
       });
 }
 
@@ -74,6 +77,7 @@ int RunServer(const std::vector<std::string>& args) {
     return 2;
   options.judge_model = flags.Get("judge-model");
   options.judge_concurrency = *judge_concurrency;
+  options.scorers_config_file = flags.Get("scorers-config");
   options.port = *port;
   options.otlp_grpc_port = *grpc_port;
   options.max_request_bytes = static_cast<size_t>(*max_bytes);

@@ -1,10 +1,13 @@
 #include "eval/scorer_spec.h"
 
 #include <algorithm>
+#include <chrono>
+#include <set>
 #include <utility>
 
 #include "eval/builtin_judges.h"
 #include "eval/code_scorers.h"
+#include "eval/external_scorers.h"
 #include "eval/instructions_judge.h"
 #include "eval/serialized_scorer.h"
 
@@ -135,6 +138,74 @@ Result<ResolvedScorer> MakeScorerFromSpec(const Json& raw, const ScorerSpecConte
   }
   return InvalidArgumentError("unknown scorer '" + name + "'; built-in judges: " + Join(judges) +
                               "; code scorers: " + Join(code));
+}
+
+Result<std::vector<std::unique_ptr<Scorer>>> ParseServerScorers(std::string_view json_text,
+                                                                llm::HttpClient& http) {
+  const Json doc = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("scorers") ||
+      !doc["scorers"].is_array())
+    return InvalidArgumentError(
+        "the scorers configuration must be a JSON object {\"scorers\": [...]}");
+  std::vector<std::unique_ptr<Scorer>> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < doc["scorers"].size(); ++i) {
+    const Json& e = doc["scorers"][i];
+    const std::string where = "scorers[" + std::to_string(i) + "]";
+    if (!e.is_object()) return InvalidArgumentError(where + " must be an object");
+    ASSIGN_OR_RETURN(std::string name, OptString(e, "name"));
+    if (name.empty()) return InvalidArgumentError(where + " needs a name");
+    if (!names.insert(name).second)
+      return InvalidArgumentError(where + ": the name '" + name + "' is used twice");
+    std::chrono::milliseconds timeout{30000};
+    if (e.contains("timeout_seconds")) {
+      if (!e["timeout_seconds"].is_number() || e["timeout_seconds"].get<double>() <= 0)
+        return InvalidArgumentError(where + ".timeout_seconds must be a positive number");
+      timeout = std::chrono::milliseconds(
+          static_cast<int64_t>(e["timeout_seconds"].get<double>() * 1000));
+    }
+    const bool is_command = e.contains("command");
+    const bool is_http = e.contains("url");
+    if (is_command == is_http)
+      return InvalidArgumentError(where +
+                                  " needs exactly one of 'command' (a list: the program "
+                                  "and its arguments) or 'url'");
+    if (is_command) {
+      CommandScorerConfig c;
+      c.name = name;
+      c.timeout = timeout;
+      if (!e["command"].is_array() || e["command"].empty())
+        return InvalidArgumentError(where + ".command must be a non-empty list of strings");
+      for (const Json& a : e["command"]) {
+        if (!a.is_string()) return InvalidArgumentError(where + ".command must hold strings");
+        c.argv.push_back(a.get<std::string>());
+      }
+      if (e.contains("max_output_bytes")) {
+        if (!e["max_output_bytes"].is_number_unsigned())
+          return InvalidArgumentError(where + ".max_output_bytes must be a positive integer");
+        c.max_output_bytes = e["max_output_bytes"].get<size_t>();
+      }
+      out.push_back(std::make_unique<CommandScorer>(std::move(c)));
+    } else {
+      HttpScorerConfig c;
+      c.name = name;
+      c.timeout = timeout;
+      ASSIGN_OR_RETURN(c.url, OptString(e, "url"));
+      if (c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0)
+        return InvalidArgumentError(where + ".url must start with http:// or https://");
+      if (e.contains("headers")) {
+        if (!e["headers"].is_object())
+          return InvalidArgumentError(where + ".headers must be an object of strings");
+        for (const auto& [k, v] : e["headers"].items()) {
+          if (!v.is_string())
+            return InvalidArgumentError(where + ".headers must be an object of strings");
+          c.headers.emplace_back(k, v.get<std::string>());
+        }
+      }
+      out.push_back(std::make_unique<HttpScorer>(std::move(c), http));
+    }
+  }
+  return out;
 }
 
 }  // namespace tracelake::eval

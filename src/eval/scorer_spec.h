@@ -18,8 +18,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "eval/scorer.h"
+#include "llm/http_client.h"
 #include "tracelake/status.h"
 
 namespace tracelake::eval {
@@ -47,5 +50,19 @@ Result<ResolvedScorer> MakeScorerFromSpec(const Json& spec, const ScorerSpecCont
 
 // The spec's canonical JSON (a bare name becomes {"name": ...}), for storing with a run.
 Json CanonicalScorerSpec(const Json& spec);
+
+// The command and HTTP scorers of a server's configuration file (`tracelake server
+// --scorers-config FILE`; never from a request, since a command scorer runs a program):
+//
+//   {"scorers": [
+//     {"name": "lint", "command": ["/usr/local/bin/check-answer", "--strict"],
+//      "timeout_seconds": 10, "max_output_bytes": 1048576},
+//     {"name": "policy", "url": "http://127.0.0.1:9000/score", "timeout_seconds": 5,
+//      "headers": {"Authorization": "Bearer ..."}}]}
+//
+// kInvalidArgument naming the entry and field that is wrong. `http` is borrowed by the HTTP
+// scorers and must outlive them.
+Result<std::vector<std::unique_ptr<Scorer>>> ParseServerScorers(std::string_view json_text,
+                                                                llm::HttpClient& http);
 
 }  // namespace tracelake::eval

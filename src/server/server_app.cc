@@ -2,11 +2,13 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "eval/judge_model.h"
+#include "eval/scorer_spec.h"
 #include "ingest/otlp_ingestor.h"
 #include "llm/curl_http_client.h"
 #include "server/http/http_server.h"
@@ -62,8 +64,25 @@ class ServerApp::Impl {
     judge_options.prices = prices_ ? prices_.get() : &model::PriceTable::Default();
     judges_ =
         std::make_unique<eval::JudgeModels>(judge_options, eval::ProcessEnvironment(), *eval_http_);
+    EvaluationOptions eval_options;
+    if (!options_.scorers_config_file.empty()) {
+      std::ifstream in(options_.scorers_config_file);
+      if (!in)
+        return InvalidArgumentError("cannot read the scorers configuration file '" +
+                                    options_.scorers_config_file + "'");
+      std::stringstream text;
+      text << in.rdbuf();
+      Result<std::vector<std::unique_ptr<eval::Scorer>>> scorers =
+          eval::ParseServerScorers(text.str(), *eval_http_);
+      if (!scorers.ok())
+        return InvalidArgumentError(options_.scorers_config_file + ": " +
+                                    scorers.status().message());
+      server_scorers_ = std::move(*scorers);
+      for (const auto& s : server_scorers_) server_scorer_index_[s->name()] = s.get();
+      eval_options.server_scorers = &server_scorer_index_;
+    }
     evaluations_ =
-        std::make_unique<EvaluationService>(*store_, *eval_http_, *judges_, EvaluationOptions{});
+        std::make_unique<EvaluationService>(*store_, *eval_http_, *judges_, eval_options);
     RegisterServerRoutes(
         router_, {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_}, routes);
 
@@ -138,6 +157,8 @@ class ServerApp::Impl {
   std::shared_ptr<const model::PriceTable> prices_;
   std::unique_ptr<llm::CurlHttpClient> eval_http_;
   std::unique_ptr<eval::JudgeModels> judges_;
+  std::vector<std::unique_ptr<eval::Scorer>> server_scorers_;
+  std::map<std::string, const eval::Scorer*> server_scorer_index_;
   std::unique_ptr<EvaluationService> evaluations_;
   Router router_;
   std::unique_ptr<HttpServer> http_;

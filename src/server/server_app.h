@@ -27,6 +27,9 @@ struct ServerOptions {
   // The judges' model when an evaluation names none (MLflow's model URI form).
   std::string judge_model = "openai:/gpt-4o-mini";
   int judge_concurrency = 8;  // judge calls in flight at once, over all evaluations
+  // JSON file of command and HTTP scorers (eval/scorer_spec.h ParseServerScorers); empty: none.
+  // Only from the server's own command line: a command scorer runs a program.
+  std::string scorers_config_file;
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

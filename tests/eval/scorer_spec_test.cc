@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
 #include "eval/serialized_scorer.h"
+#include "llm/fake_http_client.h"
 #include "tests/common/status_matchers.h"
 
 namespace tracelake::eval {
@@ -84,6 +86,37 @@ TEST(ScorerSpecTest, BadSpecsSayWhatIsWrong) {
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(MakeScorerFromSpec(Json::parse(R"({"name": "guidelines", "guidelines": 3})"), ctx),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("guidelines")));
+}
+
+TEST(ServerScorersTest, ParsesCommandAndHttpScorers) {
+  FakeClock clock;
+  llm::FakeHttpClient http(clock);
+  auto scorers = ParseServerScorers(R"({"scorers": [
+      {"name": "lint", "command": ["/bin/true", "-x"], "timeout_seconds": 2},
+      {"name": "policy", "url": "http://127.0.0.1:9/score", "headers": {"X-Key": "k"}}]})",
+                                    http);
+  ASSERT_THAT(scorers, IsOk());
+  ASSERT_EQ(scorers->size(), 2u);
+  EXPECT_EQ((*scorers)[0]->name(), "lint");
+  EXPECT_EQ((*scorers)[0]->kind(), ScorerKind::kExternal);
+  EXPECT_EQ((*scorers)[1]->name(), "policy");
+}
+
+TEST(ServerScorersTest, BadConfigurationsNameTheEntry) {
+  FakeClock clock;
+  llm::FakeHttpClient http(clock);
+  EXPECT_THAT(ParseServerScorers("[]", http), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseServerScorers(R"({"scorers": [{"name": "a"}]})", http),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("scorers[0] needs exactly one")));
+  EXPECT_THAT(ParseServerScorers(R"({"scorers": [{"name": "a", "command": []}]})", http),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("non-empty list")));
+  EXPECT_THAT(ParseServerScorers(R"({"scorers": [{"name": "a", "url": "http://x"},
+                                         {"name": "a", "url": "http://y"}]})",
+                                 http),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("used twice")));
+  EXPECT_THAT(
+      ParseServerScorers(R"({"scorers": [{"name": "a", "url": "file:///etc/passwd"}]})", http),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("http://")));
 }
 
 }  // namespace

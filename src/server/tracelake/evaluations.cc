@@ -494,6 +494,19 @@ class EvaluationService::Impl {
     };
     for (const Json& s : spec["scorers"]) {
       ASSIGN_OR_RETURN(eval::ResolvedScorer r, eval::MakeScorerFromSpec(s, ctx));
+      // A judge whose model has no credentials here fails the request now (naming the variable
+      // to set), not every record later.
+      const eval::ScorerKind kind = r.scorer->kind();
+      if (kind == eval::ScorerKind::kBuiltin || kind == eval::ScorerKind::kGuidelines ||
+          kind == eval::ScorerKind::kInstructions) {
+        std::string model = judge_model;
+        if (s.is_object() && s.contains("model") && s["model"].is_string())
+          model = s["model"].get<std::string>();
+        Result<eval::JudgeModel*> m = judges_.Get(model);
+        if (!m.ok())
+          return Status(m.status().code(), "scorer '" + r.scorer->name() + "': " +
+                                               m.status().message());
+      }
       plan->run.scorers.push_back(r.scorer);
       plan->scorers.push_back(std::move(r));
     }

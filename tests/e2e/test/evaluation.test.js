@@ -127,9 +127,20 @@ describe('evaluation runs', () => {
         usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 },
       });
     });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-eval-'));
+    // A command scorer from the server's own configuration: reads the record, answers a verdict.
+    const scorersConfig = path.join(dataDir, 'scorers.json');
+    fs.writeFileSync(scorersConfig, JSON.stringify({ scorers: [{
+      name: 'shell_ok', timeout_seconds: 10,
+      command: ['/bin/sh', '-c', 'grep -q capital && echo \'{"value": true, "rationale": "saw the question"}\''],
+    }] }));
     server = await startServer({
       grpc: false,
-      env: { OPENAI_BASE_URL: `http://127.0.0.1:${judge.address().port}/v1`, OPENAI_API_KEY: 'test-key' },
+      extraArgs: ['--scorers-config', scorersConfig],
+      env: {
+        OPENAI_BASE_URL: `http://127.0.0.1:${judge.address().port}/v1`, OPENAI_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: '', ANTHROPIC_API_KEY: '',  // no Anthropic credentials, whatever CI has
+      },
     });
     rest = new RestClient(server.url);
     experimentId = await rest.createExperiment('evaluation-e2e');
@@ -138,7 +149,6 @@ describe('evaluation runs', () => {
       bad: await makeAgent('bad', { wrong: WRONG_FOR_B }),
       slow: await makeAgent('slow', { delayMs: 400 }),
     };
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-eval-'));
     const file = path.join(dataDir, 'records.jsonl');
     fs.writeFileSync(file, COUNTRIES.map((c) => JSON.stringify({
       inputs: { question: `What is the capital of ${c}?` },
@@ -281,6 +291,21 @@ describe('evaluation runs', () => {
     for (const rec of recs.records) assert.equal(rec.feedback.length, 1, JSON.stringify(rec));
   });
 
+  test('a command scorer from the server\'s configuration scores each record', async () => {
+    const r = await tracelake('eval', 'run', '--server', server.url, '--experiment', experimentId,
+      '--dataset', datasetId, '--agent-url', agentUrl('good'),
+      '--scorers-json', JSON.stringify([{ server_scorer: 'shell_ok' }]));
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const s = await status(runIdOf(r));
+    assert.deepEqual(s.scorers.map((x) => [x.name, x.yes, x.no, x.unknown]),
+      [['shell_ok', COUNTRIES.length, 0, 0]]);
+    // A request can only name such a scorer, never define one.
+    const unknown = await rest.request('POST', '/api/2.0/tracelake/evaluations', {
+      experiment_id: experimentId, dataset_id: datasetId, scorers: [{ server_scorer: 'rm_rf' }] });
+    assert.equal(unknown.status, 404, unknown.text);
+    assert.match(unknown.body.message, /configured on this server/);
+  });
+
   test('bad requests get a clear error and start nothing', async () => {
     const runsBefore = (await rest.ok('POST', '/api/2.0/mlflow/runs/search', { experiment_ids: [experimentId] })).runs.length;
     let r = await tracelake('eval', 'run', '--server', server.url, '--experiment', experimentId,
@@ -300,6 +325,12 @@ describe('evaluation runs', () => {
       experiment_id: experimentId, dataset_id: datasetId,
       scorers: [{ instructions: 'Is this good?' }] });
     assert.equal(tmpl.status, 400, tmpl.text);
+    // A judge model the server has no credentials for: the error names the variable to set.
+    const noKey = await rest.request('POST', '/api/2.0/tracelake/evaluations', {
+      experiment_id: experimentId, dataset_id: datasetId,
+      scorers: [{ name: 'correctness', model: 'anthropic:/claude-test' }] });
+    assert.equal(noKey.status, 400, noKey.text);
+    assert.match(noKey.body.message, /ANTHROPIC_API_KEY/);
     const runsAfter = (await rest.ok('POST', '/api/2.0/mlflow/runs/search', { experiment_ids: [experimentId] })).runs.length;
     assert.equal(runsAfter, runsBefore);
   });
