@@ -38,7 +38,11 @@ def call(url, method="GET", body=None):
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"content-type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read() or b"{}")
+        text = r.read()
+    try:
+        return json.loads(text or b"{}")
+    except ValueError:
+        return {"text": text.decode(errors="replace")}
 
 
 def stand_in(latency_s):
