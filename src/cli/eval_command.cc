@@ -221,7 +221,7 @@ int StartAndFollow(const std::vector<std::string>& args) {
   const std::string final_status = status.value("status", "");
   if (final_status == "KILLED") return 130;
   if (final_status != "FINISHED") return 1;
-  return status["progress"].value("failed", 0) > 0 ? 1 : 0;
+  return status.value("progress", Json::object()).value("failed", 0) > 0 ? 1 : 0;
 }
 
 // status / records / compare / cancel: one call, JSON or a table on stdout.

@@ -24,6 +24,7 @@ constexpr char kEvalSpecTag[] = "tracelake.eval.spec";
 constexpr int kDefaultConcurrency = 8;
 constexpr int64_t kDefaultMaxTraces = 1000;
 constexpr size_t kMaxRecordsListed = 10000;
+constexpr size_t kMaxFinishedJobs = 256;
 
 const char* RunStatusName(model::RunStatus s) {
   switch (s) {
@@ -325,6 +326,7 @@ class EvaluationService::Impl {
           return AlreadyExistsError("Evaluation run '" + run_id + "' is already running");
         if (it->second->thread.joinable()) it->second->thread.join();
       }
+      ReapFinishedLocked();
       jobs_[run_id] = job;
       job->thread = std::thread(
           [this, job, p = std::shared_ptr<Plan>(std::move(plan))] { RunJob(*job, *p); });
@@ -452,6 +454,18 @@ class EvaluationService::Impl {
     return "unknown";
   }
 
+  // Joins the threads of finished evaluations, and forgets the oldest finished ones beyond
+  // kMaxFinishedJobs (their status is then read from the store).
+  void ReapFinishedLocked() TL_REQUIRES(mu_) {
+    std::vector<std::string> finished;
+    for (auto& [id, job] : jobs_) {
+      if (!JobFinished(*job)) continue;
+      if (job->thread.joinable()) job->thread.join();
+      finished.push_back(id);
+    }
+    for (size_t i = 0; i + kMaxFinishedJobs < finished.size(); ++i) jobs_.erase(finished[i]);
+  }
+
   static bool JobFinished(Job& job) {
     MutexLock lock(job.mu);
     return job.finished;
@@ -504,8 +518,8 @@ class EvaluationService::Impl {
           model = s["model"].get<std::string>();
         Result<eval::JudgeModel*> m = judges_.Get(model);
         if (!m.ok())
-          return Status(m.status().code(), "scorer '" + r.scorer->name() + "': " +
-                                               m.status().message());
+          return Status(m.status().code(),
+                        "scorer '" + r.scorer->name() + "': " + m.status().message());
       }
       plan->run.scorers.push_back(r.scorer);
       plan->scorers.push_back(std::move(r));
