@@ -156,7 +156,7 @@ Result<std::vector<std::unique_ptr<Scorer>>> ParseServerScorers(std::string_view
     ASSIGN_OR_RETURN(std::string name, OptString(e, "name"));
     if (name.empty()) return InvalidArgumentError(where + " needs a name");
     if (!names.insert(name).second)
-      return InvalidArgumentError(where + ": the name '" + name + "' is used twice");
+      return InvalidArgumentError(where + ": the name '" + name.append("' is used twice"));
     std::chrono::milliseconds timeout{30000};
     if (e.contains("timeout_seconds")) {
       if (!e["timeout_seconds"].is_number() || e["timeout_seconds"].get<double>() <= 0)
