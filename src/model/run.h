@@ -22,6 +22,23 @@ enum class RunStatus : uint8_t {
   kKilled = 5
 };
 
+// MLflow's name of a status ("RUNNING", ..., "KILLED").
+inline const char* RunStatusName(RunStatus s) {
+  switch (s) {
+    case RunStatus::kRunning:
+      return "RUNNING";
+    case RunStatus::kScheduled:
+      return "SCHEDULED";
+    case RunStatus::kFinished:
+      return "FINISHED";
+    case RunStatus::kFailed:
+      return "FAILED";
+    case RunStatus::kKilled:
+      return "KILLED";
+  }
+  return "RUNNING";
+}
+
 struct RunInfo {
   std::string run_id;  // 32 lowercase hex digits (uuid4().hex, as MLflow)
   std::string experiment_id;

@@ -16,22 +16,6 @@ struct RunDeps {
   storage::ExperimentStore& experiments;
 };
 
-const char* RunStatusName(model::RunStatus s) {
-  switch (s) {
-    case model::RunStatus::kRunning:
-      return "RUNNING";
-    case model::RunStatus::kScheduled:
-      return "SCHEDULED";
-    case model::RunStatus::kFinished:
-      return "FINISHED";
-    case model::RunStatus::kFailed:
-      return "FAILED";
-    case model::RunStatus::kKilled:
-      return "KILLED";
-  }
-  return "RUNNING";
-}
-
 Result<model::RunStatus> ParseRunStatus(const ParamReader& p, std::string_view key) {
   const Json* v = p.Get(key);
   const std::string s = v->is_string()           ? v->get<std::string>()
@@ -88,7 +72,7 @@ Json RunInfoToJson(const model::RunInfo& info) {
               {"run_name", info.run_name},
               {"experiment_id", info.experiment_id},
               {"user_id", info.user_id},
-              {"status", RunStatusName(info.status)},
+              {"status", model::RunStatusName(info.status)},
               {"start_time", info.start_time_ms},
               {"artifact_uri", info.artifact_uri},
               {"lifecycle_stage",

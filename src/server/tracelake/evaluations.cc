@@ -26,22 +26,6 @@ constexpr int64_t kDefaultMaxTraces = 1000;
 constexpr size_t kMaxRecordsListed = 10000;
 constexpr size_t kMaxFinishedJobs = 256;
 
-const char* RunStatusName(model::RunStatus s) {
-  switch (s) {
-    case model::RunStatus::kRunning:
-      return "RUNNING";
-    case model::RunStatus::kScheduled:
-      return "SCHEDULED";
-    case model::RunStatus::kFinished:
-      return "FINISHED";
-    case model::RunStatus::kFailed:
-      return "FAILED";
-    case model::RunStatus::kKilled:
-      break;
-  }
-  return "KILLED";
-}
-
 Json Finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 Json ProgressJson(const eval::Progress& p) {
@@ -349,7 +333,7 @@ class EvaluationService::Impl {
     Json out = {{"run_id", run_id},
                 {"experiment_id", run.info.experiment_id},
                 {"run_name", run.info.run_name},
-                {"status", RunStatusName(run.info.status)},
+                {"status", model::RunStatusName(run.info.status)},
                 {"records_scored", keys.size()},
                 {"scorers", SummaryJson(eval::SummarizeVerdicts(verdicts))}};
     if (spec.is_object()) out["spec"] = spec;
@@ -360,7 +344,7 @@ class EvaluationService::Impl {
     std::shared_ptr<Job> job = FindJob(run_id);
     if (!job) {
       ASSIGN_OR_RETURN(model::Run run, backend_.runs().GetRun(run_id));
-      return Json{{"run_id", run_id}, {"status", RunStatusName(run.info.status)}};
+      return Json{{"run_id", run_id}, {"status", model::RunStatusName(run.info.status)}};
     }
     job->cancel = true;
     return JobJson(*job);
@@ -376,7 +360,7 @@ class EvaluationService::Impl {
       if (rec.is_null())
         rec = {{"record_key", v.record_key}, {"trace_id", v.trace_id}, {"feedback", Json::array()}};
       rec["feedback"].push_back({{"name", v.scorer},
-                                 {"verdict", VerdictName(v.verdict)},
+                                 {"verdict", eval::VerdictName(v.verdict)},
                                  {"value", v.value},
                                  {"rationale", v.rationale},
                                  {"error", v.error.empty() ? Json(nullptr) : Json(v.error)}});
@@ -404,8 +388,8 @@ class EvaluationService::Impl {
         changed.push_back({{"record_key", r.record_key},
                            {"trace_a", r.trace_a},
                            {"trace_b", r.trace_b},
-                           {"verdict_a", VerdictName(r.a)},
-                           {"verdict_b", VerdictName(r.b)}});
+                           {"verdict_a", eval::VerdictName(r.a)},
+                           {"verdict_b", eval::VerdictName(r.b)}});
       const eval::PairedComparison& p = c.paired;
       scorers.push_back({{"name", c.name},
                          {"both_yes", p.both_yes},
@@ -440,20 +424,6 @@ class EvaluationService::Impl {
   }
 
  private:
-  static const char* VerdictName(eval::Verdict v) {
-    switch (v) {
-      case eval::Verdict::kYes:
-        return "yes";
-      case eval::Verdict::kNo:
-        return "no";
-      case eval::Verdict::kValue:
-        return "value";
-      case eval::Verdict::kUnknown:
-        break;
-    }
-    return "unknown";
-  }
-
   // Joins the threads of finished evaluations, and forgets the oldest finished ones beyond
   // kMaxFinishedJobs (their status is then read from the store).
   void ReapFinishedLocked() TL_REQUIRES(mu_) {
@@ -658,7 +628,7 @@ class EvaluationService::Impl {
     if (s.ok()) job.progress = s->progress;
     job.summary = std::move(summary);
     job.error = std::move(error);
-    job.state = RunStatusName(final_status);
+    job.state = model::RunStatusName(final_status);
     job.finished = true;
   }
 

@@ -23,22 +23,6 @@ constexpr const char* kRunColumns =
     "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, "
     "r.lifecycle_stage, r.artifact_uri";
 
-const char* StatusText(model::RunStatus s) {
-  switch (s) {
-    case model::RunStatus::kRunning:
-      return "RUNNING";
-    case model::RunStatus::kScheduled:
-      return "SCHEDULED";
-    case model::RunStatus::kFinished:
-      return "FINISHED";
-    case model::RunStatus::kFailed:
-      return "FAILED";
-    case model::RunStatus::kKilled:
-      return "KILLED";
-  }
-  return "RUNNING";
-}
-
 model::RunStatus StatusFromText(std::string_view s) {
   if (s == "SCHEDULED") return model::RunStatus::kScheduled;
   if (s == "FINISHED") return model::RunStatus::kFinished;
@@ -426,7 +410,8 @@ Result<model::RunInfo> SqliteRunStore::UpdateRun(const std::string& run_id,
     RETURN_IF_ERROR(ActiveRun(db, run_id).status());
     if (req.status) {
       ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET status = ? WHERE run_uuid = ?"));
-      RETURN_IF_ERROR(s->Bind(1, std::string_view(StatusText(*req.status))).Bind(2, run_id).Run());
+      RETURN_IF_ERROR(
+          s->Bind(1, std::string_view(model::RunStatusName(*req.status))).Bind(2, run_id).Run());
     }
     if (req.end_time_ms) {
       ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET end_time = ? WHERE run_uuid = ?"));
