@@ -3,6 +3,11 @@ import { linkClick, useLocation } from './router';
 import { ExperimentsPage } from './components/ExperimentsPage';
 import { TracesPage } from './components/TracesPage';
 import { DashboardPage } from './components/DashboardPage';
+import { DatasetsPage } from './components/DatasetsPage';
+import { DatasetPage } from './components/DatasetPage';
+import { EvaluationsPage } from './components/EvaluationsPage';
+import { EvaluationRunPage } from './components/EvaluationRunPage';
+import { EvaluationComparePage } from './components/EvaluationComparePage';
 import './styles.css';
 
 function NotFound({ path }: { path: string }) {
@@ -17,8 +22,20 @@ function App() {
   const loc = useLocation();
   const m = /^\/experiments\/([^/]+)(?:\/traces\/([^/]+))?\/?$/.exec(loc.path);
   const dash = /^\/experiments\/([^/]+)\/dashboard\/?$/.exec(loc.path);
+  const sub = /^\/experiments\/([^/]+)\/(datasets|evaluations)(?:\/([^/]+))?\/?$/.exec(loc.path);
   let page;
-  if (dash) {
+  if (sub) {
+    const experimentId = decodeURIComponent(sub[1]);
+    const item = sub[3] ? decodeURIComponent(sub[3]) : undefined;
+    if (sub[2] === 'datasets') {
+      page = item ? <DatasetPage experimentId={experimentId} datasetId={item} /> : <DatasetsPage experimentId={experimentId} />;
+    } else if (item === 'compare') {
+      page = <EvaluationComparePage experimentId={experimentId} query={loc.query} />;
+    } else {
+      page = item ? <EvaluationRunPage experimentId={experimentId} runId={item} query={loc.query} />
+                  : <EvaluationsPage experimentId={experimentId} />;
+    }
+  } else if (dash) {
     page = <DashboardPage experimentId={decodeURIComponent(dash[1])} query={loc.query} />;
   } else if (loc.path === '/' || loc.path === '/experiments' || loc.path === '/experiments/') {
     page = <ExperimentsPage />;

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, type Experiment, getExperiment, type MetricSeries, queryMetrics } from '../api';
 import { formatCost, formatDuration, formatInt } from '../format';
 import { linkClick, navigate, withQuery } from '../router';
+import { ExperimentNav } from './ExperimentNav';
 import { quote } from '../search';
 import { BarChart, type ChartPoint, LineChart } from './Charts';
 
@@ -146,7 +147,7 @@ export function DashboardPage({ experimentId, query }: { experimentId: string; q
     <div class="dashboard" aria-busy={loading}>
       <div class="page-head">
         <h1><a href="/" onClick={linkClick} class="crumb">Experiments</a> / <a href={base} onClick={linkClick} class="crumb">{exp?.name ?? experimentId}</a> / Dashboard</h1>
-        <a href={base} onClick={linkClick}>Traces</a>
+        <ExperimentNav experimentId={experimentId} current="dashboard" />
       </div>
       <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); set({ filter: draft || undefined }); }}>
         <div class="search-row">

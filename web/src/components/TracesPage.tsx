@@ -6,6 +6,7 @@ import { costText, formatDuration, formatInt, formatRelative, formatTime, parseD
 import { isTyping, useKeys } from '../keys';
 import { previewText } from '../preview';
 import { linkClick, navigate, withQuery } from '../router';
+import { ExperimentNav } from './ExperimentNav';
 import { buildFilter, DEFAULT_ORDER, explainFilterError, RANGES, readSearch, type SearchState, searchQuery } from '../search';
 import { AssessmentBadge } from './Assessments';
 import { FilterHelp } from './FilterHelp';
@@ -188,7 +189,7 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
       <div class="page-head">
         <h1><a href="/" onClick={linkClick} class="crumb">Experiments</a> / <span data-experiment-name>{exp?.name ?? experimentId}</span></h1>
         <span class="muted">experiment {experimentId}</span>
-        <a href={`/experiments/${encodeURIComponent(experimentId)}/dashboard`} onClick={linkClick} data-link="dashboard">Dashboard</a>
+        <ExperimentNav experimentId={experimentId} current="traces" />
       </div>
       <form class="search" onSubmit={submit} role="search">
         <div class="search-row">
