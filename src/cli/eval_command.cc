@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/rest_client.h"
+#include "eval/judge_model.h"
 
 namespace tracelake::cli {
 namespace {
@@ -117,7 +118,10 @@ int StartAndFollow(const std::vector<std::string>& args) {
        {"concurrency", "N", "8", "records evaluated at once"},
        {"run-name", "NAME", "", "the new run's name"},
        {"run-id", "ID", "", "continue this run (records it finished are not redone)"},
-       {"no-follow", "", "", "start the run and print its id without waiting"}});
+       {"no-follow", "", "", "start the run and print its id without waiting"},
+       {"server-credentials", "", "",
+        "judges use only the server's provider credentials (by default the OPENAI_*, "
+        "ANTHROPIC_* and DATABRICKS_* variables set here are sent with the run, never stored)"}});
   if (Status st = flags.Parse(args); !st.ok()) return Fail(st);
   if (flags.help_requested()) {
     std::fputs(flags.Usage().c_str(), stdout);
@@ -169,6 +173,22 @@ int StartAndFollow(const std::vector<std::string>& args) {
     if (flags.Has("request-template")) agent["request_template"] = flags.Get("request-template");
     if (flags.Has("output-pointer")) agent["output_pointer"] = flags.Get("output-pointer");
     req["agent"] = agent;
+  }
+
+  // The judges' credentials from this environment, as the providers' SDKs read them; the server
+  // uses them for this run only (its own otherwise).
+  if (!flags.Has("server-credentials")) {
+    Json creds = Json::object();
+    std::string names;
+    for (const auto& [name, value] : eval::JudgeCredentials(eval::ProcessEnvironment())) {
+      if (value.empty()) continue;
+      creds[name] = value;
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    if (!creds.empty()) {
+      req["judge_credentials"] = std::move(creds);
+      std::fprintf(stderr, "judge credentials from this environment: %s\n", names.c_str());
+    }
   }
 
   RestClient client(flags.Get("server"));

@@ -1,6 +1,7 @@
 #include "common/ids.h"
 
 #include <cstring>
+#include <random>
 
 namespace tracelake {
 namespace {
@@ -46,6 +47,25 @@ std::optional<ByteId<N>> ByteId<N>::FromBytes(std::string_view raw) {
 
 template struct ByteId<16>;
 template struct ByteId<8>;
+
+namespace {
+template <size_t N>
+ByteId<N> RandomId() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  ByteId<N> id;
+  while (id.IsZero()) {
+    for (size_t i = 0; i < N; i += 8) {
+      const uint64_t v = engine();
+      for (size_t b = 0; b < 8 && i + b < N; ++b)
+        id.bytes[i + b] = static_cast<uint8_t>(v >> (8 * b));
+    }
+  }
+  return id;
+}
+}  // namespace
+
+TraceId RandomTraceId() { return RandomId<16>(); }
+SpanId RandomSpanId() { return RandomId<8>(); }
 
 int64_t SpanIdToInt(const SpanId& id) {
   uint64_t v = 0;

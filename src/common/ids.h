@@ -40,6 +40,11 @@ using SpanId = ByteId<8>;
 int64_t SpanIdToInt(const SpanId& id);
 SpanId SpanIdFromInt(int64_t v);
 
+// Random non-zero ids (thread-local generators seeded from std::random_device), for traces and
+// spans the server itself writes (evaluation records, judge calls).
+TraceId RandomTraceId();
+SpanId RandomSpanId();
+
 // "tr-<hex>" for a TraceId.
 std::string MlflowTraceId(const TraceId& id);
 // Parses "tr-<32 hex>" or bare "<32 hex>"; nullopt otherwise.

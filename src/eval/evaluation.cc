@@ -3,29 +3,15 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <random>
 #include <set>
 #include <thread>
 #include <utility>
 
+#include "eval/judge_trace.h"
 #include "llm/deadline.h"
 
 namespace tracelake::eval {
 namespace {
-
-template <size_t N>
-ByteId<N> RandomId() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  ByteId<N> id;
-  while (id.IsZero()) {
-    for (size_t i = 0; i < N; i += 8) {
-      uint64_t v = engine();
-      for (size_t b = 0; b < 8 && i + b < N; ++b)
-        id.bytes[i + b] = static_cast<uint8_t>(v >> (8 * b));
-    }
-  }
-  return id;
-}
 
 bool NeedsTrace(const std::vector<const Scorer*>& scorers) {
   for (const Scorer* s : scorers) {
@@ -109,12 +95,12 @@ class Evaluator {
       ASSIGN_OR_RETURN(trace, ports_.LoadTrace(trace_id));
       if (!trace) return NotFoundError("trace " + MlflowTraceId(trace_id) + " is not stored");
     } else {
-      trace_id = RandomId<16>();
+      trace_id = RandomTraceId();
       RecordSpan span;
       span.run_id = run_.run_id;
       span.record_key = rec.key;
       span.trace_id = trace_id;
-      span.span_id = RandomId<8>();
+      span.span_id = RandomSpanId();
       span.name = "predict";
       span.inputs = rec.inputs;
       span.start_unix_nanos = clock_.NowUnixNanos();
@@ -152,6 +138,11 @@ class Evaluator {
                          std::make_move_iterator(f.end()));
       }
     }
+    // The judges' calls as traces of their own, linked from their feedback. One that cannot
+    // be stored leaves its verdict without the link: the verdict is what the run is for.
+    (void)LinkJudgeTraces(feedbacks, [this](const std::string& scorer, model::Span span) {
+      return ports_.WriteJudgeTrace(scorer, std::move(span));
+    });
     RETURN_IF_ERROR(ports_.SaveFeedbacks(run_.run_id, rec.key, trace_id, feedbacks));
     return agent_error;
   }

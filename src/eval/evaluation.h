@@ -87,6 +87,9 @@ class EvalPorts {
   // kAssessmentSourceRunKey = run_id, all or none.
   virtual Status SaveFeedbacks(const std::string& run_id, const std::string& record_key,
                                const TraceId& trace_id, const std::vector<Feedback>& feedbacks) = 0;
+  // Stores a judge's own call as a new trace (JudgeTraceSpan), tagged kSourceScorerTag =
+  // `scorer`. Called before SaveFeedbacks for the feedbacks that link to it.
+  virtual Status WriteJudgeTrace(const std::string& scorer, model::Span span) = 0;
   // Everything the run stored so far.
   virtual Result<std::vector<RunVerdict>> LoadRunVerdicts(const std::string& run_id) = 0;
 };

@@ -31,6 +31,10 @@ inline constexpr const char* kJudgeInputTokensKey = "mlflow.assessment.judgeInpu
 inline constexpr const char* kJudgeOutputTokensKey = "mlflow.assessment.judgeOutputTokens";
 // tracelake's own: the judge's answer came from the (model, prompt) cache; no tokens were spent.
 inline constexpr const char* kJudgeCachedKey = "tracelake.assessment.judgeCached";
+// The trace of the judge's own call ("tr-..."), MLflow's AssessmentMetadataKey.SCORER_TRACE_ID.
+inline constexpr const char* kScorerTraceIdKey = "mlflow.assessment.scorerTraceId";
+// The trace tag MLflow sets on traces a judge or scorer produced (TraceTagKey.SOURCE_SCORER).
+inline constexpr const char* kSourceScorerTag = "mlflow.trace.sourceScorer";
 
 // Error codes a Feedback carries (MLflow's AssessmentError.error_code is free text).
 inline constexpr const char* kErrMissingInput = "MISSING_INPUT";
@@ -73,6 +77,25 @@ struct FeedbackError {
   std::string raw_answer;
 };
 
+// One judge call as it happened: what the judge was asked, what it answered (or the error), its
+// tokens, cost and timing. Kept with the feedback so the call can be stored as a trace of its
+// own (JudgeTraceSpan) and a surprising verdict opened and read.
+struct JudgeExchange {
+  std::string model_uri;
+  std::string system;
+  std::string user;
+  std::string answer;  // empty when the call failed
+  std::string finish_reason;
+  std::string error;  // the call's error, when it failed
+  std::optional<int64_t> input_tokens;
+  std::optional<int64_t> output_tokens;
+  std::optional<double> cost_usd;
+  int attempts = 0;
+  bool from_cache = false;
+  int64_t start_unix_nanos = 0;
+  int64_t end_unix_nanos = 0;
+};
+
 struct Feedback {
   std::string name;
   Json value;  // null when unknown
@@ -81,6 +104,8 @@ struct Feedback {
   FeedbackSource source;
   std::map<std::string, std::string> metadata;
   std::string span_id;  // 16 hex for a per-span verdict, else empty
+  // Set by LLM judges whenever the judge was asked (answered or not); never stored as such.
+  std::optional<JudgeExchange> judge_call;
 
   Verdict verdict() const;
 

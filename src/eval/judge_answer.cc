@@ -225,12 +225,29 @@ Feedback AskJudge(const ScoreContext& ctx, const std::string& model_uri, const s
   }
   if (ctx.cancel != nullptr && ctx.cancel->load())
     return Feedback::Unknown(name, {kErrCall, "cancelled before the judge was asked", ""}, source);
+  JudgeExchange exchange;
+  exchange.model_uri = uri;
+  exchange.system = call.system;
+  exchange.user = call.user;
+  exchange.start_unix_nanos = ctx.clock->NowUnixNanos();
   Result<JudgeReply> reply = ctx.judges->Complete(uri, call, ctx.deadline);
+  exchange.end_unix_nanos = std::max(ctx.clock->NowUnixNanos(), exchange.start_unix_nanos);
   if (!reply.ok()) {
-    return Feedback::Unknown(
+    exchange.error = reply.status().ToString();
+    Feedback f = Feedback::Unknown(
         name, {ErrorCodeFor(reply.status().code()), reply.status().ToString(), ""}, source);
+    f.judge_call = std::move(exchange);
+    return f;
   }
+  exchange.answer = reply->text;
+  exchange.finish_reason = reply->finish_reason;
+  exchange.input_tokens = reply->usage.input_tokens;
+  exchange.output_tokens = reply->usage.output_tokens;
+  exchange.cost_usd = reply->cost_usd;
+  exchange.attempts = reply->attempts;
+  exchange.from_cache = reply->from_cache;
   Feedback f = FeedbackFromReply(name, source, type, *reply);
+  f.judge_call = std::move(exchange);
   if (reply->from_cache) {
     // A cached answer cost nothing now; its tokens were reported when it was first asked.
     f.metadata[kJudgeCachedKey] = "true";

@@ -48,6 +48,21 @@ Environment ProcessEnvironment() {
   return env;
 }
 
+const std::vector<std::string>& JudgeCredentialVariables() {
+  static const std::vector<std::string> kNames = {"OPENAI_API_KEY",    "OPENAI_BASE_URL",
+                                                  "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+                                                  "DATABRICKS_HOST",   "DATABRICKS_TOKEN"};
+  return kNames;
+}
+
+Environment JudgeCredentials(const Environment& env) {
+  Environment out;
+  for (const std::string& name : JudgeCredentialVariables()) {
+    if (auto it = env.find(name); it != env.end()) out.emplace(name, it->second);
+  }
+  return out;
+}
+
 Result<ProviderConfig> ResolveProvider(const ModelUri& uri, const Environment& env) {
   ProviderConfig c;
   c.model = uri.model;
@@ -223,6 +238,12 @@ JudgeModels::JudgeModels(JudgeModelsOptions options, Environment env, llm::HttpC
       random_(random),
       limiter_(options_.max_concurrency),
       cache_(options_.cache_entries) {}
+
+std::unique_ptr<JudgeModels> JudgeModels::WithCredentials(const Environment& overrides) const {
+  Environment env = env_;
+  for (const auto& [name, value] : JudgeCredentials(overrides)) env[name] = value;
+  return std::make_unique<JudgeModels>(options_, std::move(env), http_, clock_, sleeper_, random_);
+}
 
 Result<JudgeModel*> JudgeModels::Get(std::string_view uri) {
   const std::string_view chosen = uri.empty() ? std::string_view(options_.default_model) : uri;

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/mutex.h"
@@ -53,6 +54,13 @@ struct ModelUri {
 using Environment = std::map<std::string, std::string, std::less<>>;
 // The process's environment variables (for the server and the CLI; tests pass their own map).
 Environment ProcessEnvironment();
+
+// The variables ResolveProvider reads (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_*,
+// DATABRICKS_*): the only ones a client may pass with an evaluation request.
+const std::vector<std::string>& JudgeCredentialVariables();
+
+// `env` with only the judge credential variables it holds.
+Environment JudgeCredentials(const Environment& env);
 
 enum class ProviderApi : uint8_t { kOpenAiChat, kAnthropicMessages };
 
@@ -203,6 +211,12 @@ class JudgeModels {
   // Replaces what `uri` resolves to (a scripted model in tests).
   void SetModelForTesting(const std::string& uri, std::unique_ptr<JudgeModel> model)
       TL_EXCLUDES(mu_);
+
+  // Judge models configured as these, with `overrides` (judge credential variables, e.g. from
+  // the client that started an evaluation) taking the place of this environment's values. The
+  // result has its own limiter (same bound) and cache (answers from another endpoint or key are
+  // not shared); it borrows what this one borrows.
+  std::unique_ptr<JudgeModels> WithCredentials(const Environment& overrides) const;
 
   const std::string& default_model() const { return options_.default_model; }
   ConcurrencyLimiter& limiter() { return limiter_; }

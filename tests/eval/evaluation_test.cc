@@ -79,6 +79,11 @@ class MemoryPorts final : public EvalPorts {
                                              f.error ? f.error->message : ""});
     return OkStatus();
   }
+  Status WriteJudgeTrace(const std::string& scorer, model::Span span) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    judge_traces_.emplace_back(scorer, std::move(span));
+    return OkStatus();
+  }
   Result<std::vector<RunVerdict>> LoadRunVerdicts(const std::string& run_id) override {
     std::lock_guard<std::mutex> lock(mu_);
     return verdicts_[run_id];
@@ -101,6 +106,7 @@ class MemoryPorts final : public EvalPorts {
   std::map<std::string, model::Trace> traces_;
   std::vector<RecordSpan> spans_;
   std::map<std::string, std::vector<RunVerdict>> verdicts_;
+  std::vector<std::pair<std::string, model::Span>> judge_traces_;
   int loads_ = 0;
   bool fail_saves_ = false;
 };

@@ -139,6 +139,16 @@ class StorePorts final : public eval::EvalPorts {
     return backend_.assessments().CreateAssessments(list).status();
   }
 
+  Status WriteJudgeTrace(const std::string& scorer, model::Span span) override {
+    const TraceId trace_id = span.trace_id;
+    model::NormalizeSpan(span);
+    storage::IngestBatch batch;
+    batch.experiment_id = experiment_id_;
+    batch.spans.push_back(std::move(span));
+    RETURN_IF_ERROR(backend_.traces().Ingest(std::move(batch)));
+    return backend_.traces().SetTraceTag(trace_id, eval::kSourceScorerTag, scorer);
+  }
+
   Result<std::vector<eval::RunVerdict>> LoadRunVerdicts(const std::string& run_id) override {
     ASSIGN_OR_RETURN(std::vector<model::Assessment> list,
                      backend_.assessments().ListRunAssessments(run_id));
@@ -175,6 +185,8 @@ struct Plan {
   eval::EvalRun run;
   std::vector<eval::ResolvedScorer> scorers;
   std::unique_ptr<eval::AgentClient> agent;
+  // The judges of a run whose request passed its own credentials; null: the server's.
+  std::unique_ptr<eval::JudgeModels> own_judges;
   int concurrency = kDefaultConcurrency;
 };
 
@@ -284,6 +296,7 @@ class EvaluationService::Impl {
       ASSIGN_OR_RETURN(c.run_name, StringField(spec, "run_name", false));
       Json stored = spec;
       if (stored.contains("agent")) stored["agent"].erase("headers");
+      stored.erase("judge_credentials");
       std::string spec_text = stored.dump();
       if (spec_text.size() > 8000)
         return InvalidArgumentError("The evaluation spec is too large to store with its run");
@@ -458,6 +471,34 @@ class EvaluationService::Impl {
     return j;
   }
 
+  // The judges a run calls: the server's, or, when the request carries `judge_credentials`
+  // (provider variables from the client's environment: the CLI sends its own), judge models
+  // with those in place of the server's. Credentials are never stored or echoed.
+  Result<eval::JudgeModels*> RunJudges(const Json& spec, Plan& plan) {
+    auto it = spec.find("judge_credentials");
+    if (it == spec.end() || it->is_null()) return &judges_;
+    if (!it->is_object())
+      return InvalidArgumentError(
+          "'judge_credentials' must be an object of variable names to values");
+    const std::vector<std::string>& allowed = eval::JudgeCredentialVariables();
+    eval::Environment env;
+    for (const auto& [name, value] : it->items()) {
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        std::string list;
+        for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return InvalidArgumentError("'judge_credentials' may only hold " + list + "; got '" +
+                                    (name.size() <= 64 ? name : name.substr(0, 64) + "...") + "'");
+      }
+      if (!value.is_string() || value.get_ref<const std::string&>().size() > 4096)
+        return InvalidArgumentError("'judge_credentials." + name +
+                                    "' must be a string of at most 4096 characters");
+      if (!value.get_ref<const std::string&>().empty()) env[name] = value.get<std::string>();
+    }
+    if (env.empty()) return &judges_;
+    plan.own_judges = judges_.WithCredentials(env);
+    return plan.own_judges.get();
+  }
+
   Result<std::unique_ptr<Plan>> MakePlan(const Json& spec) {
     auto plan = std::make_unique<Plan>();
     ASSIGN_OR_RETURN(plan->experiment_id, StringField(spec, "experiment_id", true));
@@ -467,6 +508,7 @@ class EvaluationService::Impl {
     if (!spec.contains("scorers") || !spec["scorers"].is_array() || spec["scorers"].empty())
       return InvalidArgumentError("'scorers' must name at least one scorer");
     ASSIGN_OR_RETURN(std::string judge_model, StringField(spec, "judge_model", false));
+    ASSIGN_OR_RETURN(eval::JudgeModels * judges, RunJudges(spec, *plan));
     eval::ScorerSpecContext ctx;
     ctx.server_scorers = options_.server_scorers;
     ctx.default_model = judge_model;
@@ -486,7 +528,7 @@ class EvaluationService::Impl {
         std::string model = judge_model;
         if (s.is_object() && s.contains("model") && s["model"].is_string())
           model = s["model"].get<std::string>();
-        Result<eval::JudgeModel*> m = judges_.Get(model);
+        Result<eval::JudgeModel*> m = judges->Get(model);
         if (!m.ok())
           return Status(m.status().code(),
                         "scorer '" + r.scorer->name() + "': " + m.status().message());
@@ -593,7 +635,8 @@ class EvaluationService::Impl {
       job.progress = p;
     };
     Result<eval::EvalSummary> s =
-        eval::RunEvaluation(plan.run, ports, &judges_, opts, SystemClock::Default());
+        eval::RunEvaluation(plan.run, ports, plan.own_judges ? plan.own_judges.get() : &judges_,
+                            opts, SystemClock::Default());
     model::RunStatus final_status = model::RunStatus::kFailed;
     std::string error;
     std::vector<eval::ScorerSummary> summary;

@@ -19,8 +19,13 @@ import { RestClient } from '../lib/rest.js';
 const execFileP = promisify(execFile);
 
 async function tracelake(...args) {
+  return tracelakeWithEnv({}, ...args);
+}
+
+async function tracelakeWithEnv(env, ...args) {
   try {
-    const { stdout, stderr } = await execFileP(tracelakeBinary(), args, { timeout: 120000 });
+    const { stdout, stderr } = await execFileP(tracelakeBinary(), args,
+      { timeout: 120000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     if (typeof e.code !== 'number') throw e;
@@ -231,6 +236,18 @@ describe('evaluation runs', () => {
     const assessments = trace.info.assessments ?? [];
     assert.ok(assessments.some((a) => a.metadata?.['mlflow.assessment.sourceRunId'] === runGood),
       JSON.stringify(assessments).slice(0, 400));
+    // The judge's own call is a trace of its own, linked from its verdict (MLflow's
+    // mlflow.assessment.scorerTraceId), tagged with the scorer (mlflow.trace.sourceScorer).
+    const judged = assessments.find((a) => a.assessment_name === 'correctness');
+    const judgeTraceId = judged?.metadata?.['mlflow.assessment.scorerTraceId'];
+    assert.match(judgeTraceId ?? '', /^tr-[0-9a-f]{32}$/, JSON.stringify(judged));
+    const jt = await rest.getTrace(judgeTraceId.slice(3));
+    assert.equal(jt.info.tags['mlflow.trace.sourceScorer'], 'correctness');
+    assert.equal(jt.spans.length, 1);
+    assert.equal(jt.spans[0].name, 'judge: correctness');
+    const spanText = JSON.stringify(jt.spans[0], (k, v) => (typeof v === 'bigint' ? String(v) : v));
+    assert.ok(spanText.includes('What is the capital of'), spanText.slice(0, 400));
+    assert.ok(spanText.includes('judged yes'), spanText.slice(0, 400));
     // MLflow's run_id search filter finds the run's traces.
     const found = await rest.searchAll(experimentId, { filter: `run_id = '${runGood}'` });
     assert.equal(found.length, COUNTRIES.length);
@@ -304,6 +321,52 @@ describe('evaluation runs', () => {
       experiment_id: experimentId, dataset_id: datasetId, scorers: [{ server_scorer: 'rm_rf' }] });
     assert.equal(unknown.status, 404, unknown.text);
     assert.match(unknown.body.message, /configured on this server/);
+  });
+
+  test('the CLI\'s own provider credentials reach the judges for that run only', async () => {
+    // A second judge stand-in, known only to the CLI's environment.
+    const seen = [];
+    const cliJudge = await listen(async (req, res) => {
+      await readBody(req);
+      seen.push(req.headers.authorization);
+      sendJson(res, {
+        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify({ result: 'no', rationale: 'cli judge' }) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+      });
+    });
+    try {
+      const cliEnv = { OPENAI_BASE_URL: `http://127.0.0.1:${cliJudge.address().port}/v1`, OPENAI_API_KEY: 'cli-secret-key' };
+      const args = ['eval', 'run', '--server', server.url, '--experiment', experimentId,
+        '--dataset', datasetId, '--agent-url', agentUrl('good'), '--scorers', 'fluency', '--concurrency', '4'];
+      const r = await tracelakeWithEnv(cliEnv, ...args);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /judge credentials from this environment: OPENAI_API_KEY, OPENAI_BASE_URL/);
+      assert.ok(!r.stderr.includes('cli-secret-key'));
+      assert.equal(seen.length, COUNTRIES.length);
+      assert.ok(seen.every((h) => h === 'Bearer cli-secret-key'), JSON.stringify(seen));
+      const s = await status(runIdOf(r));
+      assert.deepEqual(s.scorers.map((x) => [x.name, x.yes, x.no, x.unknown]), [['fluency', 0, COUNTRIES.length, 0]]);
+      // The run's stored spec (its MLflow tags) never holds the credentials.
+      assert.ok(!JSON.stringify(s).includes('cli-secret-key'));
+      const run = await rest.ok('GET', `/api/2.0/mlflow/runs/get?run_id=${runIdOf(r)}`);
+      assert.ok(!JSON.stringify(run).includes('cli-secret-key'));
+
+      // --server-credentials: the server's own judge answers (and says yes to the good agent).
+      const callsBefore = judgeCalls.n;
+      const own = await tracelakeWithEnv(cliEnv, ...args, '--server-credentials');
+      assert.equal(own.code, 0, own.stderr);
+      assert.equal(seen.length, COUNTRIES.length);
+      assert.equal(judgeCalls.n - callsBefore, COUNTRIES.length);
+
+      // Only provider variables may be passed, and the error does not echo values.
+      const bad = await rest.request('POST', '/api/2.0/tracelake/evaluations', {
+        experiment_id: experimentId, dataset_id: datasetId, scorers: ['fluency'],
+        judge_credentials: { LD_PRELOAD: '/tmp/x.so' } });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(bad.body.message, /may only hold OPENAI_API_KEY/);
+    } finally {
+      cliJudge.close();
+    }
   });
 
   test('bad requests get a clear error and start nothing', async () => {

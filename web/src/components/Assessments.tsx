@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type Assessment, createAssessment, deleteAssessment, updateAssessment } from '../api';
 import { assessmentValue, assessmentValueText, formatTime, sourceLabel, verdictOf } from '../format';
+import { linkClick } from '../router';
 
 type Kind = 'feedback' | 'expectation';
 type FeedbackType = 'passfail' | 'number' | 'text';
@@ -196,6 +197,27 @@ function AssessmentForm({ traceId, spanId, editing, onDone }: {
   );
 }
 
+// The judge's tokens and cost, and a link to the trace of its own call (MLflow's
+// mlflow.assessment.* metadata keys), when the assessment came from an LLM judge.
+function JudgeCall({ a }: { a: Assessment }) {
+  const md = a.metadata ?? {};
+  const judgeTrace = md['mlflow.assessment.scorerTraceId'];
+  const tokensIn = md['mlflow.assessment.judgeInputTokens'];
+  const tokensOut = md['mlflow.assessment.judgeOutputTokens'];
+  const cost = md['mlflow.assessment.judgeCost'];
+  const exp = /^\/experiments\/[^/]+/.exec(window.location.pathname)?.[0];
+  return (
+    <>
+      {(tokensIn || tokensOut) && <span title="the judge's tokens (input / output)">{tokensIn ?? '?'} / {tokensOut ?? '?'} tok</span>}
+      {cost && Number.isFinite(Number(cost)) && <span title="the judge's cost">${Number(cost).toPrecision(2)}</span>}
+      {md['tracelake.assessment.judgeCached'] === 'true' && <span title="answered from the judge cache">cached</span>}
+      {judgeTrace && exp && (
+        <a href={`${exp}/traces/${encodeURIComponent(judgeTrace)}`} onClick={linkClick} data-judge-trace={judgeTrace}>judge call</a>
+      )}
+    </>
+  );
+}
+
 export function AssessmentList({ traceId, assessments, spanId, spanName, onChanged, onSelectSpan }: {
   traceId: string;
   assessments: Assessment[];
@@ -230,6 +252,11 @@ export function AssessmentList({ traceId, assessments, spanId, spanName, onChang
                 <span class={`value ${verdict}`}>{assessmentValueText(a)}</span>
               </div>
               {a.rationale && <div class="rationale">{a.rationale}</div>}
+              {a.feedback?.error && (
+                <div class="assess-error" data-assessment-error>
+                  {a.feedback.error.error_code ?? 'ERROR'}: {a.feedback.error.error_message ?? ''}
+                </div>
+              )}
               <div class="assess-meta">
                 <span class={`source src-${a.source?.source_type ?? 'x'}`}>{sourceLabel(a.source?.source_type)}</span>
                 {a.source?.source_id && <span>{a.source.source_id}</span>}
@@ -238,6 +265,7 @@ export function AssessmentList({ traceId, assessments, spanId, spanName, onChang
                   <button class="link" onClick={() => onSelectSpan(a.span_id!)}>span {spanName(a.span_id)}</button>
                 ) : <span>trace</span>}
                 {a.valid === false && <span>overridden</span>}
+                <JudgeCall a={a} />
                 <span class="grow" />
                 <button class="link" onClick={() => setEditing(a)}>Edit</button>
                 <button class="link danger" onClick={() => remove(a)}>Remove</button>
