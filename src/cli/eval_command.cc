@@ -247,9 +247,12 @@ int StartAndFollow(const std::vector<std::string>& args) {
 // status / records / compare / cancel: one call, JSON or a table on stdout.
 int RunByIds(const std::string& sub, const std::vector<std::string>& args) {
   const size_t ids = sub == "compare" ? 2 : 1;
-  FlagSet flags("eval " + sub, "",
-                {{"server", "URL", "http://127.0.0.1:5000", "the tracelake server"},
-                 {"json", "", "", "print the server's JSON answer"}});
+  FlagSet flags(
+      "eval " + sub, "",
+      {{"server", "URL", "http://127.0.0.1:5000", "the tracelake server"},
+       {"json", "", "", "print the server's JSON answer"},
+       {"verdict", "V", "", "records: only those with a yes, no, unknown or value verdict"},
+       {"scorer", "NAME", "", "records: --verdict looks at this scorer only"}});
   if (Status st = flags.Parse(args, /*allow_positional=*/true); !st.ok()) return Fail(st);
   if (flags.help_requested()) {
     std::fputs(flags.Usage().c_str(), stdout);
@@ -260,14 +263,32 @@ int RunByIds(const std::string& sub, const std::vector<std::string>& args) {
                                      (ids == 2 ? std::string("two run ids") : "one run id")));
   RestClient client(flags.Get("server"));
   const std::string& a = flags.positional()[0];
-  Result<Json> r =
-      sub == "status"    ? client.Call("GET", "/api/2.0/tracelake/evaluations/" + a)
-      : sub == "records" ? client.Call("GET", "/api/2.0/tracelake/evaluations/" + a + "/records")
-      : sub == "cancel"  ? client.Call("POST", "/api/2.0/tracelake/evaluations/" + a + "/cancel")
-                         : client.Call("GET", "/api/2.0/tracelake/evaluations/compare",
-                                       {{"run_a", a}, {"run_b", flags.positional()[1]}});
+  if (sub == "records") {
+    // Every page, as one JSON answer.
+    Json all = {{"run_id", a}, {"records", Json::array()}};
+    std::string token;
+    do {
+      Json query = Json::object();
+      if (flags.Has("verdict")) query["verdict"] = flags.Get("verdict");
+      if (flags.Has("scorer")) query["scorer"] = flags.Get("scorer");
+      if (!token.empty()) query["page_token"] = token;
+      Result<Json> page =
+          client.Call("GET", "/api/2.0/tracelake/evaluations/" + a + "/records", query);
+      if (!page.ok()) return Fail(page.status());
+      for (Json& rec : (*page)["records"]) all["records"].push_back(std::move(rec));
+      token = page->value("next_page_token", "");
+    } while (!token.empty());
+    all["total"] = all["records"].size();
+    std::printf("%s\n", all.dump(2).c_str());
+    return 0;
+  }
+  Result<Json> r = sub == "status" ? client.Call("GET", "/api/2.0/tracelake/evaluations/" + a)
+                   : sub == "cancel"
+                       ? client.Call("POST", "/api/2.0/tracelake/evaluations/" + a + "/cancel")
+                       : client.Call("GET", "/api/2.0/tracelake/evaluations/compare",
+                                     {{"run_a", a}, {"run_b", flags.positional()[1]}});
   if (!r.ok()) return Fail(r.status());
-  if (flags.Has("json") || sub == "records" || sub == "cancel") {
+  if (flags.Has("json") || sub == "cancel") {
     std::printf("%s\n", r->dump(2).c_str());
     return 0;
   }

@@ -2,9 +2,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "storage/metric_values.h"
+#include "storage/sqlite/schema.h"
 #include "trace_store_contract.h"
 
 namespace tracelake::storage::testing {
@@ -341,6 +343,72 @@ TEST(OpenBackendTest, MigrationToSchema6AddsDatasetTables) {
   DatasetRecordInput r;
   r.inputs_json = R"({"q": 1})";
   EXPECT_TRUE((*opened)->datasets().UpsertRecords(d->dataset_id, {r}).ok());
+}
+
+// Schema 7 on a file written before it: an evaluation run's feedback is found through the new
+// source-run index, and an assessment whose stored metadata is not JSON does not stop the step.
+TEST(OpenBackendTest, MigrationToSchema7IndexesRunFeedback) {
+  TempDir dir;
+  const std::string path = (dir.path() / "v6.db").string();
+  auto feedback = [](const std::string& name, const std::string& run) {
+    model::Assessment a;
+    a.trace_id = MlflowTraceId(Tid(1));
+    a.assessment_name = name;
+    a.source.source_type = model::AssessmentSourceType::kLlmJudge;
+    a.source.source_id = "openai:/gpt-4o-mini";
+    a.feedback = model::Feedback{"\"yes\"", std::nullopt};
+    if (!run.empty()) a.metadata = {{"mlflow.assessment.sourceRunId", run}};
+    return a;
+  };
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok());
+    IngestBatch batch;
+    batch.spans = {MakeSpan(1, 1, 0, 0, 10)};
+    ASSERT_TRUE((*opened)->traces().Ingest(std::move(batch)).ok());
+    ASSERT_TRUE(
+        (*opened)
+            ->assessments()
+            .CreateAssessments({feedback("correctness", "run-a"), feedback("safety", "run-a"),
+                                feedback("safety", "run-b"), feedback("human", "")})
+            .ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kDowngrade =
+        "DROP INDEX assessments_by_source_run;"
+        "UPDATE assessments SET metadata_json = 'not json' WHERE name = 'human';"
+        "PRAGMA user_version = 6;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  {
+    auto opened = OpenBackend("sqlite:///" + path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    auto a = (*opened)->assessments().ListRunAssessments("run-a");
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    std::set<std::string> names;
+    for (const model::Assessment& x : *a) names.insert(x.assessment_name);
+    EXPECT_EQ(names, (std::set<std::string>{"correctness", "safety"}));
+    EXPECT_EQ((*opened)->assessments().ListRunAssessments("run-b")->size(), 1u);
+  }
+  // The planner uses the index for the run query's shape.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string plan_sql =
+      "EXPLAIN QUERY PLAN SELECT assessment_id FROM assessments WHERE kind = 1 AND valid = 1 AND " +
+      std::string(sqlite::kAssessmentSourceRunSql) + " = 'run-a'";
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, plan_sql.c_str(), -1, &st, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string plan;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("\n");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_THAT(plan, ::testing::HasSubstr("assessments_by_source_run")) << plan;
 }
 
 }  // namespace

@@ -331,16 +331,13 @@ class EvaluationService::Impl {
     return JobJson(*job);
   }
 
+  // The stored run and its stored feedback (aggregates so far, while it runs), with the live
+  // progress of a job this server process runs. Any run works: one made by MLflow's
+  // mlflow.genai.evaluate has feedback and no spec.
   Result<Json> GetStatus(const std::string& run_id) {
-    if (std::shared_ptr<Job> job = FindJob(run_id)) return JobJson(*job);
-    // Not run by this server process: the stored run and its stored feedback.
     ASSIGN_OR_RETURN(model::Run run, backend_.runs().GetRun(run_id));
-    if (run.tags.count(kEvalSpecTag) == 0)
-      return InvalidArgumentError("Run '" + run_id + "' is not an evaluation run");
     StorePorts ports(backend_, run.info.experiment_id);
     ASSIGN_OR_RETURN(std::vector<eval::RunVerdict> verdicts, ports.LoadRunVerdicts(run_id));
-    std::vector<std::string> order;
-    Json spec = Json::parse(run.tags[kEvalSpecTag], nullptr, false);
     std::set<std::string> keys;
     for (const eval::RunVerdict& v : verdicts) keys.insert(v.record_key);
     Json out = {{"run_id", run_id},
@@ -349,7 +346,16 @@ class EvaluationService::Impl {
                 {"status", model::RunStatusName(run.info.status)},
                 {"records_scored", keys.size()},
                 {"scorers", SummaryJson(eval::SummarizeVerdicts(verdicts))}};
-    if (spec.is_object()) out["spec"] = spec;
+    if (auto tag = run.tags.find(kEvalSpecTag); tag != run.tags.end()) {
+      Json spec = Json::parse(tag->second, nullptr, false);
+      if (spec.is_object()) out["spec"] = std::move(spec);
+    }
+    if (std::shared_ptr<Job> job = FindJob(run_id)) {
+      MutexLock lock(job->mu);
+      out["status"] = job->state;
+      out["progress"] = ProgressJson(job->progress);
+      if (!job->error.empty()) out["error"] = job->error;
+    }
     return out;
   }
 
@@ -363,29 +369,52 @@ class EvaluationService::Impl {
     return JobJson(*job);
   }
 
-  Result<Json> Records(const std::string& run_id) {
+  Result<Json> Records(const std::string& run_id, const RecordsQuery& q) {
+    if (!q.verdict.empty() && q.verdict != "yes" && q.verdict != "no" && q.verdict != "unknown" &&
+        q.verdict != "value")
+      return InvalidArgumentError("'verdict' must be one of yes, no, unknown, value");
+    size_t offset = 0;
+    if (!q.page_token.empty()) {
+      // The token is the position of the page's first record in key order.
+      const std::string& t = q.page_token;
+      if (t.size() > 12 || t.find_first_not_of("0123456789") != std::string::npos)
+        return InvalidArgumentError("Invalid page_token '" + t.substr(0, 40) + "'");
+      offset = std::stoull(t);
+    }
     ASSIGN_OR_RETURN(model::Run run, backend_.runs().GetRun(run_id));
     StorePorts ports(backend_, run.info.experiment_id);
     ASSIGN_OR_RETURN(std::vector<eval::RunVerdict> verdicts, ports.LoadRunVerdicts(run_id));
     std::map<std::string, Json> by_key;
+    std::set<std::string> matching;
     for (const eval::RunVerdict& v : verdicts) {
       Json& rec = by_key[v.record_key];
       if (rec.is_null())
         rec = {{"record_key", v.record_key}, {"trace_id", v.trace_id}, {"feedback", Json::array()}};
+      const std::string verdict = eval::VerdictName(v.verdict);
       rec["feedback"].push_back({{"name", v.scorer},
-                                 {"verdict", eval::VerdictName(v.verdict)},
+                                 {"verdict", verdict},
                                  {"value", v.value},
                                  {"rationale", v.rationale},
                                  {"error", v.error.empty() ? Json(nullptr) : Json(v.error)}});
+      if ((q.scorer.empty() || q.scorer == v.scorer) && (q.verdict.empty() || q.verdict == verdict))
+        matching.insert(v.record_key);
     }
     Json records = Json::array();
+    size_t position = 0;
+    const size_t limit = static_cast<size_t>(q.max_results);
     for (auto& [key, rec] : by_key) {
-      if (records.size() >= kMaxRecordsListed) break;
+      if (matching.count(key) == 0) continue;
+      if (position++ < offset) continue;
+      if (records.size() >= limit) break;
       records.push_back(std::move(rec));
     }
-    return Json{{"run_id", run_id},
+    const bool more = offset + records.size() < matching.size();
+    Json out = {{"run_id", run_id},
                 {"records", std::move(records)},
-                {"truncated", by_key.size() > kMaxRecordsListed}};
+                {"total", matching.size()},
+                {"truncated", more}};
+    if (more) out["next_page_token"] = std::to_string(offset + out["records"].size());
+    return out;
   }
 
   Result<Json> Compare(const std::string& a, const std::string& b) {
@@ -693,8 +722,8 @@ EvaluationService::~EvaluationService() = default;
 Result<Json> EvaluationService::Start(const Json& request) { return impl_->Start(request); }
 Result<Json> EvaluationService::Get(const std::string& run_id) { return impl_->GetStatus(run_id); }
 Result<Json> EvaluationService::Cancel(const std::string& run_id) { return impl_->Cancel(run_id); }
-Result<Json> EvaluationService::Records(const std::string& run_id) {
-  return impl_->Records(run_id);
+Result<Json> EvaluationService::Records(const std::string& run_id, const RecordsQuery& query) {
+  return impl_->Records(run_id, query);
 }
 Result<Json> EvaluationService::Compare(const std::string& a, const std::string& b) {
   return impl_->Compare(a, b);
@@ -731,7 +760,17 @@ void RegisterEvaluationRoutes(Router& router, EvaluationService& service) {
   routes.Add({"GET"}, 2, "/tracelake/evaluations/{run_id}/records", Scope::kRead,
              [](const HttpRequest& req, const EvalRouteDeps& d) -> Result<Json> {
                ASSIGN_OR_RETURN(std::string id, PathParam(req, "run_id"));
-               return d.service.Records(id);
+               ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
+               ParamReader p(params);
+               RecordsQuery q;
+               ASSIGN_OR_RETURN(q.scorer, p.StringOr("scorer"));
+               ASSIGN_OR_RETURN(q.verdict, p.StringOr("verdict"));
+               ASSIGN_OR_RETURN(q.page_token, p.StringOr("page_token"));
+               ASSIGN_OR_RETURN(
+                   std::optional<int64_t> max,
+                   p.OptInt("max_results", 1, static_cast<int64_t>(kMaxRecordsListed)));
+               if (max) q.max_results = *max;
+               return d.service.Records(id, q);
              });
   routes.Add({"POST"}, 2, "/tracelake/evaluations/{run_id}/cancel", Scope::kWrite,
              [](const HttpRequest& req, const EvalRouteDeps& d) -> Result<Json> {

@@ -25,6 +25,16 @@
 
 namespace tracelake::server {
 
+// Which of a run's records GET .../records returns: those with a feedback (of `scorer`, or of
+// any scorer when empty) whose verdict is `verdict` ("yes", "no", "unknown", "value"; empty:
+// every record), ordered by record key, a page at a time.
+struct RecordsQuery {
+  std::string scorer;
+  std::string verdict;
+  int64_t max_results = 10000;  // at most 10,000
+  std::string page_token;       // from the previous page's next_page_token
+};
+
 struct EvaluationOptions {
   int max_concurrency = 64;      // per run; requests asking for more get this many
   int64_t max_records = 100000;  // per run
@@ -44,7 +54,7 @@ class EvaluationService {
   Result<Json> Start(const Json& request);
   Result<Json> Get(const std::string& run_id);
   Result<Json> Cancel(const std::string& run_id);
-  Result<Json> Records(const std::string& run_id);
+  Result<Json> Records(const std::string& run_id, const RecordsQuery& query = {});
   Result<Json> Compare(const std::string& run_a, const std::string& run_b);
 
   // Cancels every running evaluation and waits for them (each stops after its records in

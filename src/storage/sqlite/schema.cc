@@ -323,9 +323,16 @@ CREATE INDEX dataset_records_by_dataset ON dataset_records(dataset_key, record_k
 Status MigrateTo5(Db& db, int64_t) { return db.Exec(kCreateV5); }
 Status MigrateTo6(Db& db, int64_t) { return db.Exec(kCreateV6); }
 
+// Schema 7: an evaluation run's feedback found by index (run pages, resume, comparisons), not by
+// decoding every assessment's metadata.
+Status MigrateTo7(Db& db, int64_t) {
+  return db.Exec("CREATE INDEX IF NOT EXISTS assessments_by_source_run ON assessments(" +
+                 std::string(kAssessmentSourceRunSql) + ") WHERE kind = 1 AND valid = 1;");
+}
+
 using Migration = Status (*)(Db&, int64_t);
-constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3,
-                                     MigrateTo4, MigrateTo5, MigrateTo6};
+constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
+                                     MigrateTo5, MigrateTo6, MigrateTo7};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -9,7 +9,7 @@
 namespace tracelake::storage::sqlite {
 
 // PRAGMA user_version of a database this binary fully understands.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // span_chunks.chunk_id = trace_key * kChunksPerTrace + sequence number within the trace, so a
 // trace's chunks are one range of the table's rowid B-tree (no index needed) and new traces
@@ -20,6 +20,13 @@ inline constexpr int64_t kChunksPerTrace = int64_t{1} << 20;
 // trace opened by StartTraceV3 whose spans are not uploaded yet is not a fragment). The one
 // definition, used by reads (LoadTraceInfo) and by search (metadata.`tracelake.fragmented`).
 inline constexpr std::string_view kFragmentedSql = "(t.fragmented != 0 AND t.span_count > 0)";
+
+// The evaluation run an assessment belongs to (its mlflow.assessment.sourceRunId metadata), as
+// indexed by assessments_by_source_run (schema 7): queries must spell it exactly so, over the
+// assessments table's own columns, with "kind = 1 AND valid = 1" (the index's condition).
+inline constexpr std::string_view kAssessmentSourceRunSql =
+    "(CASE WHEN json_valid(metadata_json) THEN "
+    "json_extract(metadata_json, '$.\"mlflow.assessment.sourceRunId\"') END)";
 
 // Creates the schema in an empty database, or migrates an older one to kSchemaVersion, in one
 // transaction; creates experiment 0 ("Default"). kFailedPrecondition for a database written by

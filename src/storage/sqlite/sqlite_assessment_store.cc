@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "storage/sqlite/schema.h"
 #include "storage/sqlite/store_util.h"
 #include "storage/sqlite/trace_rows.h"
 
@@ -222,11 +223,12 @@ Result<std::vector<model::Assessment>> SqliteAssessmentStore::CreateAssessments(
 Result<std::vector<model::Assessment>> SqliteAssessmentStore::ListRunAssessments(
     const std::string& run_id) {
   return db_.WithReader([&](Db& db) -> Result<std::vector<model::Assessment>> {
+    // The run's feedback by the assessments_by_source_run index (schema 7), then its traces.
     static const std::string kByRun =
         std::string("SELECT ") + kColumns +
-        " FROM assessments a JOIN traces t ON t.trace_key = a.trace_key "
-        "WHERE a.kind = 1 AND a.valid = 1 AND "
-        "json_extract(a.metadata_json, '$.\"mlflow.assessment.sourceRunId\"') = ? "
+        " FROM (SELECT * FROM assessments WHERE kind = 1 AND valid = 1 AND " +
+        std::string(kAssessmentSourceRunSql) +
+        " = ?) a JOIN traces t ON t.trace_key = a.trace_key "
         "ORDER BY a.create_time, a.assessment_id";
     ASSIGN_OR_RETURN(Stmt * s, db.Cached(kByRun.c_str()));
     s->Bind(1, run_id);

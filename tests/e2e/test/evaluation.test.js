@@ -272,6 +272,33 @@ describe('evaluation runs', () => {
     const table = await tracelake('eval', 'compare', runGood, runBad, '--server', server.url);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /correctness.*changed \(more than noise\)/);
+
+    // The run's records filtered by verdict, a page at a time, and the same from the CLI.
+    const failedKeys = async (extra) => {
+      const out = [];
+      let token = '';
+      do {
+        const page = await rest.ok('GET', `/api/2.0/tracelake/evaluations/${runBad}/records?scorer=correctness&verdict=no&max_results=3${token ? `&page_token=${token}` : ''}${extra}`);
+        assert.ok(page.records.length <= 3);
+        assert.equal(page.total, WRONG_FOR_B.size);
+        out.push(...page.records);
+        token = page.next_page_token ?? '';
+      } while (token);
+      return out;
+    };
+    const failed = await failedKeys('');
+    assert.equal(failed.length, WRONG_FOR_B.size);
+    assert.equal(new Set(failed.map((r) => r.record_key)).size, WRONG_FOR_B.size);
+    for (const rec of failed)
+      assert.equal(rec.feedback.find((f) => f.name === 'correctness').verdict, 'no', JSON.stringify(rec));
+    const cli = await tracelake('eval', 'records', runBad, '--server', server.url, '--verdict', 'no', '--scorer', 'correctness');
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).records.map((r) => r.record_key).sort(),
+      failed.map((r) => r.record_key).sort());
+    const badVerdict = await rest.request('GET', `/api/2.0/tracelake/evaluations/${runBad}/records?verdict=maybe`);
+    assert.equal(badVerdict.status, 400, badVerdict.text);
+    const badToken = await rest.request('GET', `/api/2.0/tracelake/evaluations/${runBad}/records?page_token=abc`);
+    assert.equal(badToken.status, 400, badToken.text);
   });
 
   test('an interrupted run continues with --run-id without redoing finished records', async () => {
@@ -282,7 +309,13 @@ describe('evaluation runs', () => {
     const id = started.stdout.trim();
     for (let i = 0; i < 100; i++) {
       const s = await status(id);
-      if (s.progress.done >= 2) break;
+      if (s.progress.done >= 2) {
+        // While it runs: the aggregates so far (from the stored feedback) and the run's spec.
+        const ex = s.scorers.find((x) => x.name === 'exact_match');
+        assert.ok(ex && ex.yes + ex.no + ex.unknown === s.records_scored && s.records_scored >= 2, JSON.stringify(s));
+        assert.equal(s.spec?.dataset_id, datasetId, JSON.stringify(s));
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     const cancelled = await tracelake('eval', 'cancel', id, '--server', server.url);
