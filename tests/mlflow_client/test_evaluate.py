@@ -90,9 +90,47 @@ def test_evaluate_with_predict_fn():
     assert not failed, f"calls tracelake failed: {failed}"
 
 
+def test_evaluate_existing_traces():
+    # Traces an instrumented app produced earlier, scored where they are: MLflow's client reads
+    # them with search_traces and stores each verdict on the original trace.
+    @mlflow.trace(name="answer")
+    def answer(q):
+        return {"capital of France": "Paris", "capital of Peru": "Quito"}[q]
+
+    with mlflow.start_run(run_name="production") as prod:
+        answer("capital of France")
+        answer("capital of Peru")
+    originals = mlflow.search_traces(run_id=prod.info.run_id, return_type="list")
+    assert len(originals) == 2, originals
+
+    @scorer
+    def says_paris(outputs):
+        return "Paris" in str(outputs)
+
+    data = mlflow.search_traces(run_id=prod.info.run_id)
+    result = mlflow.genai.evaluate(data=data, scorers=[says_paris])
+    assert result.metrics == {"says_paris/mean": 0.5}, result.metrics
+    by_output = {}
+    for t in originals:
+        full = mlflow.get_trace(t.info.trace_id)
+        mine = [a for a in full.info.assessments if a.name == "says_paris"]
+        assert len(mine) == 1, full.info.assessments
+        assert mine[0].metadata.get("mlflow.assessment.sourceRunId") == result.run_id, mine[0]
+        by_output[full.data.response] = mine[0].value
+    assert sorted(by_output.values()) == [False, True], by_output
+    # tracelake's evaluation API reads the same run: counts and the Wilson interval.
+    status = requests.get(f"{mlflow.get_tracking_uri()}/api/2.0/tracelake/evaluations/{result.run_id}",
+                          timeout=30).json()
+    s = [x for x in status["scorers"] if x["name"] == "says_paris"]
+    assert s and (s[0]["yes"], s[0]["no"], s[0]["unknown"]) == (1, 1, 0), status
+    failed = [c for c in calls if c[2] >= 400]
+    assert not failed, f"calls tracelake failed: {failed}"
+
+
 run([
     test_evaluate_static_outputs_with_code_scorers,
     test_the_run_holds_metrics_tags_and_dataset,
     test_traces_and_assessments_carry_the_run,
     test_evaluate_with_predict_fn,
+    test_evaluate_existing_traces,
 ])
