@@ -1,5 +1,6 @@
 // An experiment's traces: search (filter grammar, full text, quick filters), a server-side
 // paged and sorted table, live refresh that keeps the user's place, and the trace view on top.
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Experiment, getExperiment, searchTraces, type TraceCost, traceCosts, type TraceInfo } from '../api';
 import { costText, formatDuration, formatInt, formatRelative, formatTime, parseDurationMs, shortId, totalTokens, traceTokens } from '../format';
@@ -12,6 +13,8 @@ import { AssessmentBadge } from './Assessments';
 import { FilterHelp } from './FilterHelp';
 import { TagChips } from './Tags';
 import { TraceView } from './TraceView';
+import { AddToDatasetPanel, addedText, datasetPath } from './DatasetsPage';
+import type { Dataset, FromTracesCounts } from '../datasets_api';
 
 const LIVE_INTERVAL_MS = 5000;
 
@@ -24,17 +27,30 @@ function orderParts(order: string): [string, 'ASC' | 'DESC'] {
   return [k, d?.toUpperCase() === 'ASC' ? 'ASC' : 'DESC'];
 }
 
-function SortHeader({ label, field, order, onSort }: { label: string; field: string; order: string; onSort: (o: string) => void }) {
+function SortHeader({ label, field, order, onSort, lead }: { label: string; field: string; order: string; onSort: (o: string) => void; lead?: ComponentChildren }) {
   const [k, d] = orderParts(order);
   const key = SORTABLE[field];
   const active = k === key;
   const next = active && d === 'DESC' ? `${key} ASC` : `${key} DESC`;
   return (
     <th aria-sort={active ? (d === 'ASC' ? 'ascending' : 'descending') : 'none'}>
-      <button class="sort" onClick={() => onSort(next)} data-sort={field}>
+      {lead}<button class="sort" onClick={() => onSort(next)} data-sort={field}>
         {label}{active ? (d === 'ASC' ? ' ▲' : ' ▼') : ''}
       </button>
     </th>
+  );
+}
+
+// A keyboard-reachable checkbox that is a button, so j/k keep working after a click (the list's
+// shortcuts ignore keys typed into inputs). Enter and Space toggle it; shift-click selects a range.
+function Pick({ state, label, onToggle }: { state: boolean | 'mixed'; label: string; onToggle: (shift: boolean) => void }) {
+  return (
+    <button type="button" role="checkbox" aria-checked={state} aria-label={label} class={`pick${state === true ? ' on' : state ? ' mixed' : ''}`}
+            onMouseDown={(e) => { if (e.shiftKey) e.preventDefault(); }}
+            onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') e.stopPropagation(); }}
+            onClick={(e) => { e.stopPropagation(); onToggle(e.shiftKey); }}>
+      <span class="box" aria-hidden="true">{state === true ? '✓' : state ? '–' : ''}</span>
+    </button>
   );
 }
 
@@ -57,11 +73,19 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
   const [costs, setCosts] = useState<Map<string, TraceCost>>(new Map());
   const filterInput = useRef<HTMLInputElement>(null);
   const listTop = useRef<string>('');
+  // Traces picked for "Add to dataset": kept across pages and live refreshes, by trace id.
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const pickAnchor = useRef<string>('');
+  const [addOpen, setAddOpen] = useState(false);
+  const [added, setAdded] = useState<{ dataset: Dataset; counts: FromTracesCounts } | null>(null);
   const pageSize = Number(search.size) || 50;
 
   useEffect(() => { setDraft(search); }, [searchKey]);
   useEffect(() => {
     getExperiment(experimentId).then(setExp).catch((e) => setError(e instanceof ApiError ? e.message : String(e)));
+    setPicked(new Set());
+    setAddOpen(false);
+    setAdded(null);
   }, [experimentId]);
 
   // A new search starts at page 1.
@@ -145,6 +169,29 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
     setTraces((ts) => ts.map((t) => (t.trace_id === info.trace_id ? info : t)));
   }, []);
 
+  // Toggles one trace, or with shift the range from the last toggled one, to the new state.
+  const togglePick = (id: string, range: boolean) => {
+    const ids = traces.map((t) => t.trace_id);
+    const on = !picked.has(id);
+    const next = new Set(picked);
+    const a = ids.indexOf(pickAnchor.current);
+    const b = ids.indexOf(id);
+    const span = range && a >= 0 && b >= 0 ? ids.slice(Math.min(a, b), Math.max(a, b) + 1) : [id];
+    for (const x of span) { if (on) next.add(x); else next.delete(x); }
+    pickAnchor.current = id;
+    setPicked(next);
+    setAdded(null);
+  };
+  const pageIds = traces.map((t) => t.trace_id);
+  const pickedHere = pageIds.filter((id) => picked.has(id)).length;
+  const pickAllState: boolean | 'mixed' = pickedHere === 0 ? false : pickedHere === pageIds.length ? true : 'mixed';
+  const togglePage = () => {
+    const next = new Set(picked);
+    for (const id of pageIds) { if (pickAllState === true) next.delete(id); else next.add(id); }
+    setPicked(next);
+    setAdded(null);
+  };
+
   useKeys((e) => {
     if (e.key === '/' && !isTyping(e)) {
       e.preventDefault();
@@ -167,6 +214,9 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
       e.preventDefault();
       const t = traces[Math.max(0, i - 1)];
       if (t) setSelectedId(t.trace_id);
+    } else if ((e.key === 'x' || e.key === 'X') && selectedId) {
+      e.preventDefault();
+      togglePick(selectedId, e.shiftKey);
     } else if ((e.key === 'Enter' || e.key === 'o') && selectedId) {
       e.preventDefault();
       open(selectedId);
@@ -248,11 +298,35 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
           Newer traces have arrived. <button class="link" onClick={() => setPage(0)}>Go to the newest</button>
         </div>
       )}
+      {(picked.size > 0 || added) && (
+        <div class="pick-bar" role="region" aria-label="Selected traces">
+          {picked.size > 0 && (
+            <>
+              <b data-picked-count={picked.size}>{picked.size} {picked.size === 1 ? 'trace' : 'traces'} selected</b>
+              {picked.size > pickedHere && <span class="muted">({picked.size - pickedHere} on other pages)</span>}
+              {!addOpen && <button class="primary" data-action="add-to-dataset" onClick={() => { setAddOpen(true); setAdded(null); }}>Add to dataset…</button>}
+              <button class="link" onClick={() => { setPicked(new Set()); setAddOpen(false); }}>Clear selection</button>
+            </>
+          )}
+          {addOpen && picked.size > 0 && (
+            <AddToDatasetPanel experimentId={experimentId} traceIds={[...picked]} onClose={() => setAddOpen(false)}
+                               onDone={(r) => { setAdded(r); setAddOpen(false); setPicked(new Set()); }} />
+          )}
+          {added && (
+            <span class="added" role="status" data-added={added.dataset.dataset_id}>
+              {addedText(added.counts)} in{' '}
+              <a href={datasetPath(experimentId, added.dataset.dataset_id)} onClick={linkClick}>{added.dataset.name}</a>.
+              <button class="link" aria-label="Dismiss" onClick={() => setAdded(null)}>✕</button>
+            </span>
+          )}
+        </div>
+      )}
       <div class="table-wrap">
         <table class="traces" aria-busy={loading}>
           <thead>
             <tr>
-              <SortHeader label="State" field="state" order={search.order} onSort={(o) => setOne({ order: o })} />
+              <SortHeader label="State" field="state" order={search.order} onSort={(o) => setOne({ order: o })}
+                          lead={pageIds.length > 0 && <Pick state={pickAllState} label="Select all traces on this page" onToggle={togglePage} />} />
               <SortHeader label="Trace" field="name" order={search.order} onSort={(o) => setOne({ order: o })} />
               <th>Request</th>
               <th>Response</th>
@@ -271,7 +345,8 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
               return (
                 <tr key={t.trace_id} data-trace-id={t.trace_id} class={t.trace_id === selectedId ? 'sel' : ''}
                     onClick={() => { setSelectedId(t.trace_id); open(t.trace_id); }}>
-                  <td><span class={`state s-${t.state}`}>{t.state}</span>
+                  <td><Pick state={picked.has(t.trace_id)} label={`Select trace ${t.trace_id}`} onToggle={(shift) => togglePick(t.trace_id, shift)} />
+                    <span class={`state s-${t.state}`}>{t.state}</span>
                     {t.trace_metadata?.['tracelake.fragmented'] === 'true' && <span class="badge frag" title="root span missing">fragment</span>}</td>
                   <td class="trace-cell">{name && <div class="nm">{name}</div>}<div class="mono muted small">{shortId(t.trace_id)}</div></td>
                   <td class="preview" title={t.request_preview}><div class="clamp">{previewText(t.request_preview, 'user')}</div></td>
@@ -306,7 +381,7 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
             {[25, 50, 100, 200].map((n) => <option key={n} value={String(n)}>{n}</option>)}
           </select></label>
         <span class="grow" />
-        <span class="muted small">j/k move · Enter open · / search · n/p page · Esc close</span>
+        <span class="muted small">j/k move · x select · Enter open · / search · n/p page · Esc close</span>
       </div>
       {traceId && (
         <div class="overlay" onClick={(e) => { if (e.target === e.currentTarget) close(); }}>
