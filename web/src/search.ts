@@ -11,9 +11,13 @@ export interface SearchState {
   fb: string;       // feedback name or name=value
   order: string;    // e.g. "timestamp_ms DESC"
   size: string;     // page size
+  judges: string;   // '1': also list the traces of judges' own calls (hidden by default)
 }
 
-export const SEARCH_KEYS: (keyof SearchState)[] = ['filter', 'q', 'state', 'range', 'mindur', 'tag', 'fb', 'order', 'size'];
+export const SEARCH_KEYS: (keyof SearchState)[] = ['filter', 'q', 'state', 'range', 'mindur', 'tag', 'fb', 'order', 'size', 'judges'];
+
+// The tag MLflow (and tracelake's evaluations) set on the trace of a judge's or scorer's own call.
+export const SOURCE_SCORER_TAG = 'mlflow.trace.sourceScorer';
 
 export const RANGES: Record<string, number> = {
   '15m': 15 * 60e3, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3,
@@ -64,6 +68,11 @@ export function buildFilter(s: SearchState, now: number): BuiltFilter {
   // evaluated by the SQLite store yet, docs/search.md).
   if (s.fb.trim()) extra.push(keyValue('feedback', s.fb.trim(), (f) => `${f} LIKE '%'`));
   const user = s.filter.trim();
+  // Judges' own calls are traces too (one per verdict); the list hides them unless asked, or
+  // unless the user's own filter is about them.
+  if (s.judges !== '1' && !user.includes(SOURCE_SCORER_TAG) && !s.tag.includes(SOURCE_SCORER_TAG)) {
+    extra.push(`tags.\`${SOURCE_SCORER_TAG}\` IS NULL`);
+  }
   if (!user) return { filter: extra.join(' AND '), userOffset: -1 };
   if (extra.length === 0) return { filter: user, userOffset: 0 };
   return { filter: `(${user}) AND ${extra.join(' AND ')}`, userOffset: 1 };

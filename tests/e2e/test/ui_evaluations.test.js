@@ -356,6 +356,33 @@ describe('ui evaluations', { skip: uiSkipReason() }, () => {
     assertNoProblems(problems);
   });
 
+  test('a verdict links to the judge\'s own call, whose traces the list hides unless asked', async () => {
+    const judgeTraces = await rest.searchAll(experimentId, { filter: "tags.`mlflow.trace.sourceScorer` IS NOT NULL" });
+    assert.ok(judgeTraces.length > 0);
+    const judgeIds = new Set(judgeTraces.map((t) => t.trace_id));
+    const listed = async () => page.locator('tr[data-trace-id]').evaluateAll(
+      (rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+    await page.goto(`${server.url}/experiments/${experimentId}?size=200`);
+    await page.locator('tr[data-trace-id]').first().waitFor();
+    const plain = await listed();
+    assert.ok(plain.length > 0 && plain.every((id) => !judgeIds.has(id)), 'judge calls are hidden by default');
+    await page.click('input[name=judges]');
+    await page.waitForFunction((id) => !!document.querySelector(`tr[data-trace-id="${id}"]`), judgeTraces[0].trace_id);
+    assert.ok((await listed()).some((id) => judgeIds.has(id)));
+
+    // A record's correctness verdict: "judge call" opens the judge's trace, its prompt and answer.
+    const rec = records.A.records.find((r) => r.record_key === keyOf.France);
+    await page.goto(`${server.url}/experiments/${experimentId}/traces/${rec.trace_id}`);
+    await page.click('.tv-assess button:has-text("annotate")');
+    const item = page.locator('.assess-item', { hasText: 'correctness' });
+    await item.locator('a[data-judge-trace]').click();
+    const judgeId = await page.evaluate(() => decodeURIComponent(location.pathname.split('/').pop()));
+    assert.ok(judgeIds.has(judgeId), judgeId);
+    await page.locator('text=judge: correctness').first().waitFor();
+    await page.locator('text=What is the capital of France').first().waitFor();
+    assertNoProblems(problems);
+  });
+
   test('a run made by mlflow.genai.evaluate is listed and opens with its aggregates', async () => {
     // What MLflow's client writes: a run of type genai_evaluate with <name>/mean metrics, and
     // feedback on the scored traces carrying mlflow.assessment.sourceRunId.

@@ -287,6 +287,9 @@ export function TracesPage({ experimentId, traceId, query }: { experimentId: str
             <input name="fb" placeholder="name or name=value" value={draft.fb}
                    onInput={(e) => setDraft({ ...draft, fb: (e.target as HTMLInputElement).value })}
                    onBlur={() => draft.fb !== search.fb && apply(draft)} /></label>
+          <label title="Traces of the judges' own calls (one per LLM verdict), hidden by default">
+            <input type="checkbox" name="judges" checked={search.judges === '1'}
+                   onChange={() => setOne({ judges: search.judges === '1' ? '' : '1' })} /> Judge calls</label>
           <span class="grow" />
           <label class="live"><input type="checkbox" name="live" checked={live} onChange={() => setLive(!live)} /> Live</label>
           {updatedAt > 0 && <span class="muted small">updated {formatTime(new Date(updatedAt).toISOString()).slice(11)}</span>}
