@@ -53,6 +53,15 @@ struct DatasetRecordInput {
   std::string tags_json;                    // a JSON object; values become strings
   std::string source_json;  // {"source_type": TRACE|HUMAN|DOCUMENT|CODE, "source_data": {...}}
 };
+// What ReplaceRecord changes in one record. JSON texts; absent fields are kept as stored, a given
+// one replaces the stored value whole ("{}" or "null" clears expectations and tags).
+struct RecordReplacement {
+  std::optional<std::string> inputs_json;  // a JSON object
+  std::optional<std::string> expectations_json;
+  std::optional<std::string> outputs_json;  // any JSON value
+  std::optional<std::string> tags_json;
+};
+
 struct UpsertCounts {
   int64_t inserted = 0;
   int64_t updated = 0;
@@ -82,6 +91,13 @@ class DatasetStore {
                                              const std::vector<DatasetRecordInput>& records) = 0;
   virtual Result<RecordPage> GetRecords(const std::string& dataset_id, int max_results,
                                         const std::string& page_token) = 0;
+  // Replaces fields of one record in place (an edit, unlike an upsert, can remove expectation
+  // and tag keys and change the inputs), keeping its id, source and creation time; the
+  // dataset's schema, profile and digest are computed again. kNotFound for an unknown record,
+  // kAlreadyExists when the new inputs are another record's (the message names it).
+  virtual Result<model::DatasetRecord> ReplaceRecord(const std::string& dataset_id,
+                                                     const std::string& record_id,
+                                                     const RecordReplacement& replacement) = 0;
   // Returns how many of the ids were deleted (unknown ids are skipped).
   virtual Result<int64_t> DeleteRecords(const std::string& dataset_id,
                                         const std::vector<std::string>& record_ids) = 0;

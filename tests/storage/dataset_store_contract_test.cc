@@ -117,6 +117,67 @@ TYPED_TEST(DatasetContractTest, UpsertDedupesOnCanonicalInputsAndMerges) {
   EXPECT_EQ(got->last_updated_by, "bob");
 }
 
+TYPED_TEST(DatasetContractTest, ReplaceRecordEditsInPlaceAndRefusesAnotherRecordsInputs) {
+  model::Dataset d = this->Create("edit");
+  ASSERT_TRUE(
+      this->datasets()
+          .UpsertRecords(d.dataset_id,
+                         {this->Record({{"q", "a"}}, {{"answer", "A"}, {"extra", 1}}, {{"t", "x"}}),
+                          this->Record({{"q", "b"}})})
+          .ok());
+  auto before = this->Records(d.dataset_id);
+  ASSERT_EQ(before.size(), 2u);
+  const std::string id = before[0].dataset_record_id;
+
+  // Expectations replaced whole (a key removed), inputs changed, tags and outputs kept.
+  RecordReplacement rep;
+  rep.inputs_json = R"({"q": "a2", "lang": "fr"})";
+  rep.expectations_json = R"({"answer": "A2"})";
+  auto r = this->datasets().ReplaceRecord(d.dataset_id, id, rep);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->dataset_record_id, id);
+  EXPECT_EQ(Json::parse(r->inputs_json), Json({{"q", "a2"}, {"lang", "fr"}}));
+  EXPECT_EQ(Json::parse(r->expectations_json), Json({{"answer", "A2"}}));
+  EXPECT_EQ(Json::parse(r->tags_json), Json({{"t", "x"}}));
+  EXPECT_EQ(r->created_time_ms, before[0].created_time_ms);
+  auto after = this->Records(d.dataset_id);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].dataset_record_id, id);  // same place, same id
+
+  // The new inputs dedupe as any record's: an upsert of them merges into this record.
+  auto merged = this->datasets().UpsertRecords(
+      d.dataset_id, {this->Record({{"lang", "fr"}, {"q", "a2"}}, {{"more", true}})});
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->updated, 1);
+  // The schema has the new input key.
+  EXPECT_TRUE(
+      Json::parse(this->datasets().GetDataset(d.dataset_id)->schema_json)["inputs"].contains(
+          "lang"));
+
+  // Clearing expectations; another record's inputs are refused, naming it; nothing changes.
+  rep = {};
+  rep.expectations_json = "{}";
+  ASSERT_TRUE(this->datasets().ReplaceRecord(d.dataset_id, id, rep).ok());
+  EXPECT_TRUE(this->Records(d.dataset_id)[0].expectations_json.empty());
+  rep = {};
+  rep.inputs_json = R"({"q": "b"})";
+  auto clash = this->datasets().ReplaceRecord(d.dataset_id, id, rep);
+  EXPECT_THAT(clash, StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(clash.status().message(), ::testing::HasSubstr(before[1].dataset_record_id));
+  EXPECT_EQ(Json::parse(this->Records(d.dataset_id)[0].inputs_json),
+            Json({{"q", "a2"}, {"lang", "fr"}}));
+
+  rep = {};
+  rep.inputs_json = "[1]";
+  EXPECT_THAT(this->datasets().ReplaceRecord(d.dataset_id, id, rep),
+              StatusIs(StatusCode::kInvalidArgument));
+  rep.inputs_json = R"({"q": "z"})";
+  EXPECT_THAT(this->datasets().ReplaceRecord(d.dataset_id, "dr-unknown", rep),
+              StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->datasets().ReplaceRecord("d-unknown", id, rep),
+              StatusIs(StatusCode::kNotFound));
+}
+
 TYPED_TEST(DatasetContractTest, BadRecordChangesNothing) {
   model::Dataset d = this->Create("qa");
   DatasetRecordInput not_object;

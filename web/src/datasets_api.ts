@@ -146,70 +146,15 @@ export function recordTraceId(r: DatasetRecord): string | undefined {
   return r.source_id || undefined;
 }
 
-// JSON with object keys sorted: the server dedupes records on their inputs written this way.
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-}
-
-// A record as an upsert sends it: everything the stored record holds.
-function asInput(r: DatasetRecord, inputs: Record<string, unknown>, expectations: Record<string, unknown>): RecordInput {
-  const out: RecordInput = { inputs };
-  if (Object.keys(expectations).length > 0) out.expectations = expectations;
-  if (r.outputs !== undefined) out.outputs = r.outputs;
-  if (r.tags && Object.keys(r.tags).length > 0) out.tags = r.tags;
-  if (r.source?.source_type) out.source = r.source;
-  return out;
-}
-
-export interface EditOutcome {
-  // 'kept': the record was updated in place (same id). 'recreated': it was deleted and added
-  // again (new id; expectation keys were removed, which a merge cannot do). 'replaced': new
-  // inputs made a new record and the old one was deleted. 'merged': new inputs equal another
-  // record's, which absorbed this one's expectations, and this one was deleted.
-  kind: 'kept' | 'recreated' | 'replaced' | 'merged';
-}
-
-// Changes a record's inputs and/or expectations with the REST the server has: an upsert merges
-// into the record with the same canonical inputs, and a merge can add or change expectation
-// keys but not remove them. So:
-// - same inputs, no expectation key removed: one upsert (merge), the record keeps its id;
-// - same inputs, some key removed: delete, then add the whole record again (restored as it was
-//   if the add fails);
-// - new inputs: add the whole record under the new inputs first (merging into an existing
-//   record if one has those inputs), then delete the old one, so nothing is lost if a step fails.
+// Edits one record in place (tracelake's PATCH .../records/{record_id}): its inputs and
+// expectations replaced whole, its id, outputs, tags and source kept. Inputs another record
+// already has are refused (400, naming that record), and nothing changes.
 export async function editRecord(datasetId: string, old: DatasetRecord, inputs: Record<string, unknown>,
-                                 expectations: Record<string, unknown>): Promise<EditOutcome> {
-  const oldInputs = old.inputs ?? {};
-  const oldExp = old.expectations && typeof old.expectations === 'object' ? old.expectations : {};
-  const sameInputs = canonicalJson(inputs) === canonicalJson(oldInputs);
-  const removesKey = Object.keys(oldExp).some((k) => !(k in expectations));
-  const next = asInput(old, sameInputs ? oldInputs : inputs, expectations);
-  if (sameInputs && removesKey) {
-    await deleteRecords(datasetId, [old.dataset_record_id]);
-    try {
-      await upsertRecords(datasetId, [next]);
-    } catch (e) {
-      await upsertRecords(datasetId, [asInput(old, oldInputs, oldExp)]).catch(() => undefined);
-      throw e;
-    }
-    return { kind: 'recreated' };
-  }
-  const counts = await upsertRecords(datasetId, [next]);
-  if (sameInputs && counts.updated_count > 0) return { kind: 'kept' };
-  // New inputs, or inputs that did not round-trip through JavaScript exactly (the server saw
-  // them as new): the old record is now a duplicate.
-  try {
-    await deleteRecords(datasetId, [old.dataset_record_id]);
-  } catch (e) {
-    throw new Error(`The record was saved with the new inputs, but the old record ${old.dataset_record_id} ` +
-                    `could not be deleted: ${(e as Error).message}`);
-  }
-  if (sameInputs) return { kind: 'recreated' };
-  return { kind: counts.updated_count > 0 ? 'merged' : 'replaced' };
+                                 expectations: Record<string, unknown>): Promise<DatasetRecord> {
+  const r = await call<{ record: DatasetRecord }>('PATCH',
+    `/api/2.0/tracelake/datasets/${encodeURIComponent(datasetId)}/records/${encodeURIComponent(old.dataset_record_id)}`,
+    { inputs, expectations });
+  return r.record;
 }
 
 // Parses the text of a JSON field of a form; the error names the field and says what is wrong.

@@ -23,7 +23,8 @@ void RegisterDatasetRoutes(MlflowRouteTable& table, storage::DatasetStore& store
                            int max_records_per_upsert);
 
 // tracelake's POST /api/2.0/tracelake/datasets/{dataset_id}/records/from-traces: records built
-// from stored traces (root span inputs and outputs, expectation assessments, source TRACE).
+// from stored traces (root span inputs and outputs, expectation assessments, source TRACE); and
+// PATCH .../records/{record_id}: one record edited in place.
 void RegisterDatasetFromTracesRoute(MlflowRouteTable& table, storage::DatasetStore& datasets,
                                     storage::TraceStore& traces);
 

@@ -4,6 +4,11 @@
 // assessments as expectations (name -> value), source TRACE with the trace id (and the session
 // id when the trace has one). Body: either "trace_ids", or "experiment_ids" + "filter" (MLflow's
 // trace search language) + "max_results" (default 100, at most 1000).
+//
+// PATCH /api/2.0/tracelake/datasets/{dataset_id}/records/{record_id}: edits one record in place
+// (DatasetStore::ReplaceRecord): "inputs", "expectations", "outputs", "tags" as JSON values, each
+// given one replacing the stored value whole. MLflow's upsert can only add expectation keys and
+// never change a record's inputs; an editor needs both.
 #include <memory>
 
 #include "query/filter.h"
@@ -107,6 +112,26 @@ Result<Json> FromTraces(const HttpRequest& req, const FromTracesDeps& deps) {
               {"updated_count", counts.updated}};
 }
 
+Result<Json> ReplaceRecord(const HttpRequest& req, const FromTracesDeps& deps) {
+  ASSIGN_OR_RETURN(std::string dataset_id, PathParam(req, "dataset_id"));
+  ASSIGN_OR_RETURN(std::string record_id, PathParam(req, "record_id"));
+  ASSIGN_OR_RETURN(Json params, ParamReader::FromRequest(req));
+  storage::RecordReplacement rep;
+  bool any = false;
+  for (const auto& [name, field] :
+       {std::pair{"inputs", &rep.inputs_json}, std::pair{"expectations", &rep.expectations_json},
+        std::pair{"outputs", &rep.outputs_json}, std::pair{"tags", &rep.tags_json}}) {
+    if (!params.contains(name)) continue;
+    *field = DumpJson(params[name]);
+    any = true;
+  }
+  if (!any)
+    return InvalidArgumentError(
+        "Nothing to change: give at least one of inputs, expectations, outputs, tags");
+  ASSIGN_OR_RETURN(model::DatasetRecord r, deps.datasets.ReplaceRecord(dataset_id, record_id, rep));
+  return Json{{"record", RecordToJson(r)}};
+}
+
 }  // namespace
 
 void RegisterDatasetFromTracesRoute(MlflowRouteTable& table, storage::DatasetStore& datasets,
@@ -114,6 +139,8 @@ void RegisterDatasetFromTracesRoute(MlflowRouteTable& table, storage::DatasetSto
   BoundRoutes<FromTracesDeps> routes(table, FromTracesDeps{datasets, traces});
   routes.Add({"POST"}, 2, "/tracelake/datasets/{dataset_id}/records/from-traces", Scope::kWrite,
              FromTraces);
+  routes.Add({"PATCH"}, 2, "/tracelake/datasets/{dataset_id}/records/{record_id}", Scope::kWrite,
+             ReplaceRecord);
 }
 
 }  // namespace tracelake::server

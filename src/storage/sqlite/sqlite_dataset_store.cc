@@ -516,6 +516,130 @@ Result<RecordPage> SqliteDatasetStore::GetRecords(const std::string& dataset_id,
   });
 }
 
+namespace {
+
+// One field of a replacement: a JSON object (or, when `object` is false, any value).
+Result<Json> ParseReplacement(const std::string& text, const char* field, bool object,
+                              bool null_ok) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgumentError(std::string("Invalid JSON in ") + field);
+  if (object && !j.is_object() && !(null_ok && j.is_null()))
+    return InvalidArgumentError(std::string("Invalid value for ") + field +
+                                ": expected a JSON object");
+  return j;
+}
+
+}  // namespace
+
+Result<model::DatasetRecord> SqliteDatasetStore::ReplaceRecord(const std::string& dataset_id,
+                                                               const std::string& record_id,
+                                                               const RecordReplacement& rep) {
+  ParsedRecord r;  // the fields given; AddToSchema reads only those
+  std::optional<Json> inputs, expectations, tags;
+  if (rep.inputs_json) {
+    ASSIGN_OR_RETURN(Json j, ParseReplacement(*rep.inputs_json, "inputs", true, false));
+    inputs = std::move(j);
+  }
+  if (rep.expectations_json) {
+    ASSIGN_OR_RETURN(Json j, ParseReplacement(*rep.expectations_json, "expectations", true, true));
+    expectations = std::move(j);
+  }
+  if (rep.outputs_json) {
+    ASSIGN_OR_RETURN(Json j, ParseReplacement(*rep.outputs_json, "outputs", false, true));
+    r.outputs = std::move(j);
+  }
+  if (rep.tags_json) {
+    ASSIGN_OR_RETURN(Json j, ParseReplacement(*rep.tags_json, "tags", true, true));
+    if (j.is_object())
+      for (auto& [k, v] : j.items())
+        if (!v.is_string()) v = Dump(v);  // MLflow's tags are strings
+    tags = std::move(j);
+  }
+  return db_.WithWriteTxn([&](Db& db) -> Result<model::DatasetRecord> {
+    ASSIGN_OR_RETURN(int64_t key, DatasetKey(db, dataset_id));
+    ASSIGN_OR_RETURN(Stmt * get, db.Cached("SELECT record_key, inputs FROM dataset_records "
+                                           "WHERE dataset_key = ? AND record_id = ?"));
+    get->Bind(1, key).Bind(2, record_id);
+    bool row = false;
+    RETURN_IF_ERROR(get->Step(&row));
+    if (!row) {
+      get->Reset();
+      return NotFoundError("Record '" + record_id.substr(0, 80) + "' not found in dataset '" +
+                           dataset_id.substr(0, 80) + "'");
+    }
+    const int64_t record_key = get->Int(0);
+    r.inputs = inputs ? *inputs : Json::parse(get->Text(1), nullptr, false);
+    get->Reset();
+    const std::string hash = Sha256Hex(Dump(r.inputs));  // keys sorted, no whitespace
+    ASSIGN_OR_RETURN(Stmt * same, db.Cached("SELECT record_id FROM dataset_records WHERE "
+                                            "dataset_key = ? AND input_hash = ? AND "
+                                            "record_key != ?"));
+    same->Bind(1, key).Bind(2, hash).Bind(3, record_key);
+    RETURN_IF_ERROR(same->Step(&row));
+    if (row) {
+      const std::string other(same->Text(0));
+      same->Reset();
+      return AlreadyExistsError("Record '" + other + "' of dataset '" + dataset_id +
+                                "' already has these inputs; edit or delete that one instead");
+    }
+    same->Reset();
+
+    std::string user;
+    if (tags && tags->is_object() && tags->contains(kUserTag) && (*tags)[kUserTag].is_string())
+      user = (*tags)[kUserTag];
+    const int64_t now = NowMs();
+    ASSIGN_OR_RETURN(
+        Stmt * up,
+        db.Cached("UPDATE dataset_records SET input_hash = ?1, inputs = ?2, "
+                  "expectations = CASE WHEN ?3 THEN ?4 ELSE expectations END, "
+                  "outputs = CASE WHEN ?5 THEN ?6 ELSE outputs END, "
+                  "tags = CASE WHEN ?7 THEN ?8 ELSE tags END, last_update_time = ?9, "
+                  "last_updated_by = coalesce(?10, last_updated_by) WHERE record_key = ?11"));
+    auto json_or_null = [](const std::optional<Json>& j) {
+      return !j || j->is_null() || (j->is_object() && j->empty()) ? std::string() : Dump(*j);
+    };
+    up->Bind(1, hash).Bind(2, Dump(r.inputs));
+    up->Bind(3, int64_t{expectations.has_value()});
+    BindOpt(*up, 4, json_or_null(expectations));
+    up->Bind(5, int64_t{r.outputs.has_value()});
+    BindOpt(*up, 6, r.outputs && !r.outputs->is_null() ? Dump(*r.outputs) : "");
+    up->Bind(7, int64_t{tags.has_value()});
+    BindOpt(*up, 8, json_or_null(tags));
+    up->Bind(9, now);
+    BindOpt(*up, 10, user);
+    RETURN_IF_ERROR(up->Bind(11, record_key).Run());
+
+    // The schema grows with what the record now has (MLflow's never shrinks).
+    ASSIGN_OR_RETURN(model::Dataset dataset, LoadDataset(db, key));
+    Json schema =
+        dataset.schema_json.empty() ? Json() : Json::parse(dataset.schema_json, nullptr, false);
+    if (!schema.is_object())
+      schema = {{"inputs", Json::object()},
+                {"outputs", Json::object()},
+                {"expectations", Json::object()},
+                {"version", "1.0"}};
+    if (expectations) r.expectations = *expectations;
+    AddToSchema(schema, r);
+    ASSIGN_OR_RETURN(Stmt * ds, db.Cached("UPDATE datasets SET schema_json = ?, digest = ?, "
+                                          "last_update_time = ?, last_updated_by = coalesce(?, "
+                                          "last_updated_by) WHERE dataset_key = ?"));
+    ds->Bind(1, Dump(schema)).Bind(2, Digest(dataset.name, now)).Bind(3, now);
+    BindOpt(*ds, 4, user);
+    RETURN_IF_ERROR(ds->Bind(5, key).Run());
+
+    ASSIGN_OR_RETURN(Stmt * load,
+                     db.Cached("SELECT record_id, inputs, expectations, outputs, tags, source, "
+                               "source_type, source_id, created_time, last_update_time, "
+                               "created_by, last_updated_by FROM dataset_records WHERE "
+                               "record_key = ?"));
+    load->Bind(1, record_key);
+    RETURN_IF_ERROR(load->Step(&row));
+    model::DatasetRecord out = LoadRecord(*load, dataset_id);
+    load->Reset();
+    return out;
+  });
+}
+
 Result<int64_t> SqliteDatasetStore::DeleteRecords(const std::string& dataset_id,
                                                   const std::vector<std::string>& record_ids) {
   return db_.WithWriteTxn([&](Db& db) -> Result<int64_t> {

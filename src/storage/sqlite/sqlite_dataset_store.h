@@ -26,6 +26,9 @@ class SqliteDatasetStore final : public DatasetStore {
                                      const std::vector<DatasetRecordInput>& records) override;
   Result<RecordPage> GetRecords(const std::string& dataset_id, int max_results,
                                 const std::string& page_token) override;
+  Result<model::DatasetRecord> ReplaceRecord(const std::string& dataset_id,
+                                             const std::string& record_id,
+                                             const RecordReplacement& replacement) override;
   Result<int64_t> DeleteRecords(const std::string& dataset_id,
                                 const std::vector<std::string>& record_ids) override;
   Result<model::Dataset> AddExperiments(const std::string& dataset_id,

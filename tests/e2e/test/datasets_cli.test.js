@@ -216,4 +216,36 @@ describe('tracelake datasets', () => {
     r = await tracelake('datasets', 'frobnicate', ...server_());
     assert.equal(r.code, 2);
   });
+
+  test('a record is edited in place over REST; bad edits change nothing', async () => {
+    const created = await rest.ok('POST', '/api/3.0/mlflow/datasets/create', {
+      name: 'edit-in-place', experiment_ids: [experimentId] });
+    const id = created.dataset.dataset_id;
+    await rest.ok('POST', `/api/3.0/mlflow/datasets/${id}/records`, { records: JSON.stringify([
+      { inputs: { q: 'a' }, expectations: { answer: 'A', extra: 1 }, tags: { t: 'x' } },
+      { inputs: { q: 'b' } }]) });
+    // MLflow's answer holds the records as one JSON text.
+    const list = async () => {
+      const recs = (await rest.ok('GET', `/api/3.0/mlflow/datasets/${id}/records?max_results=100`)).records;
+      return typeof recs === 'string' ? JSON.parse(recs) : recs;
+    };
+    const [a, b] = await list();
+    const path = `/api/2.0/tracelake/datasets/${id}/records/${a.dataset_record_id}`;
+    const edited = await rest.ok('PATCH', path, { inputs: { q: 'a2' }, expectations: { answer: 'A2' } });
+    assert.equal(edited.record.dataset_record_id, a.dataset_record_id);
+    assert.deepEqual(edited.record.inputs, { q: 'a2' });
+    assert.deepEqual(edited.record.expectations, { answer: 'A2' });
+    assert.deepEqual(edited.record.tags, { t: 'x' });
+    const bad = async (p, body, status, re) => {
+      const r = await rest.request('PATCH', p, body);
+      assert.equal(r.status, status, r.text);
+      assert.match(r.body.message, re);
+    };
+    await bad(path, { inputs: { q: 'b' } }, 400, new RegExp(b.dataset_record_id));
+    await bad(path, { inputs: ['q'] }, 400, /inputs: expected a JSON object/);
+    await bad(path, {}, 400, /Nothing to change/);
+    await bad(`/api/2.0/tracelake/datasets/${id}/records/dr-nope`, { inputs: { q: 'z' } }, 404, /not found/);
+    const after = await list();
+    assert.deepEqual(after.map((r) => r.inputs), [{ q: 'a2' }, { q: 'b' }]);
+  });
 });

@@ -138,7 +138,7 @@ describe('ui datasets', { skip: uiSkipReason() }, () => {
     await screenshot(page, 'dataset');
   });
 
-  test('edit expectations: add a key (same record), remove a key (re-created)', async () => {
+  test('edit expectations in place: add a key, replace them whole (a key removed), same record', async () => {
     const [, , t2, t3] = traces;
     const before3 = await byTrace(t3);
     await row(t3.id).locator('button[data-action=edit]').click();
@@ -151,24 +151,24 @@ describe('ui datasets', { skip: uiSkipReason() }, () => {
       const r = await byTrace(t3);
       return r?.expectations?.expected_response === 'Refuse politely' ? r : null;
     }, 'the expectation');
-    assert.equal(after3.dataset_record_id, before3.dataset_record_id, 'a merge keeps the record');
+    assert.equal(after3.dataset_record_id, before3.dataset_record_id, 'the same record');
     assert.deepEqual(after3.inputs, t3.inputs);
 
-    // Replacing expected_response by expected_facts: a merge cannot drop a key, so the record is
-    // re-created with the same inputs, outputs and source.
+    // Replacing expected_response by expected_facts: the edit replaces the expectations whole
+    // (an upsert could only add keys), in place, with inputs, outputs and source kept.
     const before2 = await byTrace(t2);
     await row(t2.id).locator('button[data-action=edit]').click();
     await form.locator('textarea[name=record-expectations]').fill('{"expected_facts": ["4", "even"]}');
     await form.locator('button[type=submit]').click();
-    await page.locator('[data-notice]', { hasText: 'new id' }).waitFor();
     const after2 = await until(async () => {
       const r = await byTrace(t2);
       return r?.expectations?.expected_facts ? r : null;
-    }, 'the re-created record');
+    }, 'the edited record');
     assert.deepEqual(after2.expectations, { expected_facts: ['4', 'even'] });
-    assert.notEqual(after2.dataset_record_id, before2.dataset_record_id);
+    assert.equal(after2.dataset_record_id, before2.dataset_record_id);
     assert.deepEqual(after2.inputs, t2.inputs);
     assert.deepEqual(after2.outputs, t2.outputs);
+    assert.deepEqual(after2.source, before2.source);
     assert.equal((await records()).length, 2);
   });
 
@@ -203,7 +203,8 @@ describe('ui datasets', { skip: uiSkipReason() }, () => {
     await page.locator('[data-record-count="3"]').waitFor();
   });
 
-  test('edit inputs: the record is replaced under its new inputs', async () => {
+  test('edit inputs: the same record under new inputs; another record\'s inputs are refused', async () => {
+    const before = (await records()).find((x) => x.inputs.question === 'What is 5 + 5?');
     const handRow = page.locator('table.records tbody tr', { has: page.locator('.rec-inputs', { hasText: 'What is 5 + 5?' }) });
     await handRow.locator('button[data-action=edit]').click();
     const form = page.locator('tr.editing form[data-form=edit]');
@@ -211,12 +212,29 @@ describe('ui datasets', { skip: uiSkipReason() }, () => {
     await form.locator('textarea[name=record-expectations]').fill('{"expected_response": "11"}');
     await form.locator('button[type=submit]').click();
     await page.locator('table.records .rec-inputs', { hasText: 'What is 5 + 6?' }).waitFor();
-    const recs = await records();
+    let recs = await records();
     assert.equal(recs.length, 3);
-    assert.equal(recs.filter((x) => x.inputs.question === 'What is 5 + 5?').length, 0, 'the old record is gone');
+    assert.equal(recs.filter((x) => x.inputs.question === 'What is 5 + 5?').length, 0, 'the old inputs are gone');
     const r = recs.find((x) => x.inputs.question === 'What is 5 + 6?');
+    assert.equal(r.dataset_record_id, before.dataset_record_id, 'the same record');
     assert.deepEqual(r.expectations, { expected_response: '11' });
     assert.equal(r.source.source_type, 'HUMAN', 'the source is kept');
+
+    // The inputs of another record: refused with that record named, the text kept, nothing changed.
+    const other = recs.find((x) => x.dataset_record_id !== r.dataset_record_id);
+    const editedRow = page.locator('table.records tbody tr', { has: page.locator('.rec-inputs', { hasText: 'What is 5 + 6?' }) });
+    await editedRow.locator('button[data-action=edit]').click();
+    const clash = JSON.stringify(other.inputs);
+    await form.locator('textarea[name=record-inputs]').fill(clash);
+    await form.locator('button[type=submit]').click();
+    await form.locator('[role=alert], .error', { hasText: other.dataset_record_id }).first().waitFor();
+    assert.equal(await form.locator('textarea[name=record-inputs]').inputValue(), clash, 'the text is kept');
+    recs = await records();
+    assert.deepEqual(recs.find((x) => x.dataset_record_id === r.dataset_record_id).inputs, { question: 'What is 5 + 6?' });
+    await form.locator('button', { hasText: 'Cancel' }).click();
+    // The refused edit is the one error the page logged (the 400 of the PATCH).
+    assertNoProblems(problems, { allowHttpErrors: true });
+    problems.consoleErrors.length = 0;
   });
 
   test('delete a record, with confirmation', async () => {

@@ -4,7 +4,7 @@
 // Edits keep the user's text on any error (invalid JSON, a refused request).
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type Experiment, getExperiment } from '../api';
-import { type Dataset, datasetRecordCount, type DatasetRecord, datasetTags, deleteRecords, editRecord, type EditOutcome,
+import { type Dataset, datasetRecordCount, type DatasetRecord, datasetTags, deleteRecords, editRecord,
          getDataset, getRecords, parseJsonField, recordTraceId, upsertRecords } from '../datasets_api';
 import { formatInt, formatRelative, formatTime } from '../format';
 import { linkClick } from '../router';
@@ -107,13 +107,6 @@ function SourceCell({ r, experimentId }: { r: DatasetRecord; experimentId: strin
   );
 }
 
-const OUTCOME_TEXT: Record<EditOutcome['kind'], string> = {
-  kept: 'Record updated.',
-  recreated: 'Record updated. Removing an expectation re-creates the record, so it has a new id.',
-  replaced: 'Record updated: new inputs make a new record (new id); the old one was deleted.',
-  merged: 'These inputs equal another record\u2019s: the record was merged into it and the old one deleted.',
-};
-
 export function DatasetPage({ experimentId, datasetId }: { experimentId: string; datasetId: string }) {
   const [exp, setExp] = useState<Experiment | null>(null);
   const [dataset, setDataset] = useState<Dataset | null>(null);
@@ -179,9 +172,9 @@ export function DatasetPage({ experimentId, datasetId }: { experimentId: string;
   };
 
   const saveEdit = (r: DatasetRecord) => async (inputs: Record<string, unknown>, expectations: Record<string, unknown>) => {
-    const out = await editRecord(datasetId, r, inputs, expectations);
+    await editRecord(datasetId, r, inputs, expectations);
     setEditing('');
-    setNotice(OUTCOME_TEXT[out.kind]);
+    setNotice('Record updated.');
     refresh();
   };
 
