@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -63,6 +65,34 @@ class StandIn {
           {"usage", {{"input_tokens", 30}, {"output_tokens", 8}}}};
       res.set_content(answer.dump(), "application/json");
     });
+    // A slow provider: the answer arrives in small chunks, `trickle_ms_` apart (chunked
+    // transfer encoding), as a loaded endpoint sends it.
+    server_.Post(
+        "/slow/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+          Record(req, "authorization");
+          nlohmann::json answer = {
+              {"id", "c2"},
+              {"model", "gpt-4o-mini"},
+              {"choices",
+               {{{"index", 0},
+                 {"finish_reason", "stop"},
+                 {"message",
+                  {{"role", "assistant"},
+                   {"content", R"({"rationale": "arrived slowly", "result": "yes"})"}}}}}},
+              {"usage", {{"prompt_tokens", 40}, {"completion_tokens", 9}, {"total_tokens", 49}}}};
+          auto text = std::make_shared<std::string>(answer.dump());
+          const int pause = trickle_ms_.load();
+          res.set_chunked_content_provider(
+              "application/json", [text, pause](size_t offset, httplib::DataSink& sink) {
+                if (offset >= text->size()) {
+                  sink.done();
+                  return true;
+                }
+                std::this_thread::sleep_for(milliseconds(pause));
+                const size_t n = std::min<size_t>(16, text->size() - offset);
+                return sink.write(text->data() + offset, n);
+              });
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
@@ -73,6 +103,7 @@ class StandIn {
   }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int openai_calls() const { return openai_calls_.load(); }
+  void set_trickle(milliseconds pause) { trickle_ms_ = static_cast<int>(pause.count()); }
   std::string credential() {
     std::lock_guard<std::mutex> lock(mu_);
     return credential_;
@@ -97,6 +128,7 @@ class StandIn {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> openai_calls_{0};
+  std::atomic<int> trickle_ms_{5};
   std::mutex mu_;
   std::string credential_;
   std::string anthropic_version_;
@@ -105,12 +137,14 @@ class StandIn {
 
 class JudgeHttpTest : public ::testing::Test {
  protected:
-  JudgeModels Judges() {
+  JudgeModels Judges(const std::string& openai_path = "/v1",
+                     milliseconds attempt_timeout = seconds(10), int max_retries = 2) {
     JudgeModelsOptions o;
-    o.attempt_timeout = seconds(10);
+    o.attempt_timeout = attempt_timeout;
     o.retry.initial_backoff = milliseconds(10);
+    o.retry.max_retries = max_retries;
     return JudgeModels(o,
-                       {{"OPENAI_BASE_URL", stand_in_.base() + "/v1"},
+                       {{"OPENAI_BASE_URL", stand_in_.base() + openai_path},
                         {"OPENAI_API_KEY", "sk-local"},
                         {"ANTHROPIC_BASE_URL", stand_in_.base()},
                         {"ANTHROPIC_API_KEY", "ak-local"}},
@@ -162,6 +196,39 @@ TEST_F(JudgeHttpTest, AnthropicMessagesEndpoint) {
   EXPECT_EQ(body["model"], "claude-sonnet-4-5");
   EXPECT_TRUE(body["system"].is_string());
   EXPECT_EQ(body["messages"][0]["role"], "user");
+}
+
+TEST_F(JudgeHttpTest, SlowlyStreamedAnswerIsReadWhole) {
+  // About 20 chunks 5 ms apart: slower than one read, well inside the attempt timeout.
+  JudgeModels judges = Judges("/slow/v1");
+  ScoreContext ctx(llm::Deadline::After(SystemClock::Default(), seconds(30)),
+                   SystemClock::Default(), &judges);
+  auto judge = MakeBuiltinJudge("fluency", {.model = "openai:/gpt-4o-mini"});
+  ASSERT_TRUE(judge.ok());
+  std::vector<Feedback> f = (*judge)->Score(Record(), ctx);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_EQ(f[0].verdict(), Verdict::kYes) << (f[0].error ? f[0].error->message : "");
+  EXPECT_EQ(f[0].rationale, "arrived slowly");
+  ASSERT_TRUE(f[0].judge_call.has_value());
+  EXPECT_EQ(f[0].judge_call->output_tokens, 9);
+}
+
+TEST_F(JudgeHttpTest, AnswerStreamedPastTheTimeoutIsUnknownNotAHang) {
+  // 100 ms between chunks and a 300 ms attempt timeout: the call is cut off mid-answer.
+  stand_in_.set_trickle(milliseconds(100));
+  JudgeModels judges = Judges("/slow/v1", milliseconds(300), /*max_retries=*/0);
+  ScoreContext ctx(llm::Deadline::After(SystemClock::Default(), seconds(30)),
+                   SystemClock::Default(), &judges);
+  auto judge = MakeBuiltinJudge("fluency", {.model = "openai:/gpt-4o-mini"});
+  ASSERT_TRUE(judge.ok());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Feedback> f = (*judge)->Score(Record(), ctx);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_EQ(f[0].verdict(), Verdict::kUnknown);
+  ASSERT_TRUE(f[0].error.has_value());
+  EXPECT_EQ(f[0].error->code, kErrTimeout) << f[0].error->message;
+  // Not a hang: well under the 2 s the whole answer would take (generous for a loaded machine).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(20));
 }
 
 }  // namespace
