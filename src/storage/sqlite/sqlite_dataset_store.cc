@@ -201,6 +201,18 @@ void AddToSchema(Json& schema, const ParsedRecord& r) {
       if (!schema["expectations"].contains(k)) schema["expectations"][k] = FieldType(v);
 }
 
+// The dataset's schema as stored, or MLflow's empty one.
+Json StoredSchema(const model::Dataset& dataset) {
+  Json schema =
+      dataset.schema_json.empty() ? Json() : Json::parse(dataset.schema_json, nullptr, false);
+  if (!schema.is_object())
+    schema = {{"inputs", Json::object()},
+              {"outputs", Json::object()},
+              {"expectations", Json::object()},
+              {"version", "1.0"}};
+  return schema;
+}
+
 std::string JsonOrEmpty(const Json& j) { return j.is_null() ? "" : Dump(j); }
 
 void BindOpt(Stmt& s, int i, const std::string& text) {
@@ -438,13 +450,7 @@ Result<UpsertCounts> SqliteDatasetStore::UpsertRecords(
     ASSIGN_OR_RETURN(int64_t key, DatasetKey(db, dataset_id));
     ASSIGN_OR_RETURN(model::Dataset dataset, LoadDataset(db, key));
     const int64_t now = NowMs();
-    Json schema =
-        dataset.schema_json.empty() ? Json() : Json::parse(dataset.schema_json, nullptr, false);
-    if (!schema.is_object())
-      schema = {{"inputs", Json::object()},
-                {"outputs", Json::object()},
-                {"expectations", Json::object()},
-                {"version", "1.0"}};
+    Json schema = StoredSchema(dataset);
     std::string updated_by;
     UpsertCounts counts;
     ASSIGN_OR_RETURN(Stmt * find, db.Cached("SELECT record_key FROM dataset_records WHERE "
@@ -611,13 +617,7 @@ Result<model::DatasetRecord> SqliteDatasetStore::ReplaceRecord(const std::string
 
     // The schema grows with what the record now has (MLflow's never shrinks).
     ASSIGN_OR_RETURN(model::Dataset dataset, LoadDataset(db, key));
-    Json schema =
-        dataset.schema_json.empty() ? Json() : Json::parse(dataset.schema_json, nullptr, false);
-    if (!schema.is_object())
-      schema = {{"inputs", Json::object()},
-                {"outputs", Json::object()},
-                {"expectations", Json::object()},
-                {"version", "1.0"}};
+    Json schema = StoredSchema(dataset);
     if (expectations) r.expectations = *expectations;
     AddToSchema(schema, r);
     ASSIGN_OR_RETURN(Stmt * ds, db.Cached("UPDATE datasets SET schema_json = ?, digest = ?, "

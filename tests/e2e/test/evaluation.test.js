@@ -9,12 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, tracelakeBinary } from '../lib/server.js';
 import { RestClient } from '../lib/rest.js';
+import { binomTail, listen, readBody, sendJson, wilson } from '../lib/eval_standins.js';
 
 const execFileP = promisify(execFile);
 
@@ -44,45 +44,6 @@ const WRONG_FOR_B = new Set(['Peru', 'Japan', 'Kenya', 'Chile', 'Egypt', 'Spain'
 // One record has an expectation the good agent misses too (its answer is not the expected one).
 const EXPECTED = Object.fromEntries(COUNTRIES.map((c) => [c, CAPITALS[c]]));
 EXPECTED.Nepal = 'Kathmandu, Nepal';
-
-function wilson(k, n, z = 1.959963984540054) {
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
-
-function binomTail(k, n) {  // P(X <= k), X ~ Binomial(n, 1/2)
-  let sum = 0;
-  let coef = 1;
-  for (let i = 0; i <= k; i++) {
-    sum += coef;
-    coef = (coef * (n - i)) / (i + 1);
-  }
-  return sum / 2 ** n;
-}
-
-function listen(handler) {
-  return new Promise((resolve) => {
-    const srv = http.createServer(handler);
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  });
-}
-
-function readBody(req) {
-  return new Promise((resolve) => {
-    let data = '';
-    req.on('data', (c) => { data += c; });
-    req.on('end', () => resolve(data));
-  });
-}
-
-function sendJson(res, obj) {
-  const text = JSON.stringify(obj);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 const hexToBase64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
 

@@ -7,9 +7,9 @@
 // is cancelled from its page. Every expected number is computed here from the stand-ins' rules.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { startServer } from '../lib/server.js';
 import { RestClient } from '../lib/rest.js';
+import { binomTail, listen, readBody, sendJson, wilson } from '../lib/eval_standins.js';
 import { assertNoProblems, launchBrowser, openPage, screenshot, uiSkipReason } from '../lib/ui_browser.js';
 
 const CAPITALS = {
@@ -42,47 +42,8 @@ function expectedVerdict(agent, scorer, country) {
   return answer === NOT_SURE ? 'no' : 'yes';
 }
 
-function wilson(k, n, z = 1.959963984540054) {
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
-
-function binomTail(k, n) {  // P(X <= k), X ~ Binomial(n, 1/2)
-  let sum = 0;
-  let coef = 1;
-  for (let i = 0; i <= k; i++) {
-    sum += coef;
-    coef = (coef * (n - i)) / (i + 1);
-  }
-  return sum / 2 ** n;
-}
-
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 const pText = (p) => (p < 0.001 ? 'p < 0.001' : `p = ${Number(p.toFixed(3))}`);
-
-function listen(handler) {
-  return new Promise((resolve) => {
-    const srv = http.createServer(handler);
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  });
-}
-
-function readBody(req) {
-  return new Promise((resolve) => {
-    let data = '';
-    req.on('data', (c) => { data += c; });
-    req.on('end', () => resolve(data));
-  });
-}
-
-function sendJson(res, obj) {
-  const text = JSON.stringify(obj);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 describe('ui evaluations', { skip: uiSkipReason() }, () => {
   let server, rest, judge, agents, browser, page, context, problems, experimentId, datasetId;
