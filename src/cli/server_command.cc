@@ -1,6 +1,8 @@
 #include <signal.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -43,6 +45,15 @@ FlagSet ServerFlags() {
           {"scorers-config", "FILE", "",
            "JSON file of command and HTTP scorers evaluations may name (docs/evaluation.md); "
            "a command scorer runs a program, so only this file can add one"},
+          {"no-online-scoring", "", "",
+           "Do not score live traces with the scorers turned on per experiment "
+           "(docs/evaluation.md, \"Online scoring\")"},
+          {"online-scoring-settle", "SECONDS", "5",
+           "Online scoring waits this long after a trace ended (late spans arrive meanwhile)"},
+          {"online-scoring-daily-usd", "USD", "0",
+           "Judge spend per experiment and UTC day after which online scoring pauses; 0: none"},
+          {"online-scoring-daily-tokens", "N", "0",
+           "Judge tokens per experiment and UTC day after which online scoring pauses; 0: none"},
       });
 }
 
@@ -65,16 +76,35 @@ int RunServer(const std::vector<std::string>& args) {
   auto max_bytes = flags.GetInt64("max-request-bytes", 1024, 1LL << 32);
   auto max_batches = flags.GetInt("max-queued-batches", 1, 1 << 20);
   auto judge_concurrency = flags.GetInt("judge-concurrency", 1, 1024);
-  for (const Status& st : {port.status(), grpc_port.status(), max_bytes.status(),
-                           max_batches.status(), judge_concurrency.status()}) {
+  auto settle = flags.GetInt("online-scoring-settle", 0, 86400);
+  auto daily_tokens = flags.GetInt64("online-scoring-daily-tokens", 0, INT64_MAX);
+  for (const Status& st :
+       {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
+        judge_concurrency.status(), settle.status(), daily_tokens.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
     }
   }
   if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
-      !judge_concurrency.ok())
+      !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok())
     return 2;
+  {
+    const std::string usd = flags.Get("online-scoring-daily-usd");
+    char* end = nullptr;
+    const double v = std::strtod(usd.c_str(), &end);
+    if (usd.empty() || end == nullptr || *end != '\0' || !(v >= 0) || v > 1e12) {
+      std::fprintf(stderr,
+                   "tracelake server: --online-scoring-daily-usd must be a non-negative number of "
+                   "dollars, got '%s'\n",
+                   usd.c_str());
+      return 2;
+    }
+    options.online_scoring_daily_usd = v;
+  }
+  options.online_scoring = !flags.Has("no-online-scoring");
+  options.online_scoring_settle_ms = *settle * 1000;
+  options.online_scoring_daily_tokens = *daily_tokens;
   options.judge_model = flags.Get("judge-model");
   options.judge_concurrency = *judge_concurrency;
   options.scorers_config_file = flags.Get("scorers-config");

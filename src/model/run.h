@@ -97,4 +97,10 @@ struct OnlineScoringConfig {
   std::optional<std::string> filter_string;
 };
 
+// A registered scorer turned on for live traces: its latest version and its config.
+struct OnlineScorer {
+  ScorerVersion scorer;
+  OnlineScoringConfig config;
+};
+
 }  // namespace tracelake::model

@@ -83,8 +83,17 @@ class ServerApp::Impl {
     }
     evaluations_ =
         std::make_unique<EvaluationService>(*store_, *eval_http_, *judges_, eval_options);
+    OnlineScoringOptions online;
+    online.enabled = options_.online_scoring;
+    online.daily_usd = options_.online_scoring_daily_usd;
+    online.daily_tokens = options_.online_scoring_daily_tokens;
+    online.settle = std::chrono::milliseconds(options_.online_scoring_settle_ms);
+    online.server_scorers = eval_options.server_scorers;
+    online_scoring_ = std::make_unique<OnlineScoringService>(*store_, *judges_, online);
     RegisterServerRoutes(
-        router_, {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_}, routes);
+        router_,
+        {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_, *online_scoring_},
+        routes);
 
     HttpServerOptions http;
     http.host = options_.host;
@@ -113,6 +122,7 @@ class ServerApp::Impl {
       grpc_port_ = *port;
     }
     http_thread_ = std::jthread([this] { http_->Run(); });
+    online_scoring_->Start();
     return OkStatus();
   }
 
@@ -137,6 +147,7 @@ class ServerApp::Impl {
     if (grpc_stop.joinable()) grpc_stop.join();
     // Evaluations stop after their records in flight, before the store closes under them.
     if (evaluations_) evaluations_->Shutdown();
+    if (online_scoring_) online_scoring_->Stop();
     if (store_) store_->Shutdown(deadline).IgnoreError();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -160,6 +171,7 @@ class ServerApp::Impl {
   std::vector<std::unique_ptr<eval::Scorer>> server_scorers_;
   std::map<std::string, const eval::Scorer*> server_scorer_index_;
   std::unique_ptr<EvaluationService> evaluations_;
+  std::unique_ptr<OnlineScoringService> online_scoring_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<GrpcServer> grpc_;

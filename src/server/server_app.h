@@ -30,6 +30,11 @@ struct ServerOptions {
   // JSON file of command and HTTP scorers (eval/scorer_spec.h ParseServerScorers); empty: none.
   // Only from the server's own command line: a command scorer runs a program.
   std::string scorers_config_file;
+  // Online scoring of live traces by the scorers turned on per experiment (online_scoring.h).
+  bool online_scoring = true;
+  double online_scoring_daily_usd = 0;      // per experiment and UTC day; 0: no limit
+  int64_t online_scoring_daily_tokens = 0;  // per experiment and UTC day; 0: no limit
+  int online_scoring_settle_ms = 5000;      // a trace is scored this long after it ended
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

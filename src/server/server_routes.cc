@@ -10,8 +10,11 @@ void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
   RegisterMetricsQueryRoutes(router, deps.storage.metrics(), deps.storage.experiments(),
                              options.metrics_query);
   RegisterEvaluationRoutes(router, deps.evaluations);
+  RegisterOnlineScoringRoutes(router, deps.online_scoring);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
-  RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics);
+  OnlineScoringService* online = &deps.online_scoring;
+  RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics,
+                       [online] { return online->MetricsText(); });
   // The UI answers what no route above matches.
   deps.static_ui.RegisterRoutes(router);
 }

@@ -9,6 +9,7 @@
 #include "server/tracelake/evaluations.h"
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/tracelake/metrics_query.h"
+#include "server/tracelake/online_scoring.h"
 #include "storage/backend.h"
 
 namespace tracelake::server {
@@ -20,6 +21,7 @@ struct ServerRouteDeps {
   const RequestMetrics& request_metrics;
   StaticUi& static_ui;
   EvaluationService& evaluations;
+  OnlineScoringService& online_scoring;
 };
 
 struct ServerRouteOptions {

@@ -133,6 +133,9 @@ class ScorerStore {
   // The configs of these scorers (unknown ids and scorers without one are left out).
   virtual Result<std::vector<model::OnlineScoringConfig>> GetOnlineScoringConfigs(
       const std::vector<std::string>& scorer_ids) = 0;
+  // Every scorer that scores live traces (sample_rate > 0) in an active experiment, with its
+  // latest version, by experiment then name: what the online scoring worker runs.
+  virtual Result<std::vector<model::OnlineScorer>> ListActiveOnlineScorers() = 0;
 };
 
 }  // namespace tracelake::storage

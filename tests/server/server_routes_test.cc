@@ -43,10 +43,12 @@ class ServerRoutesTest : public ::testing::Test {
         std::make_unique<eval::JudgeModels>(eval::JudgeModelsOptions{}, eval::Environment{}, http_);
     evaluations_ =
         std::make_unique<EvaluationService>(*store_, http_, *judges_, EvaluationOptions{});
-    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_, *evaluations_},
+    online_ = std::make_unique<OnlineScoringService>(*store_, *judges_, OnlineScoringOptions{});
+    RegisterServerRoutes(router_, {*store_, *ingestor_, metrics_, ui_, *evaluations_, *online_},
                          ServerRouteOptions());
   }
   void TearDown() override {
+    online_.reset();
     evaluations_.reset();
     if (store_) store_->Shutdown(std::chrono::seconds(5)).IgnoreError();
   }
@@ -74,6 +76,7 @@ class ServerRoutesTest : public ::testing::Test {
   llm::CurlHttpClient http_;
   std::unique_ptr<eval::JudgeModels> judges_;
   std::unique_ptr<EvaluationService> evaluations_;
+  std::unique_ptr<OnlineScoringService> online_;
   Router router_;
 };
 

@@ -85,6 +85,21 @@ eval::RunVerdict VerdictOf(const model::Assessment& a) {
   return v;
 }
 
+}  // namespace
+
+Status StoreJudgeTrace(storage::Backend& backend, const std::string& experiment_id,
+                       const std::string& scorer, model::Span span) {
+  const TraceId trace_id = span.trace_id;
+  model::NormalizeSpan(span);
+  storage::IngestBatch batch;
+  batch.experiment_id = experiment_id;
+  batch.spans.push_back(std::move(span));
+  RETURN_IF_ERROR(backend.traces().Ingest(std::move(batch)));
+  return backend.traces().SetTraceTag(trace_id, eval::kSourceScorerTag, scorer);
+}
+
+namespace {
+
 // EvalPorts over the server's stores, for one run in one experiment.
 class StorePorts final : public eval::EvalPorts {
  public:
@@ -140,13 +155,7 @@ class StorePorts final : public eval::EvalPorts {
   }
 
   Status WriteJudgeTrace(const std::string& scorer, model::Span span) override {
-    const TraceId trace_id = span.trace_id;
-    model::NormalizeSpan(span);
-    storage::IngestBatch batch;
-    batch.experiment_id = experiment_id_;
-    batch.spans.push_back(std::move(span));
-    RETURN_IF_ERROR(backend_.traces().Ingest(std::move(batch)));
-    return backend_.traces().SetTraceTag(trace_id, eval::kSourceScorerTag, scorer);
+    return StoreJudgeTrace(backend_, experiment_id_, scorer, std::move(span));
   }
 
   Result<std::vector<eval::RunVerdict>> LoadRunVerdicts(const std::string& run_id) override {

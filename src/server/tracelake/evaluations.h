@@ -18,6 +18,7 @@
 #include "eval/judge_model.h"
 #include "eval/scorer.h"
 #include "llm/http_client.h"
+#include "model/span.h"
 #include "server/http/router.h"
 #include "server/mlflow/params.h"
 #include "storage/backend.h"
@@ -41,6 +42,11 @@ struct EvaluationOptions {
   // Scorers from the server's own configuration (command and HTTP scorers), by name. Borrowed.
   const std::map<std::string, const eval::Scorer*>* server_scorers = nullptr;
 };
+
+// Stores a judge's own call (eval::JudgeTraceSpan) as a new trace of the experiment, tagged
+// mlflow.trace.sourceScorer = scorer. Offline evaluations and online scoring both use it.
+Status StoreJudgeTrace(storage::Backend& backend, const std::string& experiment_id,
+                       const std::string& scorer, model::Span span);
 
 // Runs evaluations on background threads. Safe for concurrent use.
 class EvaluationService {

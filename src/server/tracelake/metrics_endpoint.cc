@@ -87,11 +87,12 @@ std::string RequestMetrics::Render() const {
 }
 
 void RegisterMetricsRoute(Router& router, storage::Backend& store,
-                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics) {
+                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics,
+                          std::function<std::string()> extra) {
   // Admin, not read: this is the server's own operational view (load, queue depth, store size
   // and request rates across every experiment), which Envoy likewise keeps on its admin
   // interface. A read token (possibly limited to some experiments later) does not get it.
-  router.Add("GET", "/metrics", Scope::kAdmin, [&](HttpRequest&, HttpResponse& res) {
+  router.Add("GET", "/metrics", Scope::kAdmin, [&, extra](HttpRequest&, HttpResponse& res) {
     const ingest::IngestCounters& c = ingestor.counters();
     storage::StoreStats stats = store.Stats();
     std::string out;
@@ -130,6 +131,7 @@ void RegisterMetricsRoute(Router& router, storage::Backend& store,
     AppendMetric(out, "tracelake_ingest_queue_rejected_total", "Batches refused: queue full",
                  "counter", stats.rejected_batches);
     out += metrics.Render();
+    if (extra) out += extra();
     res.content_type = "text/plain; version=0.0.4";
     res.body = std::move(out);
   });

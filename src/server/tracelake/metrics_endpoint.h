@@ -2,6 +2,9 @@
 // spans, throttled requests, store size and queue depth, request latencies per endpoint group.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -34,7 +37,9 @@ class RequestMetrics {
   std::array<Series, kGroupCount> series_;
 };
 
+// `extra`, when set, appends more Prometheus text (background workers' figures).
 void RegisterMetricsRoute(Router& router, storage::Backend& store,
-                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics);
+                          ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics,
+                          std::function<std::string()> extra = {});
 
 }  // namespace tracelake::server

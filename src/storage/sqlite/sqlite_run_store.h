@@ -69,6 +69,7 @@ class SqliteScorerStore final : public ScorerStore {
   Result<model::OnlineScoringConfig> UpsertOnlineScoringConfig(
       const std::string& experiment_id, const std::string& name, double sample_rate,
       const std::optional<std::string>& filter_string) override;
+  Result<std::vector<model::OnlineScorer>> ListActiveOnlineScorers() override;
   Result<std::vector<model::OnlineScoringConfig>> GetOnlineScoringConfigs(
       const std::vector<std::string>& scorer_ids) override;
 

@@ -268,4 +268,39 @@ Result<std::vector<model::OnlineScoringConfig>> SqliteScorerStore::GetOnlineScor
   });
 }
 
+Result<std::vector<model::OnlineScorer>> SqliteScorerStore::ListActiveOnlineScorers() {
+  return db_.WithReader([&](Db& db) -> Result<std::vector<model::OnlineScorer>> {
+    ASSIGN_OR_RETURN(
+        Stmt * s,
+        db.Cached("SELECT c.scorer_id, c.online_scoring_config_id, c.experiment_id, "
+                  "c.sample_rate, c.filter_string, sc.name, v.version, v.serialized_scorer, "
+                  "v.creation_time FROM online_scoring_configs c "
+                  "JOIN scorers sc ON sc.scorer_id = c.scorer_id "
+                  "JOIN experiments e ON e.experiment_id = c.experiment_id "
+                  "JOIN scorer_versions v ON v.scorer_id = c.scorer_id AND v.version = "
+                  "(SELECT max(version) FROM scorer_versions WHERE scorer_id = c.scorer_id) "
+                  "WHERE c.sample_rate > 0 AND e.lifecycle_stage = 'active' "
+                  "ORDER BY c.experiment_id, sc.name"));
+    std::vector<model::OnlineScorer> out;
+    while (s->Next()) {
+      model::OnlineScorer o;
+      o.config.scorer_id = std::string(s->Text(0));
+      o.config.online_scoring_config_id = std::string(s->Text(1));
+      o.config.experiment_id = std::to_string(s->Int(2));
+      o.config.sample_rate = s->Double(3);
+      if (!s->IsNull(4)) o.config.filter_string = std::string(s->Text(4));
+      o.scorer.scorer_id = o.config.scorer_id;
+      o.scorer.experiment_id = o.config.experiment_id;
+      o.scorer.name = std::string(s->Text(5));
+      o.scorer.version = s->Int(6);
+      o.scorer.serialized_scorer = std::string(s->Text(7));
+      o.scorer.creation_time_ms = s->Int(8);
+      out.push_back(std::move(o));
+    }
+    RETURN_IF_ERROR(s->error());
+    s->Reset();
+    return out;
+  });
+}
+
 }  // namespace tracelake::storage::sqlite
