@@ -111,6 +111,20 @@ class OnlineScoringService::Impl {
       for (const auto& [id, list] : by_experiment) experiments_[id].scorers = list;
     }
 
+    if (by_experiment.empty()) {
+      // Nothing to score: skip what was committed so far instead of reading it, so turning a
+      // scorer on later starts from live traffic, not from a backlog.
+      waiting_.clear();
+      waiting_count_ = 0;
+      const int64_t head = waiter_.latest();
+      if (head > read_cursor_) {
+        read_cursor_ = head;
+        RETURN_IF_ERROR(backend_.changes().SaveCursor(kConsumer, read_cursor_));
+      }
+      saved_cursor_ = read_cursor_;
+      return int64_t{0};
+    }
+
     // What changed since the cursor, plus what was waiting to settle.
     std::map<TraceId, Waiting> candidates;
     bool more = true;
