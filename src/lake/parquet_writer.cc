@@ -261,7 +261,7 @@ Status ParquetWriter::Flush() {
     compressed += chunk.meta.total_compressed_size;
     pq::ColumnChunk column_chunk;
     column_chunk.file_offset = 0;  // deprecated but required; never file_path (spec 2.3)
-    column_chunk.__set_meta_data(std::move(chunk.meta));
+    column_chunk.__set_meta_data(chunk.meta);  // __set_ copies: it takes a const ref
     group.columns.push_back(std::move(column_chunk));
   }
   group.__set_total_compressed_size(compressed);
