@@ -289,7 +289,8 @@ step_lint() {
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACELAKE_TSAN=ON -DTRACELAKE_WERROR=ON \
       -DTRACELAKE_BUILD_TESTS=ON -DTRACELAKE_BUILD_BENCHMARKS=OFF -DTRACELAKE_BUILD_UI=OFF || return 1
   fi
-  cmake --build "$tsan_dir" -j "$jobs" --target tl_proto || return 1
+  # Generated headers the sources include: OTLP protobuf and Parquet's Thrift structs.
+  cmake --build "$tsan_dir" -j "$jobs" --target tl_proto tl_parquet_thrift || return 1
   local tidy_log="$log_dir/clang-tidy.log" units
   mapfile -t units < <(git -C "$repo" ls-files -- src | grep -E '\.(cc|cpp)$')
   # One file per clang-tidy process, $jobs at a time; --quiet drops the "N warnings suppressed".
