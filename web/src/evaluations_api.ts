@@ -297,3 +297,73 @@ export function changeWords(c: ScorerComparison): string {
 export function isActive(status: string | undefined): boolean {
   return status === 'RUNNING' || status === 'SCHEDULED';
 }
+
+// Registered scorers and their online scoring (MLflow's scorers REST, tracelake's status).
+export interface RegisteredScorer {
+  scorer_name: string;
+  scorer_version: number;
+  scorer_id: string;
+  serialized_scorer: string;
+}
+export interface OnlineConfig { scorer_id: string; sample_rate: number; filter_string?: string }
+export interface OnlineExperimentStatus {
+  experiment_id: string;
+  traces_scored: number;
+  verdicts: number;
+  errors: number;
+  last_error?: string;
+  paused: boolean;
+  pause_reason?: string;
+  spend: { day: string; usd: number; tokens: number };
+  last_verdict_lag_ms?: number;
+}
+
+// MLflow's built-in judges, by class (eval/builtin_judges.cc).
+export const BUILTIN_JUDGES = [
+  'Correctness', 'RelevanceToQuery', 'Guidelines', 'ExpectationsGuidelines', 'Safety', 'Equivalence',
+  'RetrievalGroundedness', 'RetrievalRelevance', 'RetrievalSufficiency', 'ToolCallCorrectness',
+  'ToolCallEfficiency', 'Completeness', 'Fluency', 'Summarization',
+];
+
+export async function listScorers(experimentId: string, signal?: AbortSignal): Promise<RegisteredScorer[]> {
+  const r = await call<{ scorers?: RegisteredScorer[] }>('GET',
+    `/api/3.0/mlflow/scorers/list?experiment_id=${enc(experimentId)}`, undefined, signal);
+  return r.scorers ?? [];
+}
+
+export async function getOnlineConfigs(ids: string[], signal?: AbortSignal): Promise<OnlineConfig[]> {
+  if (ids.length === 0) return [];
+  const q = ids.map((id) => `scorer_ids=${enc(id)}`).join('&');
+  const r = await call<{ configs?: OnlineConfig[] }>('GET', `/api/3.0/mlflow/scorers/online-configs?${q}`, undefined, signal);
+  return r.configs ?? [];
+}
+
+export async function putOnlineConfig(experimentId: string, name: string, sampleRate: number, filter: string): Promise<void> {
+  const body: Record<string, unknown> = { experiment_id: experimentId, name, sample_rate: sampleRate };
+  if (filter.trim()) body.filter_string = filter.trim();
+  await call('PUT', '/api/3.0/mlflow/scorers/online-config', body);
+}
+
+export async function registerBuiltinJudge(experimentId: string, name: string, cls: string, guidelines: string[]): Promise<void> {
+  const serialized: Record<string, unknown> = { name, builtin_scorer_class: cls };
+  if (guidelines.length > 0) serialized.builtin_scorer_pydantic_data = { name, guidelines };
+  await call('POST', '/api/3.0/mlflow/scorers/register',
+    { experiment_id: experimentId, name, serialized_scorer: JSON.stringify(serialized) });
+}
+
+export async function onlineScoringStatus(experimentId: string, signal?: AbortSignal): Promise<OnlineExperimentStatus | undefined> {
+  const r = await call<{ experiments?: OnlineExperimentStatus[] }>('GET', '/api/2.0/tracelake/online-scoring', undefined, signal);
+  return (r.experiments ?? []).find((e) => e.experiment_id === experimentId);
+}
+
+// The judge class (or "custom") a serialized scorer names.
+export function judgeKind(serialized: string): string {
+  try {
+    const v = JSON.parse(serialized) as Record<string, unknown>;
+    if (typeof v.builtin_scorer_class === 'string') return v.builtin_scorer_class;
+    if (v.instructions_judge_pydantic_data) return 'instructions judge';
+    return 'custom';
+  } catch {
+    return 'custom';
+  }
+}

@@ -7,6 +7,7 @@
 // is cancelled from its page. Every expected number is computed here from the stand-ins' rules.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { startServer } from '../lib/server.js';
 import { RestClient } from '../lib/rest.js';
 import { binomTail, listen, readBody, sendJson, wilson } from '../lib/eval_standins.js';
@@ -99,6 +100,7 @@ describe('ui evaluations', { skip: uiSkipReason() }, () => {
     });
     server = await startServer({
       grpc: false,
+      extraArgs: ['--online-scoring-settle', '0'],
       env: {
         OPENAI_BASE_URL: `http://127.0.0.1:${judge.address().port}/v1`, OPENAI_API_KEY: 'test-key',
         ANTHROPIC_BASE_URL: '', ANTHROPIC_API_KEY: '',
@@ -375,6 +377,50 @@ describe('ui evaluations', { skip: uiSkipReason() }, () => {
     const [lo, hi] = wilson(2, 3);
     assert.equal(await agg.locator('[data-ci]').innerText(), `${pct(lo)} – ${pct(hi)}`);
     assert.equal((await shownKeys()).length, 3);
+    assertNoProblems(problems);
+  });
+
+  test('a judge is registered and turned on for live traces from the page, then stopped', async () => {
+    await page.goto(base());
+    await page.click('button[data-action=add-judge]');
+    await page.fill('input[name=judge-name]', 'bad name');
+    await page.click('form.ev-add-judge button[type=submit]');
+    assert.match(await page.locator('[data-error=add-judge]').innerText(), /letters, digits/);
+    await page.fill('input[name=judge-name]', 'live_fluency');
+    await page.selectOption('select[name=judge-class]', 'Fluency');
+    await page.click('form.ev-add-judge button[type=submit]');
+    const row = page.locator('tr[data-scorer=live_fluency]');
+    await row.locator('[data-online=off]').waitFor();
+    await row.locator('input[name=sample-percent]').fill('100');
+    await row.locator('button[data-action=save-online]').click();
+    await row.locator('[data-online=on]').waitFor();
+    const scorers = (await rest.ok('GET', `/api/3.0/mlflow/scorers/list?experiment_id=${experimentId}`)).scorers;
+    const id = scorers.find((x) => x.scorer_name === 'live_fluency').scorer_id;
+    const cfg = async () => (await rest.ok('GET', `/api/3.0/mlflow/scorers/online-configs?scorer_ids=${id}`)).configs[0];
+    assert.equal((await cfg()).sample_rate, 1);
+
+    // A live trace arrives; the worker scores it and the page counts it.
+    const traceHex = crypto.randomBytes(16).toString('hex');
+    const now = Date.now();
+    const r = await fetch(`${server.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experimentId },
+      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{
+        traceId: Buffer.from(traceHex, 'hex').toString('base64'), spanId: crypto.randomBytes(8).toString('base64'),
+        name: 'answer', kind: 1, startTimeUnixNano: String((now - 10) * 1e6), endTimeUnixNano: String(now * 1e6),
+        attributes: [
+          { key: 'mlflow.spanInputs', value: { stringValue: '{"question": "What is the capital of France?"}' } },
+          { key: 'mlflow.spanOutputs', value: { stringValue: '"Paris"' } }] }] }] }] }),
+    });
+    assert.equal(r.status, 200);
+    await page.locator('[data-online-status] [data-traces-scored="1"]').waitFor();
+    const t = await rest.ok('GET', `/api/3.0/mlflow/traces/tr-${traceHex}`);
+    assert.ok((t.trace.trace_info.assessments ?? []).some((a) => a.assessment_name === 'live_fluency'));
+
+    await row.locator('button[data-action=stop-online]').click();
+    await row.locator('[data-online=off]').waitFor();
+    assert.equal((await cfg()).sample_rate, 0);
+    await page.screenshot({ path: '/tmp/ui-online.png' });
     assertNoProblems(problems);
   });
 });

@@ -9,6 +9,7 @@ import { type EvalStatus, getEvaluation, isActive, isGenaiEvaluate, percent, typ
 import { formatDuration, formatTime } from '../format';
 import { linkClick, navigate, withQuery } from '../router';
 import { ExperimentNav } from './ExperimentNav';
+import { OnlineScorers } from './OnlineScorers';
 import { ProgressBar, StatusBadge } from './EvaluationRunPage';
 
 const REFRESH_MS = 2000;
@@ -83,6 +84,8 @@ export function EvaluationsPage({ experimentId }: { experimentId: string }) {
         </button>
         <span class="muted small">Start runs with <code>tracelake eval run</code> or <code>POST /api/2.0/tracelake/evaluations</code>.</span>
       </div>
+      <OnlineScorers experimentId={experimentId} />
+      <h2 class="ev-runs-title">Evaluation runs</h2>
       {error && <div class="error banner">{error}</div>}
       {runs === null && !error && <div class="loading">Loading…</div>}
       {runs && runs.length === 0 && <div class="empty">No evaluation runs in this experiment yet.</div>}
