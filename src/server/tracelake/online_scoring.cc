@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <set>
@@ -98,6 +99,7 @@ class OnlineScoringService::Impl {
     MutexLock run(run_mu_);
     if (!cursor_loaded_) {
       ASSIGN_OR_RETURN(read_cursor_, backend_.changes().LoadCursor(kConsumer));
+      saved_cursor_ = read_cursor_;
       cursor_loaded_ = true;
     }
     ASSIGN_OR_RETURN(std::vector<model::OnlineScorer> active,
@@ -163,7 +165,7 @@ class OnlineScoringService::Impl {
     // The saved cursor stays before every trace still waiting, so a restart sees them again.
     int64_t save = read_cursor_;
     for (const auto& [id, w] : waiting_) save = std::min(save, w.seq - 1);
-    RETURN_IF_ERROR(backend_.changes().SaveCursor(kConsumer, save));
+    if (save != saved_cursor_) RETURN_IF_ERROR(backend_.changes().SaveCursor(kConsumer, save));
     saved_cursor_ = save;
     return scored;
   }
@@ -342,10 +344,14 @@ class OnlineScoringService::Impl {
     const int64_t now_ms = clock_.NowUnixMillis();
     const int64_t settle_ns = options_.settle.count() * 1000000;
     // Which candidates are ready: complete, settled, not an evaluation's or a judge's trace.
-    std::vector<model::TraceInfo> ready;
+    std::vector<std::pair<model::TraceInfo, Waiting>> ready;
     for (const auto& [id, w] : candidates) {
       Result<model::TraceInfo> info = backend_.traces().GetTraceInfo(id);
-      if (!info.ok()) continue;  // deleted meanwhile
+      if (!info.ok()) {
+        // Deleted meanwhile: nothing to score. Any other error: look again next time.
+        if (info.status().code() != StatusCode::kNotFound) waiting_[id] = w;
+        continue;
+      }
       if (info->trace_metadata.count(eval::kSourceRunKey) ||
           info->tags.count(eval::kSourceScorerTag))
         continue;
@@ -359,7 +365,7 @@ class OnlineScoringService::Impl {
         waiting_[id] = w;
         continue;
       }
-      ready.push_back(std::move(*info));
+      ready.emplace_back(std::move(*info), w);
     }
     waiting_count_ = static_cast<int64_t>(waiting_.size());
     if (ready.empty()) return int64_t{0};
@@ -367,7 +373,7 @@ class OnlineScoringService::Impl {
     std::map<std::string, std::vector<LiveScorer>> groups = BuildScorers(experiment_id, list);
     std::vector<TraceId> ids;
     ids.reserve(ready.size());
-    for (const model::TraceInfo& t : ready) ids.push_back(t.trace_id);
+    for (const auto& [t, w] : ready) ids.push_back(t.trace_id);
     // Per trace: the scorers picked for it.
     std::vector<std::vector<const LiveScorer*>> picked(ready.size());
     for (const auto& [filter, scorers] : groups) {
@@ -387,27 +393,34 @@ class OnlineScoringService::Impl {
       for (const LiveScorer& s : scorers)
         rates.push_back({s.online.scorer.name, s.online.config.sample_rate});
       for (size_t i = 0; i < ready.size(); ++i) {
-        if (!filter.empty() && match.count(ready[i].trace_id) == 0) continue;
-        for (size_t k : eval::DenseSample(MlflowTraceId(ready[i].trace_id), rates))
-          if (!HasFeedback(ready[i], scorers[k].online.scorer.name))
-            picked[i].push_back(&scorers[k]);
+        const model::TraceInfo& info = ready[i].first;
+        if (!filter.empty() && match.count(info.trace_id) == 0) continue;
+        for (size_t k : eval::DenseSample(MlflowTraceId(info.trace_id), rates))
+          if (!HasFeedback(info, scorers[k].online.scorer.name)) picked[i].push_back(&scorers[k]);
       }
     }
 
     std::atomic<int64_t> scored{0};
+    std::vector<uint8_t> started(ready.size(), 0);  // each element written by one worker thread
     eval::RunLoopOptions opts;
     opts.concurrency = options_.concurrency;
     opts.cancel = &stop_;
     eval::RunLoopResult result = eval::RunAll(
         static_cast<int64_t>(ready.size()), {},
         [&](int64_t i) -> Status {
-          const auto& chosen = picked[static_cast<size_t>(i)];
-          if (chosen.empty()) return OkStatus();
-          RETURN_IF_ERROR(ScoreTrace(experiment_id, ready[static_cast<size_t>(i)], chosen));
+          const auto k = static_cast<size_t>(i);
+          started[k] = 1;
+          if (picked[k].empty()) return OkStatus();
+          RETURN_IF_ERROR(ScoreTrace(experiment_id, ready[k].first, picked[k]));
           ++scored;
           return OkStatus();
         },
         opts, clock_);
+    // Stopped mid-pass: what did not start waits, so the saved cursor stays before it and the
+    // next start scores it.
+    for (size_t k = 0; k < ready.size(); ++k)
+      if (!started[k]) waiting_[ready[k].first.trace_id] = ready[k].second;
+    waiting_count_ = static_cast<int64_t>(waiting_.size());
     if (!result.first_error.ok()) {
       MutexLock lock(mu_);
       ExperimentState& st = experiments_[experiment_id];
