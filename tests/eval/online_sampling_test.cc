@@ -39,8 +39,12 @@ TEST(DenseSampleTest, ZeroRateNeverAndTheWalkStopsAtTheFirstRejection) {
   // A scorer is only reached through the ones with higher rates.
   for (int i = 0; i < 500; ++i) {
     std::vector<size_t> picked = DenseSample(Id(i), {{"a", 0.3}, {"b", 0.2}});
-    if (!picked.empty()) EXPECT_EQ(picked[0], 0U);
-    if (picked.size() == 2) EXPECT_EQ(picked[1], 1U);
+    if (!picked.empty()) {
+      EXPECT_EQ(picked[0], 0U);
+    }
+    if (picked.size() == 2) {
+      EXPECT_EQ(picked[1], 1U);
+    }
     EXPECT_EQ(picked.empty(), SampleHash(Id(i), "a") > 0.3);
   }
 }

@@ -17,7 +17,9 @@ TEST(CompressionTest, EveryCodecRoundTrips) {
   for (Codec codec : {Codec::kUncompressed, Codec::kSnappy, Codec::kZstd}) {
     auto compressed = Compress(codec, input, 3);
     ASSERT_TRUE(compressed.ok()) << CodecName(codec);
-    if (codec != Codec::kUncompressed) EXPECT_LT(compressed->size(), input.size() / 4);
+    if (codec != Codec::kUncompressed) {
+      EXPECT_LT(compressed->size(), input.size() / 4);
+    }
     auto back = Decompress(codec, *compressed, input.size());
     ASSERT_TRUE(back.ok()) << CodecName(codec);
     EXPECT_EQ(*back, input);
