@@ -88,7 +88,7 @@ std::string RequestMetrics::Render() const {
 
 void RegisterMetricsRoute(Router& router, storage::Backend& store,
                           ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics,
-                          std::function<std::string()> extra) {
+                          const std::function<std::string()>& extra) {
   // Admin, not read: this is the server's own operational view (load, queue depth, store size
   // and request rates across every experiment), which Envoy likewise keeps on its admin
   // interface. A read token (possibly limited to some experiments later) does not get it.

@@ -40,6 +40,6 @@ class RequestMetrics {
 // `extra`, when set, appends more Prometheus text (background workers' figures).
 void RegisterMetricsRoute(Router& router, storage::Backend& store,
                           ingest::OtlpIngestor& ingestor, const RequestMetrics& metrics,
-                          std::function<std::string()> extra = {});
+                          const std::function<std::string()>& extra = {});
 
 }  // namespace tracelake::server
