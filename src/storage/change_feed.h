@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/ids.h"
@@ -77,6 +78,39 @@ class ChangeFeed {
   // The cursor a consumer saved (0 when it never did). Consumer names are 1..200 bytes.
   virtual Result<int64_t> LoadCursor(const std::string& consumer) = 0;
   virtual Status SaveCursor(const std::string& consumer, int64_t seq) = 0;
+
+  // Per-trace state a consumer keeps beside its cursor (the lake sink: how much of each trace it
+  // has written). Opaque bytes; an empty state is a tombstone (see MoveTraceStates). A backend
+  // without them answers kUnimplemented. `ids` empty: every state of the consumer.
+  virtual Result<std::vector<std::pair<TraceId, std::string>>> LoadTraceStates(
+      const std::string& consumer, const std::vector<TraceId>& ids) {
+    (void)consumer;
+    (void)ids;
+    return UnimplementedError("This store keeps no per-trace consumer state");
+  }
+  // Every state of the consumer.
+  virtual Result<std::vector<std::pair<TraceId, std::string>>> ListTraceStates(
+      const std::string& consumer) {
+    return LoadTraceStates(consumer, {});
+  }
+  // In one transaction: stores the states (replacing) and sets the consumer's cursor.
+  virtual Status SaveTraceStates(const std::string& consumer,
+                                 const std::vector<std::pair<TraceId, std::string>>& states,
+                                 int64_t cursor) {
+    (void)consumer;
+    (void)states;
+    (void)cursor;
+    return UnimplementedError("This store keeps no per-trace consumer state");
+  }
+  // In one transaction: moves every state of `from` over `to`'s (an empty one deletes `to`'s),
+  // sets `to`'s cursor to `from`'s, and forgets `from` (states and cursor); nothing when `from`
+  // has no cursor. Two-phase consumers (the lake sink) save their intent under `from`, publish,
+  // then move it.
+  virtual Status MoveTraceStates(const std::string& from, const std::string& to) {
+    (void)from;
+    (void)to;
+    return UnimplementedError("This store keeps no per-trace consumer state");
+  }
 
   // The listener is called after every commit of trace changes from now until RemoveListener
   // returns (it may be running when RemoveListener is called; RemoveListener waits for it).

@@ -54,6 +54,28 @@ struct DeleteTracesRequest {
   std::vector<TraceId> trace_ids;               // or exactly these
 };
 
+// What the lake sink reads of one trace (docs/lake.md, "Lake sink"): the spans exactly as they
+// were sent (not normalized, log records not merged in) whose current copy was stored by one of
+// the trace's ingest batches [from_batch, to_batch), the log records with
+// after_log < log id <= to_log, and the trace's info with its assessments. to_batch and to_log
+// below 0 mean "up to what is stored now"; the answer's next_batch and last_log say where that
+// was, so the next read starts there. Batch numbers and log ids only grow within a trace, and a
+// span sent again moves to the batch that stored the new copy.
+struct TraceSliceRequest {
+  int64_t from_batch = 0;
+  int64_t to_batch = -1;
+  int64_t after_log = 0;
+  int64_t to_log = -1;
+};
+struct TraceSlice {
+  model::TraceInfo info;
+  std::vector<model::Span> spans;  // in span id order
+  std::vector<model::LogRecord> logs;  // in log id order
+  std::vector<int64_t> log_ids;        // logs[i]'s id
+  int64_t next_batch = 0;
+  int64_t last_log = 0;
+};
+
 class TraceStore {
  public:
   virtual ~TraceStore() = default;
@@ -70,6 +92,12 @@ class TraceStore {
   virtual Result<model::TraceInfo> UpsertTraceInfo(const model::TraceInfo& info) = 0;
   virtual Result<model::TraceInfo> GetTraceInfo(const TraceId& id) = 0;  // with assessments
   virtual Result<model::Trace> GetTrace(const TraceId& id) = 0;          // info + spans
+  // kNotFound when the trace does not exist; kUnimplemented where the backend has no lake sink.
+  virtual Result<TraceSlice> ReadTraceSlice(const TraceId& id, const TraceSliceRequest& req) {
+    (void)id;
+    (void)req;
+    return UnimplementedError("This store cannot feed the lake sink");
+  }
   // A filter field the backend cannot serve is kInvalidArgument naming it (never approximated).
   virtual Result<TracePage> SearchTraces(const TraceSearchRequest& req) = 0;
   // Returns the number of traces deleted.

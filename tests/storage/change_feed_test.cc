@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "trace_store_contract.h"
@@ -201,6 +202,66 @@ class GatedListener : public CommitListener {
   bool blocked_;
   std::vector<int64_t> seen_;
 };
+
+TYPED_TEST(ChangeFeedContractTest, TraceStatesAreSavedWithTheCursorAndMovedWhole) {
+  ChangeFeed& feed = this->feed();
+  ASSERT_TRUE(feed.SaveTraceStates("sink", {{Tid(1), "a1"}, {Tid(2), "b1"}}, 5).ok());
+  EXPECT_EQ(*feed.LoadCursor("sink"), 5);
+  auto some = feed.LoadTraceStates("sink", {Tid(2), Tid(3)});
+  ASSERT_TRUE(some.ok()) << some.status().ToString();
+  ASSERT_EQ(some->size(), 1u);
+  EXPECT_EQ((*some)[0].first, Tid(2));
+  EXPECT_EQ((*some)[0].second, "b1");
+  // An intent: trace 1 moves on, trace 2 is gone (empty = tombstone), trace 3 is new.
+  ASSERT_TRUE(feed.SaveTraceStates("sink#p", {{Tid(1), "a2"}, {Tid(2), ""}, {Tid(3), "c1"}}, 9)
+                  .ok());
+  EXPECT_EQ(feed.ListTraceStates("sink#p")->size(), 3u);
+  EXPECT_EQ(*feed.LoadCursor("sink"), 5);  // not yet
+  ASSERT_TRUE(feed.MoveTraceStates("sink#p", "sink").ok());
+  auto all = feed.ListTraceStates("sink");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0], (std::pair<TraceId, std::string>{Tid(1), "a2"}));
+  EXPECT_EQ((*all)[1], (std::pair<TraceId, std::string>{Tid(3), "c1"}));
+  EXPECT_EQ(*feed.LoadCursor("sink"), 9);
+  EXPECT_TRUE(feed.ListTraceStates("sink#p")->empty());
+  EXPECT_EQ(*feed.LoadCursor("sink#p"), 0);
+  // Nothing pending: a move changes nothing.
+  ASSERT_TRUE(feed.MoveTraceStates("sink#p", "sink").ok());
+  EXPECT_EQ(*feed.LoadCursor("sink"), 9);
+  EXPECT_EQ(feed.ListTraceStates("sink")->size(), 2u);
+  EXPECT_FALSE(feed.MoveTraceStates("sink", "sink").ok());
+}
+
+TYPED_TEST(ChangeFeedContractTest, ATraceSliceHasTheSpansOfItsBatchesAsSent) {
+  TraceStore& store = this->traces();
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 1, 5)}).ok());
+  auto first = store.ReadTraceSlice(Tid(1), {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->spans.size(), 2u);
+  EXPECT_EQ(first->next_batch, 1);
+  EXPECT_EQ(first->info.trace_id, Tid(1));
+  // Nothing sent since: an empty slice from where the last one ended.
+  storage::TraceSliceRequest next;
+  next.from_batch = first->next_batch;
+  next.after_log = first->last_log;
+  EXPECT_TRUE(store.ReadTraceSlice(Tid(1), next)->spans.empty());
+  // A late span and a span sent again: both in the newer batch, nothing else.
+  ASSERT_TRUE(this->Ingest({MakeSpan(1, 3, 1, 2, 5), MakeSpan(1, 2, 1, 1, 6)}).ok());
+  auto second = store.ReadTraceSlice(Tid(1), next);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->spans.size(), 2u);
+  EXPECT_EQ(second->next_batch, 2);
+  std::set<SpanId> ids;
+  for (const model::Span& s : second->spans) ids.insert(s.span_id);
+  EXPECT_EQ(ids, (std::set<SpanId>{Sid(2), Sid(3)}));
+  // A bounded slice stops where it was told to.
+  storage::TraceSliceRequest bounded;
+  bounded.to_batch = 1;
+  EXPECT_EQ(store.ReadTraceSlice(Tid(1), bounded)->spans.size(), 1u);  // span 1 only now
+  EXPECT_EQ(store.ReadTraceSlice(Tid(1), {})->spans.size(), 3u);
+  EXPECT_EQ(store.ReadTraceSlice(Tid(9), {}).status().code(), StatusCode::kNotFound);
+}
 
 TYPED_TEST(ChangeFeedContractTest, ListenersAreWokenAfterEachCommitWithItsNumber) {
   GatedListener listener(/*block_first=*/false);

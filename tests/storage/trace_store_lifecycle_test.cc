@@ -223,7 +223,7 @@ TEST(OpenBackendTest, MigrationToSchema5AddsRunsAndScorers) {
         "DROP TABLE run_latest_metrics; DROP TABLE run_dataset_inputs; DROP TABLE scorers;"
         "DROP TABLE scorer_versions; DROP TABLE online_scoring_configs;"
         "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
-        "DROP TABLE datasets; PRAGMA user_version = 4;";
+        "DROP TABLE datasets; DROP TABLE feed_trace_states; PRAGMA user_version = 4;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_close(db);
@@ -272,6 +272,8 @@ TEST(OpenBackendTest, MigrationToSchema4CompletesStoredUsage) {
         // Nor schema 6's (datasets).
         "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
         "DROP TABLE datasets;"
+        // Nor schema 8's.
+        "DROP TABLE feed_trace_states;"
         "PRAGMA user_version = 3;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
@@ -328,7 +330,7 @@ TEST(OpenBackendTest, MigrationToSchema6AddsDatasetTables) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     const char* kDowngrade =
         "DROP TABLE dataset_records; DROP TABLE dataset_experiments; DROP TABLE dataset_tags;"
-        "DROP TABLE datasets; PRAGMA user_version = 5;";
+        "DROP TABLE datasets; DROP TABLE feed_trace_states; PRAGMA user_version = 5;";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_close(db);
@@ -377,7 +379,7 @@ TEST(OpenBackendTest, MigrationToSchema7IndexesRunFeedback) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     const char* kDowngrade =
-        "DROP INDEX assessments_by_source_run;"
+        "DROP INDEX assessments_by_source_run; DROP TABLE feed_trace_states;"
         "UPDATE assessments SET metadata_json = 'not json' WHERE name = 'human';"
         "PRAGMA user_version = 6;";
     char* err = nullptr;

@@ -330,9 +330,17 @@ Status MigrateTo7(Db& db, int64_t) {
                  std::string(kAssessmentSourceRunSql) + ") WHERE kind = 1 AND valid = 1;");
 }
 
+// Schema 8: per-trace state of change-feed consumers (ChangeFeed::SaveTraceStates): what the
+// lake sink has written of each trace, and its pending intent while it commits to the lake.
+Status MigrateTo8(Db& db, int64_t) {
+  return db.Exec(
+      "CREATE TABLE feed_trace_states(consumer TEXT NOT NULL, trace_id BLOB NOT NULL, "
+      "state BLOB NOT NULL, PRIMARY KEY(consumer, trace_id)) WITHOUT ROWID;");
+}
+
 using Migration = Status (*)(Db&, int64_t);
 constexpr Migration kMigrations[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
-                                     MigrateTo5, MigrateTo6, MigrateTo7};
+                                     MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

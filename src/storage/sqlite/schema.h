@@ -9,7 +9,7 @@
 namespace tracelake::storage::sqlite {
 
 // PRAGMA user_version of a database this binary fully understands.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // span_chunks.chunk_id = trace_key * kChunksPerTrace + sequence number within the trace, so a
 // trace's chunks are one range of the table's rowid B-tree (no index needed) and new traces

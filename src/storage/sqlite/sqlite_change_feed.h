@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/change_feed.h"
 #include "storage/sqlite/sqlite_database.h"
@@ -17,6 +19,14 @@ class SqliteChangeFeed final : public ChangeFeed {
   Result<ChangePage> ReadChanges(int64_t after, int limit) override;
   Result<int64_t> LoadCursor(const std::string& consumer) override;
   Status SaveCursor(const std::string& consumer, int64_t seq) override;
+  Result<std::vector<std::pair<TraceId, std::string>>> LoadTraceStates(
+      const std::string& consumer, const std::vector<TraceId>& ids) override;
+  Result<std::vector<std::pair<TraceId, std::string>>> ListTraceStates(
+      const std::string& consumer) override;
+  Status SaveTraceStates(const std::string& consumer,
+                         const std::vector<std::pair<TraceId, std::string>>& states,
+                         int64_t cursor) override;
+  Status MoveTraceStates(const std::string& from, const std::string& to) override;
   void AddListener(CommitListener* listener) override { db_.notifier().Add(listener); }
   void RemoveListener(CommitListener* listener) override { db_.notifier().Remove(listener); }
 

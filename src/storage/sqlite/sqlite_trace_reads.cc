@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -94,15 +95,21 @@ Result<model::TraceInfo> SqliteTraceStore::LoadTraceInfo(Db& db, int64_t trace_k
   return info;
 }
 
-Result<std::vector<model::Span>> SqliteTraceStore::LoadSpans(Db& db, int64_t trace_key,
-                                                             const TraceId& id) {
-  // Bodies first: every chunk of the trace is one rowid range.
+Result<std::vector<model::Span>> SqliteTraceStore::LoadStoredSpans(Db& db, int64_t trace_key,
+                                                                   const TraceId& id,
+                                                                   int64_t from_batch,
+                                                                   int64_t to_batch) {
+  from_batch = std::clamp<int64_t>(from_batch, 0, kChunksPerTrace);
+  to_batch = std::clamp<int64_t>(to_batch, from_batch, kChunksPerTrace);
+  if (from_batch == to_batch) return std::vector<model::Span>{};
+  // Bodies first: the trace's chunks of batches [from_batch, to_batch) are one rowid range.
   std::deque<SpanChunk> chunks;  // deque: entries point into each chunk, which must not move
   std::unordered_map<int64_t, std::pair<SpanChunk*, size_t>> by_seq;  // seq -> chunk, next body
   {
     ASSIGN_OR_RETURN(Stmt * c, db.Cached(
         "SELECT chunk_id, body FROM span_chunks WHERE chunk_id BETWEEN ? AND ?"));
-    c->Bind(1, trace_key * kChunksPerTrace).Bind(2, trace_key * kChunksPerTrace + kChunksPerTrace - 1);
+    c->Bind(1, trace_key * kChunksPerTrace + from_batch)
+        .Bind(2, trace_key * kChunksPerTrace + to_batch - 1);
     while (c->Next()) {
       chunks.emplace_back();
       RETURN_IF_ERROR(chunks.back().Parse(c->Blob(1)));
@@ -117,8 +124,8 @@ Result<std::vector<model::Span>> SqliteTraceStore::LoadSpans(Db& db, int64_t tra
   // Rows in span-id order: the k-th row of a chunk owns the chunk's k-th body.
   ASSIGN_OR_RETURN(Stmt * s, db.Cached(
       "SELECT span_id, parent_id, start_ns, duration_ns, status, name, chunk FROM spans "
-      "WHERE trace_key = ? ORDER BY span_id"));
-  s->Bind(1, trace_key);
+      "WHERE trace_key = ? AND chunk >= ? AND chunk < ? ORDER BY span_id"));
+  s->Bind(1, trace_key).Bind(2, from_batch).Bind(3, to_batch);
   while (s->Next()) {
     auto it = by_seq.find(s->Int(6));
     if (it == by_seq.end() || it->second.second >= it->second.first->spans().size())
@@ -155,6 +162,13 @@ Result<std::vector<model::Span>> SqliteTraceStore::LoadSpans(Db& db, int64_t tra
   for (const auto& [seq, cursor] : by_seq)
     if (cursor.second != cursor.first->spans().size())
       return DataLossError("A span chunk does not match its spans");
+  return spans;
+}
+
+Result<std::vector<model::Span>> SqliteTraceStore::LoadSpans(Db& db, int64_t trace_key,
+                                                             const TraceId& id) {
+  ASSIGN_OR_RETURN(std::vector<model::Span> spans,
+                   LoadStoredSpans(db, trace_key, id, 0, kChunksPerTrace));
   // Derive the view and the MLflow attributes that were not stored.
   for (auto& span : spans) model::NormalizeSpan(span);
 
@@ -199,6 +213,47 @@ Result<model::Trace> SqliteTraceStore::GetTrace(const TraceId& id) {
     ASSIGN_OR_RETURN(trace.info, LoadTraceInfo(db, key, /*with_assessments=*/true));
     ASSIGN_OR_RETURN(trace.spans, LoadSpans(db, key, id));
     return trace;
+  });
+}
+
+Result<TraceSlice> SqliteTraceStore::ReadTraceSlice(const TraceId& id,
+                                                    const TraceSliceRequest& req) {
+  return db_.WithReader([&](Db& db) -> Result<TraceSlice> {
+    ASSIGN_OR_RETURN(int64_t key, FindTraceKey(db, id));
+    TraceSlice slice;
+    ASSIGN_OR_RETURN(slice.info, LoadTraceInfo(db, key, /*with_assessments=*/true));
+    {
+      ASSIGN_OR_RETURN(Stmt * n, db.Cached("SELECT next_chunk FROM traces WHERE trace_key = ?"));
+      n->Bind(1, key);
+      bool found = false;
+      RETURN_IF_ERROR(n->Step(&found));
+      slice.next_batch = found ? n->Int(0) : 0;
+      n->Reset();
+    }
+    const int64_t to_batch = req.to_batch < 0 ? slice.next_batch : req.to_batch;
+    ASSIGN_OR_RETURN(slice.spans, LoadStoredSpans(db, key, id, req.from_batch, to_batch));
+    slice.last_log = req.after_log;
+    if (any_logs_.load()) {
+      ASSIGN_OR_RETURN(Stmt * logs, db.Cached(
+          "SELECT log_id, span_id, body FROM span_logs WHERE trace_id = ? AND log_id > ? "
+          "AND log_id <= ? ORDER BY log_id"));
+      logs->BindBlob(1, id.AsStringView())
+          .Bind(2, req.after_log)
+          .Bind(3, req.to_log < 0 ? std::numeric_limits<int64_t>::max() : req.to_log);
+      while (logs->Next()) {
+        slice.last_log = logs->Int(0);
+        model::LogRecord rec;
+        if (!DecodeLogRecord(logs->Blob(2), rec).ok()) continue;
+        rec.trace_id = id;
+        rec.span_id = SpanIdFromInt(logs->Int(1));
+        slice.logs.push_back(std::move(rec));
+        slice.log_ids.push_back(slice.last_log);
+      }
+      RETURN_IF_ERROR(logs->error());
+      logs->Reset();
+    }
+    if (req.to_log > slice.last_log) slice.last_log = req.to_log;
+    return slice;
   });
 }
 

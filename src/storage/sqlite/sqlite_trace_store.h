@@ -36,6 +36,7 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
   Result<model::TraceInfo> UpsertTraceInfo(const model::TraceInfo& info) override;
   Result<model::TraceInfo> GetTraceInfo(const TraceId& id) override;
   Result<model::Trace> GetTrace(const TraceId& id) override;
+  Result<TraceSlice> ReadTraceSlice(const TraceId& id, const TraceSliceRequest& req) override;
   Result<TracePage> SearchTraces(const TraceSearchRequest& req) override;
   Result<int64_t> DeleteTraces(const DeleteTracesRequest& req) override;
   Status SetTraceTag(const TraceId& id, const std::string& key, const std::string& value) override;
@@ -81,6 +82,10 @@ class SqliteTraceStore final : public TraceStore, private GroupApplier {
   // Reads (sqlite_trace_reads.cc).
   Result<model::TraceInfo> LoadTraceInfo(Db& db, int64_t trace_key, bool with_assessments);
   Result<std::vector<model::Span>> LoadSpans(Db& db, int64_t trace_key, const TraceId& id);
+  // The spans stored by batches [from_batch, to_batch) as sent (not normalized, no log records
+  // merged), in span id order.
+  Result<std::vector<model::Span>> LoadStoredSpans(Db& db, int64_t trace_key, const TraceId& id,
+                                                   int64_t from_batch, int64_t to_batch);
 
   SqliteDatabase& db_;
   const StoreOptions options_;
