@@ -54,6 +54,14 @@ FlagSet ServerFlags() {
            "Judge spend per experiment and UTC day after which online scoring pauses; 0: none"},
           {"online-scoring-daily-tokens", "N", "0",
            "Judge tokens per experiment and UTC day after which online scoring pauses; 0: none"},
+          {"lake-location", "DIR", "",
+           "Also append the traces to Delta Lake tables under DIR (<prefix>_otel_spans, "
+           "_otel_logs, _otel_annotations; docs/lake.md), in the background"},
+          {"lake-prefix", "P", "tracelake", "Name prefix of the lake's tables"},
+          {"lake-codec", "CODEC", "zstd", "Parquet compression of the lake: zstd or snappy"},
+          {"lake-interval", "SECONDS", "5",
+           "The lake gets a commit at most this often (sooner when a batch is full)"},
+          {"lake-batch-spans", "N", "100000", "Spans per lake commit at most"},
       });
 }
 
@@ -78,17 +86,34 @@ int RunServer(const std::vector<std::string>& args) {
   auto judge_concurrency = flags.GetInt("judge-concurrency", 1, 1024);
   auto settle = flags.GetInt("online-scoring-settle", 0, 86400);
   auto daily_tokens = flags.GetInt64("online-scoring-daily-tokens", 0, INT64_MAX);
+  auto lake_interval = flags.GetInt("lake-interval", 1, 86400);
+  auto lake_batch = flags.GetInt64("lake-batch-spans", 100, 10000000);
   for (const Status& st :
        {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
-        judge_concurrency.status(), settle.status(), daily_tokens.status()}) {
+        judge_concurrency.status(), settle.status(), daily_tokens.status(),
+        lake_interval.status(), lake_batch.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
     }
   }
   if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
-      !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok())
+      !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok() || !lake_interval.ok() ||
+      !lake_batch.ok())
     return 2;
+  options.lake_location = flags.Get("lake-location");
+  options.lake_prefix = flags.Get("lake-prefix");
+  options.lake_codec = flags.Get("lake-codec");
+  options.lake_interval_ms = *lake_interval * 1000;
+  options.lake_batch_spans = *lake_batch;
+  if (options.lake_prefix.empty() ||
+      options.lake_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+          std::string::npos) {
+    std::fprintf(stderr, "tracelake server: --lake-prefix must be letters, digits and _, got '%s'\n",
+                 options.lake_prefix.c_str());
+    return 2;
+  }
   {
     const std::string usd = flags.Get("online-scoring-daily-usd");
     char* end = nullptr;
@@ -146,6 +171,9 @@ int RunServer(const std::vector<std::string>& args) {
   if (app.grpc_port() != 0)
     std::fprintf(stderr, "OTLP/gRPC on %s:%d\n", options.host.c_str(), app.grpc_port());
   std::fprintf(stderr, "store: %s\n", options.backend_store_uri.c_str());
+  if (!options.lake_location.empty())
+    std::fprintf(stderr, "lake: %s (tables %s_otel_*)\n", options.lake_location.c_str(),
+                 options.lake_prefix.c_str());
 
   std::jthread signal_thread([&app, signals] {
     int sig = 0;

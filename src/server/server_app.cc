@@ -90,10 +90,27 @@ class ServerApp::Impl {
     online.settle = std::chrono::milliseconds(options_.online_scoring_settle_ms);
     online.server_scorers = eval_options.server_scorers;
     online_scoring_ = std::make_unique<OnlineScoringService>(*store_, *judges_, online);
-    RegisterServerRoutes(
-        router_,
-        {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_, *online_scoring_},
-        routes);
+    if (!options_.lake_location.empty()) {
+      LakeSinkOptions lake;
+      lake.location = options_.lake_location;
+      lake.prefix = options_.lake_prefix;
+      if (options_.lake_codec == "snappy") {
+        lake.codec = lake::Codec::kSnappy;
+      } else if (options_.lake_codec != "zstd") {
+        return InvalidArgumentError("--lake-codec must be zstd or snappy, not '" +
+                                    options_.lake_codec + "'");
+      }
+      lake.interval = std::chrono::milliseconds(options_.lake_interval_ms);
+      lake.batch_spans = options_.lake_batch_spans;
+      lake_ = std::make_unique<LakeSinkService>(*store_, std::move(lake));
+      // A lake that cannot be opened (bad folder, a table this version cannot write) stops
+      // the start: better than a server that silently writes no lake.
+      RETURN_IF_ERROR(lake_->Start());
+    }
+    RegisterServerRoutes(router_,
+                         {*store_, *ingestor_, *request_metrics_, *static_ui_, *evaluations_,
+                          *online_scoring_, lake_.get()},
+                         routes);
 
     HttpServerOptions http;
     http.host = options_.host;
@@ -148,6 +165,8 @@ class ServerApp::Impl {
     // Evaluations stop after their records in flight, before the store closes under them.
     if (evaluations_) evaluations_->Shutdown();
     if (online_scoring_) online_scoring_->Stop();
+    // The sink publishes what is committed by now, then the store closes.
+    if (lake_) lake_->Stop();
     if (store_) store_->Shutdown(deadline).IgnoreError();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -172,6 +191,7 @@ class ServerApp::Impl {
   std::map<std::string, const eval::Scorer*> server_scorer_index_;
   std::unique_ptr<EvaluationService> evaluations_;
   std::unique_ptr<OnlineScoringService> online_scoring_;
+  std::unique_ptr<LakeSinkService> lake_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<GrpcServer> grpc_;

@@ -35,6 +35,12 @@ struct ServerOptions {
   double online_scoring_daily_usd = 0;      // per experiment and UTC day; 0: no limit
   int64_t online_scoring_daily_tokens = 0;  // per experiment and UTC day; 0: no limit
   int online_scoring_settle_ms = 5000;      // a trace is scored this long after it ended
+  // The lake sink (lake_sink.h): Delta tables under this folder; empty: no sink.
+  std::string lake_location;
+  std::string lake_prefix = "tracelake";
+  std::string lake_codec = "zstd";  // or "snappy"
+  int lake_interval_ms = 5000;      // a Delta commit at most this often (more when a batch is full)
+  int64_t lake_batch_spans = 100000;
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

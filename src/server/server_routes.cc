@@ -11,10 +11,13 @@ void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
                              options.metrics_query);
   RegisterEvaluationRoutes(router, deps.evaluations);
   RegisterOnlineScoringRoutes(router, deps.online_scoring);
+  RegisterLakeRoutes(router, deps.lake);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
   OnlineScoringService* online = &deps.online_scoring;
-  RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics,
-                       [online] { return online->MetricsText(); });
+  LakeSinkService* lake = deps.lake;
+  RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics, [online, lake] {
+    return online->MetricsText() + (lake != nullptr ? lake->MetricsText() : std::string());
+  });
   // The UI answers what no route above matches.
   deps.static_ui.RegisterRoutes(router);
 }

@@ -7,6 +7,7 @@
 #include "server/http/static_ui.h"
 #include "server/mlflow/api.h"
 #include "server/tracelake/evaluations.h"
+#include "server/tracelake/lake_sink.h"
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/tracelake/metrics_query.h"
 #include "server/tracelake/online_scoring.h"
@@ -22,6 +23,7 @@ struct ServerRouteDeps {
   StaticUi& static_ui;
   EvaluationService& evaluations;
   OnlineScoringService& online_scoring;
+  LakeSinkService* lake = nullptr;  // null without --lake-location
 };
 
 struct ServerRouteOptions {

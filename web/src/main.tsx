@@ -8,6 +8,7 @@ import { DatasetPage } from './components/DatasetPage';
 import { EvaluationsPage } from './components/EvaluationsPage';
 import { EvaluationRunPage } from './components/EvaluationRunPage';
 import { EvaluationComparePage } from './components/EvaluationComparePage';
+import { SqlPage } from './components/SqlPage';
 import './styles.css';
 
 function NotFound({ path }: { path: string }) {
@@ -37,6 +38,8 @@ function App() {
     }
   } else if (dash) {
     page = <DashboardPage experimentId={decodeURIComponent(dash[1])} query={loc.query} />;
+  } else if (loc.path === '/sql' || loc.path === '/sql/') {
+    page = <SqlPage query={loc.query} />;
   } else if (loc.path === '/' || loc.path === '/experiments' || loc.path === '/experiments/') {
     page = <ExperimentsPage />;
   } else if (m) {
@@ -49,6 +52,10 @@ function App() {
       <header class="top">
         <a href="/" onClick={linkClick} class="logo">tracelake</a>
         <span class="muted small">traces for LLM agents</span>
+        <nav class="top-nav" aria-label="Sections">
+          <a href="/" onClick={linkClick} aria-current={loc.path === '/' ? 'page' : undefined}>Experiments</a>
+          <a href="/sql" onClick={linkClick} data-link="sql" aria-current={loc.path.startsWith('/sql') ? 'page' : undefined}>SQL</a>
+        </nav>
       </header>
       <main>{page}</main>
     </>

@@ -1,0 +1,319 @@
+// The lake sink (docs/lake.md): `tracelake server --lake-location DIR` appends what real OTel
+// exporters send to the Delta tables tracelake_otel_spans / _otel_logs / _otel_annotations, and
+// `tracelake lake export` writes the same from a store file. DuckDB reads the files the Delta log
+// names (replayed here from the JSON commits, as a Delta reader does) and the rows equal what was
+// sent: attributes of every type, events, links, status, resource, scope, nulls, unicode. Late
+// spans, restarts, kill -9 and an unwritable lake lose and duplicate nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startServer, tracelakeBinary } from '../lib/server.js';
+import { RestClient } from '../lib/rest.js';
+import {
+  EXPORTERS, context, exportItems, hexSpanId, logExporter, memoryLogger, memoryTracer, trace,
+  SpanKind, SpanStatusCode,
+} from '../lib/otel.js';
+
+const execFileP = promisify(execFile);
+
+// The live data files of a Delta table: its JSON commits replayed in order (add, then remove).
+function liveFiles(tableDir) {
+  const log = path.join(tableDir, '_delta_log');
+  const commits = fs.readdirSync(log).filter((f) => /^\d{20}\.json$/.test(f)).sort();
+  commits.forEach((f, i) => assert.equal(f, `${String(i).padStart(20, '0')}.json`, 'versions are contiguous'));
+  const live = new Map();
+  const txns = new Map();
+  for (const f of commits) {
+    for (const line of fs.readFileSync(path.join(log, f), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const action = JSON.parse(line);
+      assert.equal(Object.keys(action).length, 1, `one action per line in ${f}`);
+      if (action.add) live.set(action.add.path, action.add);
+      if (action.remove) live.delete(action.remove.path);
+      if (action.txn) txns.set(action.txn.appId, action.txn.version);
+    }
+  }
+  return { files: [...live.values()], txns, versions: commits.length };
+}
+
+async function waitFor(what, fn, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+describe('Delta lake sink', () => {
+  let server;
+  let rest;
+  let experimentId;
+  let lake;
+  let conn;
+  const mt = memoryTracer({ 'deployment.environment': 'e2e', 'host.cores': 2 });
+  const ml = memoryLogger();
+  const sent = new Map();  // record_id -> span sent
+
+  before(async () => {
+    lake = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-lake-'));
+    server = await startServer({ extraArgs: ['--lake-location', lake, '--lake-interval', '1'] });
+    rest = new RestClient(server.url);
+    experimentId = await rest.createExperiment(`e2e-lake-${process.pid}`);
+    conn = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+
+  after(async () => {
+    await mt.shutdown();
+    await ml.shutdown();
+    conn?.closeSync?.();
+    try {
+      if (server) await server.stopCleanly();
+    } finally {
+      server?.removeDataDir();
+      if (lake) fs.rmSync(lake, { recursive: true, force: true });
+    }
+  });
+
+  async function query(sql) {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson();
+  }
+
+  // DuckDB over the live files of one table (the date partition from the directory names).
+  async function tableRows(table, select = '*', dir = lake) {
+    const { files } = liveFiles(path.join(dir, `tracelake_${table}`));
+    if (files.length === 0) return [];
+    const list = files.map((f) => `'${path.join(dir, `tracelake_${table}`, f.path).replaceAll("'", "''")}'`).join(',');
+    return query(`SELECT ${select} FROM read_parquet([${list}], hive_partitioning = true)`);
+  }
+
+  async function caughtUp() {
+    return waitFor('the lake sink to catch up', async () => {
+      const s = await rest.ok('GET', '/api/2.0/tracelake/lake');
+      return s.lag_changes === 0 && s.cursor > 0 && !s.last_error ? s : false;
+    });
+  }
+
+  function record(traceIdHex, spanIdHex) { return `${traceIdHex}:${spanIdHex}`; }
+
+  async function sendTrace(tag, t0, { exporter = 'http/protobuf' } = {}) {
+    mt.reset();
+    const root = mt.tracer.startSpan(`agent ${tag}`, {
+      kind: SpanKind.SERVER, startTime: t0,
+      attributes: { 'user.id': `ü-${tag}`, 'empty': '', 'ok': true, 'n': 42, 'ratio': 0.25, 'tags': ['a', 'b'] },
+    });
+    const ctx = trace.setSpan(context.active(), root);
+    const chat = mt.tracer.startSpan('chat gpt-4o', {
+      kind: SpanKind.CLIENT, startTime: t0 + 5,
+      attributes: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 11, 'text': '日本語 ✓' },
+      links: [{ context: root.spanContext(), attributes: { 'link.kind': 'caused-by' } }],
+    }, ctx);
+    chat.addEvent('retry', { attempt: 2 }, t0 + 6);
+    chat.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
+    chat.end(t0 + 50);
+    root.end(t0 + 60);
+    const spans = mt.finished();
+    const traceId = root.spanContext().traceId;
+    const ex = EXPORTERS[exporter](server, { experimentId });
+    try {
+      await exportItems(ex, spans);
+    } finally {
+      await ex.shutdown();
+    }
+    for (const s of spans) sent.set(record(traceId, hexSpanId(s)), s);
+    return { traceId, rootId: hexSpanId(root), chatId: hexSpanId(chat), chatCtx: trace.setSpan(ctx, chat) };
+  }
+
+  test('spans, logs and annotations land in the Delta tables as sent', async () => {
+    const t0 = Date.now() - 60000;
+    const a = await sendTrace('one', t0);
+    // GenAI log records linked to the chat span.
+    ml.reset();
+    ml.logger.emit({ eventName: 'gen_ai.user.message', body: { content: 'hi ✓' }, timestamp: t0 + 7,
+                     severityNumber: SeverityNumber.INFO, attributes: { 'gen_ai.system': 'openai' }, context: a.chatCtx });
+    const logs = logExporter(server, { experimentId });
+    try {
+      await exportItems(logs, ml.finished());
+    } finally {
+      await logs.shutdown();
+    }
+    await rest.ok('PATCH', `/api/3.0/mlflow/traces/tr-${a.traceId}/tags`, { key: 'customer', value: 'acme' });
+    await rest.ok('POST', `/api/3.0/mlflow/traces/tr-${a.traceId}/assessments`, {
+      assessment: {
+        trace_id: `tr-${a.traceId}`, assessment_name: 'correct',
+        source: { source_type: 'HUMAN', source_id: 'ana' },
+        feedback: { value: false }, rationale: 'wrong total',
+      },
+    });
+    const status = await caughtUp();
+    assert.equal(status.enabled, true);
+    assert.deepEqual(status.tables, ['tracelake_otel_spans', 'tracelake_otel_logs', 'tracelake_otel_annotations']);
+
+    const spans = await tableRows('otel_spans', `record_id, trace_id, span_id, parent_span_id, name, kind,
+      start_time_unix_nano::VARCHAR AS start_ns, end_time_unix_nano::VARCHAR AS end_ns,
+      epoch_us(time)::VARCHAR AS time_us, date::VARCHAR AS date, service_name,
+      map_extract(attributes, 'user.id')[1] AS user_id, map_extract(attributes, 'empty')[1] AS empty,
+      map_extract(attributes, 'ok')[1] AS ok, map_extract(attributes, 'n')[1] AS n,
+      map_extract(attributes, 'ratio')[1] AS ratio, map_extract(attributes, 'tags')[1] AS tags,
+      map_extract(attributes, 'text')[1] AS text, status.code AS status_code, status.message AS status_message,
+      events, links, map_extract(resource.attributes, 'deployment.environment')[1] AS env,
+      instrumentation_scope.name AS scope_name, instrumentation_scope.version AS scope_version`);
+    const root = spans.find((r) => r.span_id === a.rootId);
+    const chat = spans.find((r) => r.span_id === a.chatId);
+    assert.ok(root && chat, JSON.stringify(spans));
+    assert.equal(root.record_id, record(a.traceId, a.rootId));
+    assert.equal(root.trace_id, a.traceId);
+    assert.equal(root.parent_span_id, '');
+    assert.equal(chat.parent_span_id, a.rootId);
+    assert.equal(root.name, 'agent one');
+    assert.equal(root.kind, 'SPAN_KIND_SERVER');
+    assert.equal(chat.kind, 'SPAN_KIND_CLIENT');
+    assert.equal(root.start_ns, String(BigInt(t0) * 1000000n));
+    assert.equal(root.time_us, String(BigInt(t0) * 1000n));
+    assert.equal(root.date, new Date(t0).toISOString().slice(0, 10));
+    assert.equal(root.service_name, 'tracelake-e2e');
+    assert.equal(root.user_id, 'ü-one');
+    assert.equal(root.empty, '');
+    assert.equal(root.ok, 'true');
+    assert.equal(root.n, '42');
+    assert.equal(root.ratio, '0.25');
+    assert.deepEqual(JSON.parse(root.tags), ['a', 'b']);
+    assert.equal(chat.text, '日本語 ✓');
+    assert.equal(chat.status_code, 'STATUS_CODE_ERROR');
+    assert.equal(chat.status_message, 'rate limited');
+    assert.equal(chat.events.length, 1);
+    assert.equal(chat.events[0].name, 'retry');
+    assert.equal(chat.links.length, 1);
+    assert.equal(chat.links[0].span_id, a.rootId);
+    assert.equal(root.env, 'e2e');
+    assert.equal(root.scope_name, 'tracelake-e2e');
+    assert.equal(root.scope_version, '1.0.0');
+    assert.deepEqual(root.events, []);
+
+    const logRows = await tableRows('otel_logs', 'trace_id, span_id, event_name, body, severity_number');
+    assert.equal(logRows.length, 1, JSON.stringify(logRows));
+    assert.equal(logRows[0].trace_id, a.traceId);
+    assert.equal(logRows[0].span_id, a.chatId);
+    assert.equal(logRows[0].event_name, 'gen_ai.user.message');
+    assert.equal(JSON.parse(logRows[0].body).content, 'hi ✓');
+
+    const ann = await tableRows('otel_annotations', 'annotation_type, target_id, name, value, comment, source_type, deleted_at');
+    const tag = ann.find((r) => r.annotation_type === 'TAG' && r.name === 'customer');
+    assert.ok(tag, JSON.stringify(ann));
+    assert.equal(tag.target_id, a.traceId);
+    assert.equal(JSON.parse(tag.value), 'acme');
+    const fb = ann.find((r) => r.annotation_type === 'FEEDBACK');
+    assert.ok(fb, JSON.stringify(ann));
+    assert.equal(fb.name, 'correct');
+    assert.equal(JSON.parse(fb.value), false);
+    assert.equal(fb.comment, 'wrong total');
+    assert.equal(fb.source_type, 'HUMAN');
+  });
+
+  test('late spans and re-exports add rows once; nothing is written twice', async () => {
+    const t0 = Date.now() - 50000;
+    const b = await sendTrace('two', t0, { exporter: 'grpc' });
+    await caughtUp();
+    // A late child of b's root.
+    mt.reset();
+    const parent = trace.wrapSpanContext({ traceId: b.traceId, spanId: b.rootId, traceFlags: 1 });
+    const late = mt.tracer.startSpan('late tool', { startTime: t0 + 70 }, trace.setSpan(context.active(), parent));
+    late.end(t0 + 80);
+    const ex = EXPORTERS['http/json'](server, { experimentId });
+    try {
+      await exportItems(ex, mt.finished());
+    } finally {
+      await ex.shutdown();
+    }
+    sent.set(record(b.traceId, hexSpanId(late)), mt.finished()[0]);
+    await caughtUp();
+    const rows = await tableRows('otel_spans', 'record_id');
+    const ids = rows.map((r) => r.record_id);
+    assert.equal(new Set(ids).size, ids.length, 'no span row twice');
+    assert.deepEqual(new Set(ids), new Set(sent.keys()));
+  });
+
+  test('a restart and a kill -9 lose and duplicate nothing', async () => {
+    await server.restart();
+    rest = new RestClient(server.url);
+    await sendTrace('three', Date.now() - 40000);
+    // kill -9 right after the exporter's 2xx: the sink may be anywhere in its batch.
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    await server.start();
+    rest = new RestClient(server.url);
+    await sendTrace('four', Date.now() - 30000);
+    await caughtUp();
+    const rows = await tableRows('otel_spans', 'record_id');
+    const ids = rows.map((r) => r.record_id);
+    assert.equal(new Set(ids).size, ids.length, 'no span row twice');
+    assert.deepEqual(new Set(ids), new Set(sent.keys()));
+    // Every commit of every table is whole JSON, and the txn of the sink only grows.
+    for (const t of ['otel_spans', 'otel_logs', 'otel_annotations']) {
+      const { txns } = liveFiles(path.join(lake, `tracelake_${t}`));
+      assert.ok(txns.size <= 1, `one sink appId per table: ${[...txns.keys()]}`);
+    }
+  });
+
+  test('an unwritable lake never blocks ingest; the sink says so and catches up', async () => {
+    const log = path.join(lake, 'tracelake_otel_spans', '_delta_log');
+    fs.renameSync(log, `${log}.away`);
+    fs.writeFileSync(log, 'not a folder');
+    try {
+      const c = await sendTrace('five', Date.now() - 20000);
+      // Ingest answered; the trace is searchable while the lake cannot be written.
+      const info = await rest.ok('GET', `/api/3.0/mlflow/traces/tr-${c.traceId}`);
+      assert.ok(info.trace);
+      const failing = await waitFor('the sink to report the failure', async () => {
+        const s = await rest.ok('GET', '/api/2.0/tracelake/lake');
+        return s.last_error && s.lag_changes > 0 ? s : false;
+      });
+      assert.ok(failing.errors >= 1);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^tracelake_lake_sink_failing 1$/m);
+      assert.match(metrics, /^tracelake_lake_sink_lag_changes [1-9]/m);
+    } finally {
+      fs.rmSync(log);
+      fs.renameSync(`${log}.away`, log);
+    }
+    await caughtUp();
+    const rows = await tableRows('otel_spans', 'record_id');
+    const ids = rows.map((r) => r.record_id);
+    assert.equal(new Set(ids).size, ids.length, 'no span row twice');
+    assert.deepEqual(new Set(ids), new Set(sent.keys()));
+  });
+
+  test('lake export writes the same tables from the store file, once', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-export-'));
+    try {
+      const args = ['lake', 'export', '--backend-store-uri', `sqlite:///${path.join(server.dataDir, 'tracelake.db')}`,
+                    '--out', out, '--experiment-ids', experimentId];
+      const first = await execFileP(tracelakeBinary(), args);
+      assert.match(first.stdout, /traces, \d+ spans/);
+      assert.match(first.stderr, /exported \d+ traces/);
+      const rows = await tableRows('otel_spans', 'record_id', out);
+      assert.deepEqual(new Set(rows.map((r) => r.record_id)), new Set(sent.keys()));
+      assert.equal(rows.length, sent.size);
+      const versions = liveFiles(path.join(out, 'tracelake_otel_spans')).versions;
+      const again = await execFileP(tracelakeBinary(), args);
+      assert.match(again.stdout, /already up to date/);
+      assert.equal(liveFiles(path.join(out, 'tracelake_otel_spans')).versions, versions);
+      assert.equal((await tableRows('otel_spans', 'record_id', out)).length, sent.size);
+      // Bad input: a clear error and a non-zero exit.
+      await assert.rejects(execFileP(tracelakeBinary(), ['lake', 'export', '--out', out, '--since', 'yesterday']),
+        (e) => e.code === 2 && /--since must be/.test(e.stderr));
+      await assert.rejects(execFileP(tracelakeBinary(), ['lake', 'export']),
+        (e) => e.code === 2 && /--out DIR is required/.test(e.stderr));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
