@@ -96,7 +96,7 @@ class ParquetWriter {
   std::vector<std::unique_ptr<ColumnWriter>> columns_;  // one per leaf, in leaf order
   std::unique_ptr<RowGroupState> row_groups_;
   std::vector<ColumnStats> stats_;  // one per top-level field
-  int64_t offset_ = 0;  // bytes written so far
+  int64_t offset_ = 0;              // bytes written so far
   int64_t num_rows_ = 0;
   int64_t buffered_rows_ = 0;
   bool closed_ = false;

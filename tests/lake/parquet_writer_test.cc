@@ -341,10 +341,10 @@ TEST_F(ParquetWriterTest, CloseReportsWholeFileStatisticsPerField) {
   const std::vector<Row> rows = {
       {Value("b"), Value(int64_t{5}), Value(1.5), Value(int32_t{19889}), Value(true), Value("x"),
        Value::Struct({Value("OK")}), Value::Map({}), Value()},
-      {Value(), Value(int64_t{-7}), Value(std::nan("")), Value(int32_t{19890}), Value(),
-       Value("y"), Value(), Value(), Value()},
-      {Value("a"), Value(), Value(-2.0), Value(), Value(false), Value(),
-       Value::Struct({Value()}), Value::Map({{"k", Value()}}), Value()},
+      {Value(), Value(int64_t{-7}), Value(std::nan("")), Value(int32_t{19890}), Value(), Value("y"),
+       Value(), Value(), Value()},
+      {Value("a"), Value(), Value(-2.0), Value(), Value(false), Value(), Value::Struct({Value()}),
+       Value::Map({{"k", Value()}}), Value()},
   };
   for (const Row& row : rows) ASSERT_TRUE((*writer)->Append(row).ok());
   auto info = (*writer)->Close();
