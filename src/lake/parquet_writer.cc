@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -187,6 +188,65 @@ class Shredder {
   std::vector<std::unique_ptr<ColumnWriter>>& columns_;
 };
 
+ColumnStats EmptyStats(const Field& field) {
+  ColumnStats stats;
+  stats.name = field.name;
+  if (field.type == FieldType::kStruct) {
+    for (const Field& child : field.children) stats.children.push_back(EmptyStats(child));
+  }
+  return stats;
+}
+
+void CountNull(ColumnStats& stats) {
+  ++stats.null_count;
+  for (ColumnStats& child : stats.children) CountNull(child);
+}
+
+template <typename T>
+void UpdateMinMax(const T& v, ColumnStats& stats) {
+  if (stats.min.is_null() || v < std::get<T>(stats.min.get())) stats.min = Value(v);
+  if (stats.max.is_null() || std::get<T>(stats.max.get()) < v) stats.max = Value(v);
+}
+
+// Adds one checked value to the whole-file statistics of `field`.
+void UpdateStats(const Field& field, const Value& value, ColumnStats& stats) {
+  if (value.is_null()) {
+    CountNull(stats);
+    return;
+  }
+  const Value::Variant& v = value.get();
+  if (field.type == FieldType::kStruct) {
+    const auto& fields = std::get<StructValue>(v).fields;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      UpdateStats(field.children[i], fields[i], stats.children[i]);
+    }
+    return;
+  }
+  if (field.min_max == MinMaxStats::kSkip) return;
+  switch (field.type) {
+    case FieldType::kInt32:
+    case FieldType::kDate:
+      UpdateMinMax(std::get<int32_t>(v), stats);
+      return;
+    case FieldType::kInt64:
+    case FieldType::kTimestampMicros:
+      UpdateMinMax(std::get<int64_t>(v), stats);
+      return;
+    case FieldType::kDouble:
+      if (std::isfinite(std::get<double>(v))) {
+        UpdateMinMax(std::get<double>(v), stats);
+      } else {
+        stats.non_finite = true;
+      }
+      return;
+    case FieldType::kString:
+      UpdateMinMax(std::get<std::string>(v), stats);
+      return;
+    default:
+      return;
+  }
+}
+
 }  // namespace
 
 void ParquetWriter::FileCloser::operator()(std::FILE* f) const { std::fclose(f); }
@@ -201,6 +261,7 @@ ParquetWriter::ParquetWriter(std::FILE* file, std::filesystem::path path, Parque
   for (const LeafColumn& leaf : schema_.leaves()) {
     columns_.push_back(std::make_unique<ColumnWriter>(leaf, options_));
   }
+  for (const Field& field : schema_.fields()) stats_.push_back(EmptyStats(field));
 }
 
 ParquetWriter::~ParquetWriter() = default;
@@ -236,7 +297,10 @@ Status ParquetWriter::Append(const Row& row) {
   for (size_t i = 0; i < row.size(); ++i) RETURN_IF_ERROR(CheckValue(fields[i], row[i], ""));
   Shredder shredder(columns_);
   size_t leaf = 0;
-  for (size_t i = 0; i < row.size(); ++i) shredder.Shred(fields[i], row[i], 0, 0, 0, leaf);
+  for (size_t i = 0; i < row.size(); ++i) {
+    shredder.Shred(fields[i], row[i], 0, 0, 0, leaf);
+    UpdateStats(fields[i], row[i], stats_[i]);
+  }
   ++num_rows_;
   ++buffered_rows_;
   size_t buffered = 0;
@@ -292,7 +356,8 @@ Result<ParquetFileInfo> ParquetWriter::Close() {
   if (std::fclose(file_.release()) != 0) {
     return UnavailableError("cannot close " + path_.string() + ": " + std::strerror(errno));
   }
-  return ParquetFileInfo{num_rows_, static_cast<int64_t>(meta.row_groups.size()), offset_};
+  return ParquetFileInfo{num_rows_, static_cast<int64_t>(meta.row_groups.size()), offset_,
+                         std::move(stats_)};
 }
 
 }  // namespace tracelake::lake

@@ -30,10 +30,26 @@ namespace tracelake::lake {
 class ColumnWriter;
 struct RowGroupState;
 
+// Whole-file statistics of one field, what a Delta add action's `stats` are made of
+// (shared/spec/delta-parquet.md section 1.5). A struct has one entry per child, in order; lists
+// and maps only count nulls.
+struct ColumnStats {
+  std::string name;
+  int64_t null_count = 0;  // rows where this value is null, a null parent struct included
+  // The smallest and largest non-null value, exact: int32_t (kInt32, kDate), int64_t (kInt64,
+  // kTimestampMicros), double (finite values only) or std::string (kString). Null when there is
+  // none, for other types (boolean, binary, nested) and for leaves marked MinMaxStats::kSkip.
+  Value min;
+  Value max;
+  bool non_finite = false;  // a kDouble held NaN or an infinity, which min/max leave out
+  std::vector<ColumnStats> children;
+};
+
 struct ParquetFileInfo {
   int64_t num_rows = 0;
   int64_t num_row_groups = 0;
-  int64_t size_bytes = 0;  // the exact file length (a Delta add action's `size`)
+  int64_t size_bytes = 0;            // the exact file length (a Delta add action's `size`)
+  std::vector<ColumnStats> columns;  // one per top-level field, in schema order
 };
 
 class ParquetWriter {
@@ -79,7 +95,8 @@ class ParquetWriter {
   const ParquetWriterOptions options_;
   std::vector<std::unique_ptr<ColumnWriter>> columns_;  // one per leaf, in leaf order
   std::unique_ptr<RowGroupState> row_groups_;
-  int64_t offset_ = 0;  // bytes written so far
+  std::vector<ColumnStats> stats_;  // one per top-level field
+  int64_t offset_ = 0;              // bytes written so far
   int64_t num_rows_ = 0;
   int64_t buffered_rows_ = 0;
   bool closed_ = false;

@@ -321,6 +321,63 @@ TEST_F(ParquetWriterTest, RefusedRowsLeaveTheFileIntact) {
   EXPECT_THAT(w.Close(), StatusIs(StatusCode::kFailedPrecondition));
 }
 
+TEST_F(ParquetWriterTest, CloseReportsWholeFileStatisticsPerField) {
+  auto schema = ParquetSchema::Make({
+      Field::Leaf("s", FieldType::kString),
+      Field::Leaf("n", FieldType::kInt64),
+      Field::Leaf("d", FieldType::kDouble),
+      Field::Leaf("day", FieldType::kDate),
+      Field::Leaf("ok", FieldType::kBoolean),
+      Field::Leaf("body", FieldType::kString, Repetition::kOptional, MinMaxStats::kSkip),
+      Field::Struct("status", {Field::Leaf("code", FieldType::kString)}),
+      Field::Map("attrs", Field::Leaf("value", FieldType::kString)),
+      Field::Leaf("none", FieldType::kInt32),
+  });
+  ASSERT_TRUE(schema.ok());
+  ParquetWriterOptions options;
+  options.row_group_bytes = 1;  // one row group per row: statistics span row groups
+  auto writer = ParquetWriter::Create((dir_ / "s.parquet").string(), *schema, options);
+  ASSERT_TRUE(writer.ok());
+  const std::vector<Row> rows = {
+      {Value("b"), Value(int64_t{5}), Value(1.5), Value(int32_t{19889}), Value(true), Value("x"),
+       Value::Struct({Value("OK")}), Value::Map({}), Value()},
+      {Value(), Value(int64_t{-7}), Value(std::nan("")), Value(int32_t{19890}), Value(), Value("y"),
+       Value(), Value(), Value()},
+      {Value("a"), Value(), Value(-2.0), Value(), Value(false), Value(), Value::Struct({Value()}),
+       Value::Map({{"k", Value()}}), Value()},
+  };
+  for (const Row& row : rows) ASSERT_TRUE((*writer)->Append(row).ok());
+  auto info = (*writer)->Close();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->num_row_groups, 3);
+  const auto& c = info->columns;
+  ASSERT_EQ(c.size(), 9u);
+  EXPECT_EQ(c[0].name, "s");
+  EXPECT_EQ(c[0].null_count, 1);
+  EXPECT_EQ(std::get<std::string>(c[0].min.get()), "a");
+  EXPECT_EQ(std::get<std::string>(c[0].max.get()), "b");
+  EXPECT_EQ(c[1].null_count, 1);
+  EXPECT_EQ(std::get<int64_t>(c[1].min.get()), -7);
+  EXPECT_EQ(std::get<int64_t>(c[1].max.get()), 5);
+  EXPECT_EQ(std::get<double>(c[2].min.get()), -2.0);  // NaN left out, and flagged
+  EXPECT_EQ(std::get<double>(c[2].max.get()), 1.5);
+  EXPECT_TRUE(c[2].non_finite);
+  EXPECT_EQ(std::get<int32_t>(c[3].max.get()), 19890);
+  EXPECT_EQ(c[4].null_count, 1);
+  EXPECT_TRUE(c[4].min.is_null());  // no min/max for booleans
+  EXPECT_EQ(c[5].null_count, 1);
+  EXPECT_TRUE(c[5].max.is_null());  // MinMaxStats::kSkip
+  EXPECT_EQ(c[6].null_count, 1);
+  ASSERT_EQ(c[6].children.size(), 1u);
+  EXPECT_EQ(c[6].children[0].name, "code");
+  EXPECT_EQ(c[6].children[0].null_count, 2);  // a null struct makes its children null
+  EXPECT_EQ(std::get<std::string>(c[6].children[0].min.get()), "OK");
+  EXPECT_EQ(c[7].null_count, 1);  // an empty map is not null
+  EXPECT_TRUE(c[7].min.is_null());
+  EXPECT_EQ(c[8].null_count, 3);
+  EXPECT_TRUE(c[8].min.is_null());
+}
+
 TEST_F(ParquetWriterTest, UncreatableFileIsUnavailable) {
   auto schema = ParquetSchema::Make({Field::Leaf("s", FieldType::kString)});
   ASSERT_TRUE(schema.ok());
