@@ -37,6 +37,9 @@ class SqliteBackend final : public Backend {
   DatasetStore& datasets() override { return datasets_; }
 
   StoreStats Stats() override;
+
+  // The database the roles share (the SQL engine opens its own connections on its path()).
+  SqliteDatabase& database() { return *db_; }
   Status Shutdown(std::chrono::milliseconds deadline) override;
 
   // While paused, the ingest writer takes nothing from its queue (queue-full and shutdown

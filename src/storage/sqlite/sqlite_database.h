@@ -78,6 +78,8 @@ class SqliteDatabase {
   void TruncateWalIfLarge() TL_EXCLUDES(write_mu_);
 
   bool in_memory() const { return memory_; }
+  // The file path, or the memdb URI of an in-memory database (what SqlQueryEngine opens).
+  const std::string& path() const { return path_; }
   // Bytes of the database and its WAL (file), or of the in-memory database.
   int64_t BytesOnDisk();
 
