@@ -130,10 +130,6 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
   if (config.max_commit_attempts < 1) {
     return InvalidArgumentError("max_commit_attempts must be at least 1");
   }
-  std::error_code ec;
-  fs::create_directories(DeltaLogDir(dir), ec);
-  if (ec)
-    return UnavailableError("cannot create " + DeltaLogDir(dir).string() + ": " + ec.message());
   std::unique_ptr<DeltaTable> table(new DeltaTable(dir, std::move(config)));
   const DeltaTableConfig& c = table->config_;
   if (c.partition_column) {
@@ -151,6 +147,12 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
     }
   }
 
+  // Only a valid config creates anything on disk.
+  std::error_code ec;
+  fs::create_directories(DeltaLogDir(dir), ec);
+  if (ec) {
+    return UnavailableError("cannot create " + DeltaLogDir(dir).string() + ": " + ec.message());
+  }
   MutexLock lock(table->mu_);
   RETURN_IF_ERROR(table->Refresh());
   if (table->snapshot_.version < 0) {
