@@ -4,14 +4,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 #include <set>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "lake/delta_checkpoint.h"
 #include "lake/delta_stats.h"
+#include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
 
 namespace tracelake::lake {
@@ -127,10 +130,6 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
   if (config.max_commit_attempts < 1) {
     return InvalidArgumentError("max_commit_attempts must be at least 1");
   }
-  std::error_code ec;
-  fs::create_directories(DeltaLogDir(dir), ec);
-  if (ec)
-    return UnavailableError("cannot create " + DeltaLogDir(dir).string() + ": " + ec.message());
   std::unique_ptr<DeltaTable> table(new DeltaTable(dir, std::move(config)));
   const DeltaTableConfig& c = table->config_;
   if (c.partition_column) {
@@ -148,6 +147,12 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
     }
   }
 
+  // Only a valid config creates anything on disk.
+  std::error_code ec;
+  fs::create_directories(DeltaLogDir(dir), ec);
+  if (ec) {
+    return UnavailableError("cannot create " + DeltaLogDir(dir).string() + ": " + ec.message());
+  }
   MutexLock lock(table->mu_);
   RETURN_IF_ERROR(table->Refresh());
   if (table->snapshot_.version < 0) {
@@ -268,6 +273,45 @@ void DeltaTable::MaybeCheckpoint(int64_t version, DeltaAppendResult& result) {
   }
 }
 
+Result<DeltaTable::WrittenFile> DeltaTable::WriteDataFile(const std::optional<std::string>& value,
+                                                          const std::vector<Row>& rows) {
+  ASSIGN_OR_RETURN(ParquetSchema schema, ParquetSchema::Make(file_fields_));
+  std::string subdir;
+  if (partition_index_ >= 0) {
+    subdir =
+        *config_.partition_column + "=" + (value ? *value : std::string(kNullPartitionDir)) + "/";
+  }
+  WrittenFile file;
+  DeltaAddFile& add = file.add;
+  add.path = subdir + "part-00000-" + NewUuid() + ".c000" +
+             std::string(CodecSuffix(config_.parquet.codec)) + ".parquet";
+  const fs::path path = dir_ / add.path;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return UnavailableError("cannot create " + path.parent_path().string());
+  auto write = [&]() -> Result<ParquetFileInfo> {
+    ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(path, schema, config_.parquet));
+    for (const Row& row : rows) RETURN_IF_ERROR(writer->Append(row));
+    ASSIGN_OR_RETURN(ParquetFileInfo info, writer->Close());
+    // Data before the commit that names it (spec 1.7): file and directory entries durable.
+    RETURN_IF_ERROR(SyncPath(path));
+    RETURN_IF_ERROR(SyncPath(path.parent_path()));
+    if (partition_index_ >= 0) RETURN_IF_ERROR(SyncPath(dir_));
+    return info;
+  };
+  Result<ParquetFileInfo> info = write();
+  if (!info.ok()) {
+    fs::remove(path, ec);
+    return info.status();
+  }
+  if (partition_index_ >= 0) add.partition_values[*config_.partition_column] = value;
+  add.size = info->size_bytes;
+  add.modification_time = MtimeMillis(path);
+  add.stats = DeltaStatsJson(*info, file_fields_);
+  file.rows = info->num_rows;
+  return file;
+}
+
 Result<std::optional<int64_t>> DeltaTable::TxnVersion(const std::string& app_id) {
   MutexLock lock(mu_);
   RETURN_IF_ERROR(Refresh());
@@ -317,53 +361,27 @@ Result<DeltaAppendResult> DeltaTable::Append(const std::string& app_id, int64_t 
     if (inserted) groups.push_back(Group{value, {}});
     groups[it->second].rows.push_back(i);
   }
-  ASSIGN_OR_RETURN(ParquetSchema schema, ParquetSchema::Make(file_fields_));
-
   std::vector<DeltaAddFile> adds;
-  auto write_group = [&](const Group& group) -> Status {
-    std::string subdir;
-    if (partition_index_ >= 0) {
-      subdir = *config_.partition_column + "=" +
-               (group.value ? *group.value : std::string(kNullPartitionDir)) + "/";
-    }
-    DeltaAddFile add;
-    add.path = subdir + "part-00000-" + NewUuid() + ".c000" +
-               std::string(CodecSuffix(config_.parquet.codec)) + ".parquet";
-    const fs::path path = dir_ / add.path;
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return UnavailableError("cannot create " + path.parent_path().string());
-    ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(path, schema, config_.parquet));
-    adds.push_back(add);  // from here on the file exists and is deleted on failure
+  for (const Group& group : groups) {
+    std::vector<Row> file_rows;
+    file_rows.reserve(group.rows.size());
     for (size_t i : group.rows) {
       Row row;
       row.reserve(file_fields_.size());
       for (size_t c = 0; c < rows[i].size(); ++c) {
         if (static_cast<int>(c) != partition_index_) row.push_back(rows[i][c]);
       }
-      RETURN_IF_ERROR(writer->Append(row));
+      file_rows.push_back(std::move(row));
     }
-    ASSIGN_OR_RETURN(ParquetFileInfo info, writer->Close());
-    // Data before the commit that names it (spec 1.7): file and directory entries durable.
-    RETURN_IF_ERROR(SyncPath(path));
-    RETURN_IF_ERROR(SyncPath(path.parent_path()));
-    if (partition_index_ >= 0) RETURN_IF_ERROR(SyncPath(dir_));
-    DeltaAddFile& done = adds.back();
-    if (partition_index_ >= 0) done.partition_values[*config_.partition_column] = group.value;
-    done.size = info.size_bytes;
-    done.modification_time = MtimeMillis(path);
-    done.data_change = true;
-    done.stats = DeltaStatsJson(info, file_fields_);
-    result.rows += info.num_rows;
-    result.bytes += info.size_bytes;
-    return Status();
-  };
-  for (const Group& group : groups) {
-    Status status = write_group(group);
-    if (!status.ok()) {
+    Result<WrittenFile> file = WriteDataFile(group.value, file_rows);
+    if (!file.ok()) {
       DeleteFiles(dir_, adds);
-      return status;
+      return file.status();
     }
+    file->add.data_change = true;
+    result.rows += file->rows;
+    result.bytes += file->add.size;
+    adds.push_back(std::move(file->add));
   }
   result.files = static_cast<int64_t>(adds.size());
   if (config_.crash_before_commit_for_testing) {
@@ -437,6 +455,100 @@ Result<DeltaDropResult> DeltaTable::DropPartitionsBefore(const std::string& valu
   actions.insert(actions.end(), removes.begin(), removes.end());
   ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(actions, "", 0));
   result.version = outcome.version;
+  DeltaAppendResult ignored;
+  MaybeCheckpoint(result.version, ignored);
+  return result;
+}
+
+Result<DeltaOptimizeResult> DeltaTable::Optimize(int64_t target_file_bytes) {
+  MutexLock lock(mu_);
+  RETURN_IF_ERROR(Refresh());
+  RETURN_IF_ERROR(CheckWritable());
+  ASSIGN_OR_RETURN(ParquetSchema schema, ParquetSchema::Make(file_fields_));
+  // Small files per partition value, oldest first, so rewritten files keep arrival order.
+  std::map<std::optional<std::string>, std::vector<const DeltaAddFile*>> small;
+  for (const auto& [path, add] : snapshot_.files) {
+    if (add.size >= target_file_bytes) continue;
+    std::optional<std::string> value;
+    if (config_.partition_column) {
+      auto it = add.partition_values.find(*config_.partition_column);
+      if (it != add.partition_values.end()) value = it->second;
+    }
+    small[value].push_back(&add);
+  }
+  struct Bin {
+    std::optional<std::string> value;
+    std::vector<const DeltaAddFile*> files;
+    int64_t bytes = 0;
+  };
+  std::vector<Bin> bins;
+  for (auto& [value, files] : small) {
+    std::sort(files.begin(), files.end(), [](const DeltaAddFile* a, const DeltaAddFile* b) {
+      return std::tie(a->modification_time, a->path) < std::tie(b->modification_time, b->path);
+    });
+    Bin bin{value, {}, 0};
+    for (const DeltaAddFile* f : files) {
+      bin.files.push_back(f);
+      bin.bytes += f->size;
+      if (bin.bytes >= target_file_bytes) {
+        bins.push_back(std::move(bin));
+        bin = Bin{value, {}, 0};
+      }
+    }
+    bins.push_back(std::move(bin));
+  }
+  std::erase_if(bins, [](const Bin& b) { return b.files.size() < 2; });
+  DeltaOptimizeResult result;
+  if (bins.empty()) return result;
+
+  const int64_t now = config_.clock->NowUnixMillis();
+  std::vector<DeltaAddFile> adds;
+  std::vector<DeltaAction> removes;
+  for (const Bin& bin : bins) {
+    std::vector<Row> rows;
+    Status status;
+    for (const DeltaAddFile* f : bin.files) {
+      Result<std::vector<Row>> file_rows = ReadParquetRows(dir_ / f->path, schema);
+      if (!file_rows.ok()) {
+        status = file_rows.status();
+        break;
+      }
+      std::move(file_rows->begin(), file_rows->end(), std::back_inserter(rows));
+      removes.emplace_back(
+          DeltaRemoveFile{f->path, now, /*data_change=*/false, f->partition_values, f->size});
+      result.bytes_removed += f->size;
+    }
+    Result<WrittenFile> file = status.ok() ? WriteDataFile(bin.value, rows) : status;
+    if (!file.ok()) {
+      DeleteFiles(dir_, adds);
+      return file.status();
+    }
+    file->add.data_change = false;
+    result.rows += file->rows;
+    result.bytes_added += file->add.size;
+    adds.push_back(std::move(file->add));
+  }
+  result.files_added = static_cast<int64_t>(adds.size());
+  result.files_removed = static_cast<int64_t>(removes.size());
+
+  DeltaCommitInfo info = NewCommitInfo("OPTIMIZE");
+  info.operation_parameters = {{"predicate", "[]"},
+                               {"targetSize", std::to_string(target_file_bytes)}};
+  info.read_version = snapshot_.version;
+  info.is_blind_append = false;
+  info.operation_metrics = {{"numAddedFiles", std::to_string(result.files_added)},
+                            {"numRemovedFiles", std::to_string(result.files_removed)},
+                            {"numAddedBytes", std::to_string(result.bytes_added)},
+                            {"numRemovedBytes", std::to_string(result.bytes_removed)}};
+  std::vector<DeltaAction> actions = {std::move(info)};
+  for (const DeltaAddFile& add : adds) actions.emplace_back(add);
+  actions.insert(actions.end(), removes.begin(), removes.end());
+  Result<CommitOutcome> outcome = Commit(actions, "", 0);
+  if (!outcome.ok()) {
+    if (outcome.status().code() == StatusCode::kAborted) DeleteFiles(dir_, adds);
+    return outcome.status();
+  }
+  result.version = outcome->version;
   DeltaAppendResult ignored;
   MaybeCheckpoint(result.version, ignored);
   return result;

@@ -73,6 +73,15 @@ struct DeltaDropResult {
   int64_t bytes = 0;
 };
 
+struct DeltaOptimizeResult {
+  int64_t version = -1;  // -1: nothing to compact, no commit
+  int64_t files_removed = 0;
+  int64_t files_added = 0;
+  int64_t rows = 0;
+  int64_t bytes_removed = 0;
+  int64_t bytes_added = 0;
+};
+
 struct DeltaVacuumResult {
   std::vector<std::string> files;  // deleted (or, on a dry run, to delete), relative paths
   int64_t bytes = 0;
@@ -108,6 +117,14 @@ class DeltaTable {
   // (kFailedPrecondition) on a table with delta.appendOnly=true or without a partition column.
   Result<DeltaDropResult> DropPartitionsBefore(const std::string& value);
 
+  // Compaction (spec 1.9): per partition, live files smaller than `target_file_bytes` are read
+  // back (ReadParquetRows) and rewritten, oldest first and rows in order, into files of about
+  // that size; one commit adds the new files and removes the old, all dataChange false, so
+  // readers of the change feed see no new data. A partition with one small file is left alone.
+  // Errors: kAborted when a concurrent commit removed one of the files first (the new files are
+  // deleted); kDataLoss for an unreadable data file; kUnavailable for I/O.
+  Result<DeltaOptimizeResult> Optimize(int64_t target_file_bytes);
+
   // Deletes data files older than `retention` that no live add names: removed files whose
   // tombstone is older, and unreferenced files (crash leftovers) whose mtime is older. Younger
   // unreferenced files are kept: a concurrent writer may be about to commit them. Hidden paths
@@ -123,6 +140,14 @@ class DeltaTable {
   DeltaTable(std::filesystem::path dir, DeltaTableConfig config);
 
   Status Refresh() TL_REQUIRES(mu_);
+  // Writes `rows` (the file's columns only) as a new data file of partition `value` and
+  // syncs it; nothing is left behind on error. The add has no dataChange decided yet.
+  struct WrittenFile {
+    DeltaAddFile add;
+    int64_t rows = 0;
+  };
+  Result<WrittenFile> WriteDataFile(const std::optional<std::string>& value,
+                                    const std::vector<Row>& rows) TL_REQUIRES(mu_);
   Status CheckWritable() const TL_REQUIRES(mu_);
   // Commits `actions` at the next version, retrying conflicts; see Append for `app_id`.
   struct CommitOutcome {

@@ -4,7 +4,8 @@
 // [{key, value}]), and what each step returned.
 //
 // The table: 12 appends of spans over three `date` partitions (batch 5 is sent twice, the
-// second time a no-op), a checkpoint after version 10, then the oldest partition dropped.
+// second time a no-op), a checkpoint after version 10, then the oldest partition dropped and
+// the small files of the other two compacted (Optimize) into one file each.
 //
 //   tracelake_delta_sample TABLE_DIR EXPECTED_JSON
 #include <cstdint>
@@ -144,6 +145,12 @@ int WriteAll(const std::string& dir, const std::string& expected_path) {
   auto dropped = (*table)->DropPartitionsBefore("2024-06-15");
   if (!dropped.ok()) return Fail(dropped.status());
   expected["dropped"] = {{"version", dropped->version}, {"files", dropped->files}};
+  auto optimized = (*table)->Optimize(int64_t{1} << 20);
+  if (!optimized.ok()) return Fail(optimized.status());
+  expected["optimized"] = {{"version", optimized->version},
+                           {"removed", optimized->files_removed},
+                           {"added", optimized->files_added},
+                           {"rows", optimized->rows}};
   for (const Sample& s : all) {
     if (s.date >= 19889) expected["rows"].push_back(s.canonical);
   }

@@ -15,6 +15,7 @@
 #include "lake/delta_checkpoint.h"
 #include "lake/delta_log.h"
 #include "lake/parquet_format.h"
+#include "lake/parquet_reader.h"
 #include "tests/common/status_matchers.h"
 #include "tests/lake/parquet_test_util.h"
 
@@ -416,6 +417,66 @@ TEST_F(DeltaTableTest, DroppedPartitionsAreVacuumedAfterTheRetention) {
   ASSERT_TRUE(ao.ok());
   EXPECT_THAT((*ao)->DropPartitionsBefore("2030-01-01"), StatusIs(StatusCode::kFailedPrecondition));
   fs::remove_all(ao_dir);
+}
+
+TEST_F(DeltaTableTest, OptimizeRewritesSmallFilesWithoutChangingData) {
+  clock_.SetNanos(SystemClock::Default().NowUnixNanos());
+  auto table = OpenTable(Config());
+  ASSERT_NE(table, nullptr);
+  std::multiset<std::string> written;
+  for (int batch = 1; batch <= 5; ++batch) {
+    std::vector<Row> rows;
+    for (int i = 0; i < 3; ++i) {
+      const std::string id = std::to_string(batch) + "-" + std::to_string(i);
+      rows.push_back(SpanRow(id, "n", 1718445600000000000, 19889 + i % 2));
+      written.insert(id);
+    }
+    ASSERT_TRUE(table->Append("app", batch, rows).ok());
+  }
+  auto before = ReadDeltaSnapshot(dir_);
+  ASSERT_EQ(before->files.size(), 10u);
+  // A target below every file size: nothing to do.
+  EXPECT_EQ(table->Optimize(100)->version, -1);
+
+  auto optimized = table->Optimize(1 << 20);
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  EXPECT_EQ(optimized->version, 6);
+  EXPECT_EQ(optimized->files_removed, 10);
+  EXPECT_EQ(optimized->files_added, 2);  // one per partition
+  EXPECT_EQ(optimized->rows, 15);
+  const std::string commit = Commit(6);
+  EXPECT_THAT(commit, HasSubstr("\"operation\":\"OPTIMIZE\""));
+  EXPECT_THAT(commit, HasSubstr("\"isBlindAppend\":false"));
+  EXPECT_THAT(commit, ::testing::Not(HasSubstr("\"dataChange\":true")));
+
+  auto after = ReadDeltaSnapshot(dir_);
+  ASSERT_EQ(after->files.size(), 2u);
+  EXPECT_EQ(after->tombstones.size(), 10u);
+  EXPECT_EQ(after->txns.at("app").version, 5);
+  std::vector<Field> file_fields = SpanColumns();
+  file_fields.erase(file_fields.begin() + 4);  // date
+  auto schema = ParquetSchema::Make(file_fields);
+  ASSERT_TRUE(schema.ok());
+  std::multiset<std::string> read;
+  for (const auto& [path, add] : after->files) {
+    EXPECT_FALSE(add.data_change);
+    EXPECT_THAT(add.stats, HasSubstr("\"numRecords\":"));
+    auto rows = ReadParquetRows(dir_ / path, *schema);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    for (const Row& row : *rows) {
+      const std::string& id = std::get<std::string>(row[1].get());
+      read.insert(id);
+      // Each file holds only its partition's rows: i = 0 on 06-15, i = 1 on 06-16.
+      EXPECT_EQ(add.partition_values.at("date"), id.back() == '1' ? "2024-06-16" : "2024-06-15");
+    }
+  }
+  EXPECT_EQ(read, written);
+  // The compacted files go with the next vacuum after the retention.
+  clock_.AdvanceNanos(8LL * 24 * 3600 * 1000000000);
+  auto vacuum = table->Vacuum(std::chrono::hours(24 * 7), false);
+  ASSERT_TRUE(vacuum.ok());
+  EXPECT_EQ(vacuum->files.size(), 10u);
+  EXPECT_EQ(DataFiles(dir_).size(), 2u);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The Delta log (src/lake/delta_*) read by a real engine: tracelake_delta_sample writes a
-// partitioned table with 12 appends (one retried batch), a checkpoint after version 10 and a
-// dropped partition, plus expected.json with the live rows. DuckDB reads the commit files as
+// partitioned table with 12 appends (one retried batch), a checkpoint after version 10, a
+// dropped partition and a compaction (Optimize), plus expected.json with the live rows. DuckDB reads the commit files as
 // JSON, the checkpoint as Parquet and exactly the live data files, and every check of
 // shared/spec/delta-parquet.md section 4.2 that fits without a Delta reader is made here
 // (DuckDB's delta extension needs a download, so the log is replayed in this test).
@@ -90,7 +90,7 @@ describe('Delta tables written by tracelake', () => {
 
   test('commits are contiguous, version 0 holds protocol and metaData, one action per line', async () => {
     const names = fs.readdirSync(log).filter((f) => f.endsWith('.json')).sort();
-    assert.deepEqual(names, Array.from({ length: 14 }, (_, v) => `${String(v).padStart(20, '0')}.json`));
+    assert.deepEqual(names, Array.from({ length: 15 }, (_, v) => `${String(v).padStart(20, '0')}.json`));
     let lines = 0;
     for (const n of names) lines += fs.readFileSync(path.join(log, n), 'utf8').trim().split('\n').length;
     assert.equal(actions.length, lines);
@@ -122,18 +122,29 @@ describe('Delta tables written by tracelake', () => {
     assert.equal(last.filter((a) => a.action === 'remove').length, expected.dropped.files);
     assert.ok(last.filter((a) => a.action === 'remove').every((a) => a.body.dataChange === true
       && a.body.partitionValues.date === '2024-06-14'));
+    // Optimize: the 24 small files of the two remaining partitions become one file each, all
+    // dataChange false (no new data for change readers).
+    const opt = actions.filter((a) => a.version === 14);
+    assert.equal(opt[0].body.operation, 'OPTIMIZE');
+    assert.equal(opt.filter((a) => a.action === 'add').length, 2);
+    assert.equal(opt.filter((a) => a.action === 'remove').length, 24);
+    assert.ok(opt.slice(1).every((a) => a.body.dataChange === false));
+    assert.deepEqual(expected.optimized, { version: 14, removed: 24, added: 2, rows: expected.rows.length });
   });
 
-  test('every live file exists with its size, partition directory and exact stats', async () => {
+  test('every file ever added exists with its size, partition directory and exact stats', async () => {
     const { files, txns } = replay();
-    assert.equal(files.size, 24);
+    assert.equal(files.size, 2);
     assert.equal(txns.get('tracelake-sample'), 12);
-    for (const [p, add] of files) {
+    // Vacuum has not run, so removed files are still there to check too.
+    const added = actions.filter((a) => a.action === 'add').map((a) => [a.body.path, a.body]);
+    assert.equal(added.length, 38);
+    for (const [p, add] of added) {
       const file = path.join(table, p);
       assert.equal(fs.statSync(file).size, add.size, p);
       assert.ok(p.startsWith(`date=${add.partitionValues.date}/part-00000-`), p);
       assert.match(p, /\.c000\.zstd\.parquet$/);
-      assert.equal(add.dataChange, true);
+      assert.equal(add.dataChange, !files.has(p), p);  // the live ones come from Optimize
       const [s] = await query(`
         WITH f AS (SELECT * FROM read_parquet('${file}')),
              st AS (SELECT '${add.stats.replaceAll("'", "''")}' AS j)
@@ -243,5 +254,8 @@ describe('Delta tables written by tracelake', () => {
     const onDisk = fs.readdirSync(path.join(table, 'date=2024-06-14'));
     assert.equal(onDisk.length, expected.dropped.files);
     assert.ok(onDisk.every((f) => !files.has(`date=2024-06-14/${f}`)));
+    // Reading every file on disk instead would double the compacted rows: the log decides.
+    const everything = await query(`SELECT count(*)::INTEGER AS n FROM read_parquet('${table}/date=2024-06-1[56]/*.parquet')`);
+    assert.equal(everything[0].n, 2 * want.length);
   });
 });
