@@ -341,8 +341,12 @@ class LakeSink::Impl {
     const std::vector<lake::Row>* by_table[3] = {&rows.spans, &rows.logs, &rows.annotations};
     int64_t* counters[3] = {&progress_.rows_spans, &progress_.rows_logs,
                             &progress_.rows_annotations};
+    int committed = 0;
     for (int t = 0; t < 3; ++t) {
       if (by_table[t]->empty()) continue;
+      if (committed++ == options_.fail_after_tables_for_testing)
+        return Status(StatusCode::kAborted, "lake sink stopped for a test after " +
+                            std::to_string(options_.fail_after_tables_for_testing) + " tables");
       if (only_missing) {
         ASSIGN_OR_RETURN(std::optional<int64_t> have, tables_[t]->TxnVersion(app_id_));
         if (have && *have >= version) continue;

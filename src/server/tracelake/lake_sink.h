@@ -57,6 +57,9 @@ struct LakeSinkOptions {
   // `since_ms` (0: any). Traces outside are passed by, never written.
   std::set<std::string> experiment_ids;
   int64_t since_ms = 0;
+  // Tests: a batch fails (kAborted) after this many tables got their commit, as a crash would
+  // leave it; -1: never.
+  int fail_after_tables_for_testing = -1;
 };
 
 // The three tables' Delta configurations (name, columns, partitioning, codec): spans, logs,

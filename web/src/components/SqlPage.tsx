@@ -10,15 +10,15 @@ import { formatInt } from '../format';
 
 export const SQL_EXAMPLES: { label: string; query: string }[] = [
   { label: 'Newest traces',
-    query: 'SELECT trace_id, experiment_id, name, state, duration_ms, total_tokens\nFROM traces\nORDER BY request_time DESC\nLIMIT 50' },
+    query: 'SELECT trace_id, experiment_id, request_time, name, state, execution_duration_ms, total_tokens, cost\nFROM traces\nORDER BY request_time_ms DESC\nLIMIT 50' },
   { label: 'Slowest tool by model',
     query: "SELECT json_extract(attributes, '$.\"gen_ai.request.model\"') AS model,\n       name AS tool,\n       count(*) AS calls,\n       max((end_time_unix_nano - start_time_unix_nano) / 1e6) AS max_ms\nFROM otel_spans\nGROUP BY model, tool\nORDER BY max_ms DESC\nLIMIT 20" },
   { label: 'Errors by span name',
     query: "SELECT name, count(*) AS errors\nFROM otel_spans\nWHERE json_extract(status, '$.code') = 'STATUS_CODE_ERROR'\nGROUP BY name\nORDER BY errors DESC" },
   { label: 'Tokens and cost per user',
-    query: 'SELECT user, count(*) AS traces, sum(total_tokens) AS tokens, round(sum(cost_usd), 4) AS cost_usd\nFROM traces\nGROUP BY user\nORDER BY cost_usd DESC' },
+    query: 'SELECT user, count(*) AS traces, sum(total_tokens) AS tokens, round(sum(cost), 4) AS cost_usd\nFROM traces\nGROUP BY user\nORDER BY cost_usd DESC' },
   { label: 'Failing judge verdicts',
-    query: "SELECT target_id AS trace_id, name, value, comment\nFROM otel_annotations\nWHERE annotation_type = 'FEEDBACK' AND value = '\"no\"'\nLIMIT 100" },
+    query: "SELECT target_id AS trace_id, name, value, comment, source_id\nFROM otel_annotations\nWHERE annotation_type = 'FEEDBACK' AND value IN ('false', '\"no\"')\nLIMIT 100" },
 ];
 
 const SHOW_ROWS = 1000;  // rows drawn in the table; the CSV has all of them
