@@ -201,6 +201,9 @@ struct OtelVtab : sqlite3_vtab {
   sqlite3* db = nullptr;
   // Resources are shared by many spans (and traces): decode each once per query.
   std::unordered_map<uint64_t, std::shared_ptr<const model::Resource>> resources;
+  // The per-trace statements, prepared once per query rather than once per trace (keyed by
+  // the SQL literal's address).
+  std::unordered_map<const char*, StmtPtr> statements;
 };
 
 struct OtelCursor : sqlite3_vtab_cursor {
@@ -209,6 +212,7 @@ struct OtelCursor : sqlite3_vtab_cursor {
   size_t pos = 0;
   int64_t rowid = 0;
   bool eof = true;
+  bool needs_body = true;  // otel_spans: a used column comes from the span's stored body
 };
 
 OtelVtab& VtabOf(sqlite3_vtab_cursor* c) { return *static_cast<OtelVtab*>(c->pVtab); }
@@ -234,17 +238,31 @@ int Prepare(OtelVtab& vt, const char* sql, StmtPtr& out) {
   return SQLITE_OK;
 }
 
+// A cached statement, reset and unbound. Each use steps it to the end (or fails) before
+// another use of the same SQL, so two cursors of one table never share a running statement.
+int Cached(OtelVtab& vt, const char* sql, sqlite3_stmt*& out) {
+  StmtPtr& slot = vt.statements[sql];
+  if (slot) {
+    sqlite3_reset(slot.get());
+    sqlite3_clear_bindings(slot.get());
+  } else if (int rc = Prepare(vt, sql, slot); rc != SQLITE_OK) {
+    return rc;
+  }
+  out = slot.get();
+  return SQLITE_OK;
+}
+
 Result<std::shared_ptr<const model::Resource>> LoadResource(OtelVtab& vt, uint64_t hash) {
   auto [it, fresh] = vt.resources.try_emplace(hash);
   if (!fresh) return it->second;
-  StmtPtr s;
-  if (Prepare(vt, "SELECT body FROM main.resources WHERE resource_hash = ?", s) != SQLITE_OK) {
+  sqlite3_stmt* s = nullptr;
+  if (Cached(vt, "SELECT body FROM main.resources WHERE resource_hash = ?", s) != SQLITE_OK) {
     return InternalError("cannot read resources");
   }
-  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(hash));
+  sqlite3_bind_int64(s, 1, static_cast<int64_t>(hash));
   auto resource = std::make_shared<model::Resource>();
-  if (sqlite3_step(s.get()) == SQLITE_ROW) {
-    RETURN_IF_ERROR(DecodeResource(ColumnBlob(s.get(), 0), *resource));
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    RETURN_IF_ERROR(DecodeResource(ColumnBlob(s, 0), *resource));
   }
   it->second = std::move(resource);
   return it->second;
@@ -252,55 +270,61 @@ Result<std::shared_ptr<const model::Resource>> LoadResource(OtelVtab& vt, uint64
 
 // The spans of one trace, as SqliteTraceStore::LoadSpans reads them (without normalization:
 // the rows hold the sender's attributes).
-int LoadSpanRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, std::vector<Row>& rows) {
+// Without needs_body only the columns of the `spans` rows are filled (ids, name, times, status
+// code): the chunks are not read or decompressed, which makes counts and latencies cheap.
+int LoadSpanRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, bool needs_body,
+                 std::vector<Row>& rows) {
   std::deque<SpanChunk> chunks;  // deque: bodies point into each chunk, which must not move
   std::unordered_map<int64_t, std::pair<SpanChunk*, size_t>> by_seq;
-  StmtPtr c;
-  if (int rc = Prepare(vt,
-                       "SELECT chunk_id, body FROM main.span_chunks "
-                       "WHERE chunk_id BETWEEN ? AND ?",
-                       c);
+  sqlite3_stmt* c = nullptr;
+  if (int rc = Cached(vt,
+                      "SELECT chunk_id, body FROM main.span_chunks "
+                      "WHERE chunk_id BETWEEN ? AND ?",
+                      c);
       rc != SQLITE_OK) {
     return rc;
   }
-  sqlite3_bind_int64(c.get(), 1, trace_key * sql::kChunksPerTrace);
-  sqlite3_bind_int64(c.get(), 2, trace_key * sql::kChunksPerTrace + sql::kChunksPerTrace - 1);
+  sqlite3_bind_int64(c, 1, trace_key * sql::kChunksPerTrace);
+  sqlite3_bind_int64(c, 2, trace_key * sql::kChunksPerTrace + sql::kChunksPerTrace - 1);
   int rc = SQLITE_OK;
-  while ((rc = sqlite3_step(c.get())) == SQLITE_ROW) {
+  while (needs_body && (rc = sqlite3_step(c)) == SQLITE_ROW) {
     chunks.emplace_back();
-    if (!chunks.back().Parse(ColumnBlob(c.get(), 1)).ok()) {
+    if (!chunks.back().Parse(ColumnBlob(c, 1)).ok()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span chunk is corrupt");
     }
-    by_seq[sqlite3_column_int64(c.get(), 0) - trace_key * sql::kChunksPerTrace] = {&chunks.back(),
-                                                                                   0};
+    by_seq[sqlite3_column_int64(c, 0) - trace_key * sql::kChunksPerTrace] = {&chunks.back(), 0};
   }
-  if (rc != SQLITE_DONE) return StepError(vt, rc);
+  if (needs_body && rc != SQLITE_DONE) return StepError(vt, rc);
 
-  StmtPtr s;
-  if (rc = Prepare(vt,
-                   "SELECT span_id, parent_id, start_ns, duration_ns, status, name, chunk "
-                   "FROM main.spans WHERE trace_key = ? ORDER BY span_id",
-                   s);
+  sqlite3_stmt* s = nullptr;
+  if (rc = Cached(vt,
+                  "SELECT span_id, parent_id, start_ns, duration_ns, status, name, chunk "
+                  "FROM main.spans WHERE trace_key = ? ORDER BY span_id",
+                  s);
       rc != SQLITE_OK) {
     return rc;
   }
-  sqlite3_bind_int64(s.get(), 1, trace_key);
+  sqlite3_bind_int64(s, 1, trace_key);
   std::vector<model::Span> spans;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    auto it = by_seq.find(sqlite3_column_int64(s.get(), 6));
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    model::Span span;
+    span.trace_id = id;
+    span.span_id = SpanIdFromInt(sqlite3_column_int64(s, 0));
+    span.parent_span_id = SpanIdFromInt(sqlite3_column_int64(s, 1));
+    const int64_t start = sqlite3_column_int64(s, 2);
+    span.start_time_unix_nano = static_cast<uint64_t>(start);
+    span.end_time_unix_nano = static_cast<uint64_t>(start + sqlite3_column_int64(s, 3));
+    span.status_code = static_cast<model::SpanStatusCode>(sqlite3_column_int64(s, 4) & 3);
+    span.name = ColumnText(s, 5);
+    if (!needs_body) {
+      spans.push_back(std::move(span));
+      continue;
+    }
+    auto it = by_seq.find(sqlite3_column_int64(s, 6));
     if (it == by_seq.end() || it->second.second >= it->second.first->spans().size()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span has no body");
     }
     const ChunkSpan& body = it->second.first->spans()[it->second.second++];
-    model::Span span;
-    span.trace_id = id;
-    span.span_id = SpanIdFromInt(sqlite3_column_int64(s.get(), 0));
-    span.parent_span_id = SpanIdFromInt(sqlite3_column_int64(s.get(), 1));
-    const int64_t start = sqlite3_column_int64(s.get(), 2);
-    span.start_time_unix_nano = static_cast<uint64_t>(start);
-    span.end_time_unix_nano = static_cast<uint64_t>(start + sqlite3_column_int64(s.get(), 3));
-    span.status_code = static_cast<model::SpanStatusCode>(sqlite3_column_int64(s.get(), 4) & 3);
-    span.name = ColumnText(s.get(), 5);
     if (!DecodeSpanBody(body.body, span).ok()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span body is corrupt");
     }
@@ -327,32 +351,31 @@ int LoadAnnotationRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, int64
   model::TraceInfo info;
   info.trace_id = id;
   info.request_time_ns = request_ns;
-  StmtPtr a;
-  int rc = Prepare(vt,
-                   "SELECT assessment_id, span_id, name, kind, source_type, source_id, "
-                   "create_time, last_update_time, value_json, rationale, metadata_json "
-                   "FROM main.assessments WHERE trace_key = ? "
-                   "ORDER BY create_time, assessment_id",
-                   a);
+  sqlite3_stmt* a = nullptr;
+  int rc = Cached(vt,
+                  "SELECT assessment_id, span_id, name, kind, source_type, source_id, "
+                  "create_time, last_update_time, value_json, rationale, metadata_json "
+                  "FROM main.assessments WHERE trace_key = ? "
+                  "ORDER BY create_time, assessment_id",
+                  a);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_int64(a.get(), 1, trace_key);
-  while ((rc = sqlite3_step(a.get())) == SQLITE_ROW) {
+  sqlite3_bind_int64(a, 1, trace_key);
+  while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
     model::Assessment x;
-    x.assessment_id = ColumnText(a.get(), 0);
-    x.span_id = ColumnText(a.get(), 1);
-    x.assessment_name = ColumnText(a.get(), 2);
-    x.source.source_type =
-        static_cast<model::AssessmentSourceType>(sqlite3_column_int64(a.get(), 4) & 3);
-    x.source.source_id = ColumnText(a.get(), 5);
-    x.create_time_ms = sqlite3_column_int64(a.get(), 6);
-    x.last_update_time_ms = sqlite3_column_int64(a.get(), 7);
-    if (sqlite3_column_int64(a.get(), 3) == 1) {
-      x.feedback = model::Feedback{ColumnText(a.get(), 8), std::nullopt};
+    x.assessment_id = ColumnText(a, 0);
+    x.span_id = ColumnText(a, 1);
+    x.assessment_name = ColumnText(a, 2);
+    x.source.source_type = static_cast<model::AssessmentSourceType>(sqlite3_column_int64(a, 4) & 3);
+    x.source.source_id = ColumnText(a, 5);
+    x.create_time_ms = sqlite3_column_int64(a, 6);
+    x.last_update_time_ms = sqlite3_column_int64(a, 7);
+    if (sqlite3_column_int64(a, 3) == 1) {
+      x.feedback = model::Feedback{ColumnText(a, 8), std::nullopt};
     } else {
-      x.expectation = model::Expectation{ColumnText(a.get(), 8), "", ""};
+      x.expectation = model::Expectation{ColumnText(a, 8), "", ""};
     }
-    x.rationale = ColumnText(a.get(), 9);
-    const auto md = nlohmann::json::parse(ColumnText(a.get(), 10), nullptr, false);
+    x.rationale = ColumnText(a, 9);
+    const auto md = nlohmann::json::parse(ColumnText(a, 10), nullptr, false);
     if (md.is_object()) {
       for (const auto& [k, v] : md.items()) {
         x.metadata[k] = v.is_string() ? v.get<std::string>() : v.dump();
@@ -366,11 +389,11 @@ int LoadAnnotationRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, int64
         std::pair{"SELECT key, value FROM main.trace_metadata "
                   "WHERE trace_key = ?",
                   &info.trace_metadata}}) {
-    StmtPtr s;
-    if (rc = Prepare(vt, sql, s); rc != SQLITE_OK) return rc;
-    sqlite3_bind_int64(s.get(), 1, trace_key);
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-      (*out)[ColumnText(s.get(), 0)] = ColumnText(s.get(), 1);
+    sqlite3_stmt* s = nullptr;
+    if (rc = Cached(vt, sql, s); rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(s, 1, trace_key);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      (*out)[ColumnText(s, 0)] = ColumnText(s, 1);
     }
     if (rc != SQLITE_DONE) return StepError(vt, rc);
   }
@@ -407,7 +430,7 @@ int LoadNext(OtelCursor& cur) {
     if (auto parsed = TraceId::FromBytes(ColumnBlob(o, 1))) id = *parsed;
     const int load_rc =
         vt.def.kind == TableKind::kSpans
-            ? LoadSpanRows(vt, trace_key, id, cur.rows)
+            ? LoadSpanRows(vt, trace_key, id, cur.needs_body, cur.rows)
             : LoadAnnotationRows(vt, trace_key, id, sqlite3_column_int64(o, 2), cur.rows);
     if (load_rc != SQLITE_OK) return load_rc;
   }
@@ -442,21 +465,33 @@ int Disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
+// otel_spans columns read from the `spans` rows alone (record_id, time, date, trace_id,
+// span_id, parent_span_id, name, start and end times).
+constexpr sqlite3_uint64 kSpanColumnsWithoutBody = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4) |
+                                                   (1u << 5) | (1u << 6) | (1u << 9) | (1u << 11) |
+                                                   (1u << 12);
+// idxNum bits: the trace id is pushed down; otel_spans needs the span bodies.
+constexpr int kIdxTraceId = 1;
+constexpr int kIdxNeedsBody = 2;
+
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const OtelVtab& vt = *static_cast<OtelVtab*>(vtab);
+  const bool needs_body =
+      vt.def.kind != TableKind::kSpans || (info->colUsed & ~kSpanColumnsWithoutBody) != 0;
+  const int body_bit = needs_body ? kIdxNeedsBody : 0;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (c.usable && c.iColumn == vt.def.id_column && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
       info->aConstraintUsage[i].argvIndex = 1;
       // Exact: xFilter returns only rows whose id equals the value.
       info->aConstraintUsage[i].omit = 1;
-      info->idxNum = 1;
+      info->idxNum = kIdxTraceId | body_bit;
       info->estimatedCost = 20;
       info->estimatedRows = 20;
       return SQLITE_OK;
     }
   }
-  info->idxNum = 0;
+  info->idxNum = body_bit;
   info->estimatedCost = 1e9;
   info->estimatedRows = 1000000;
   return SQLITE_OK;
@@ -492,8 +527,9 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
   cur.pos = 0;
   cur.rowid = 0;
   cur.eof = true;
+  cur.needs_body = (idx_num & kIdxNeedsBody) != 0;
   std::optional<TraceId> id;
-  if (idx_num == 1 && argc == 1) {
+  if ((idx_num & kIdxTraceId) != 0 && argc == 1) {
     id = PushedId(argv[0]);
     if (!id) return SQLITE_OK;  // no stored row can match
   }
