@@ -10,5 +10,6 @@ int RunServer(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
 int RunDatasets(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
+int RunSql(const std::vector<std::string>& args);
 
 }  // namespace tracelake::cli

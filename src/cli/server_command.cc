@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +55,9 @@ FlagSet ServerFlags() {
            "Judge spend per experiment and UTC day after which online scoring pauses; 0: none"},
           {"online-scoring-daily-tokens", "N", "0",
            "Judge tokens per experiment and UTC day after which online scoring pauses; 0: none"},
+          {"sql-time-limit", "SECONDS", "30",
+           "Longest a query of POST /api/2.0/tracelake/sql and `tracelake sql` may run "
+           "(docs/sql.md)"},
       });
 }
 
@@ -78,17 +82,19 @@ int RunServer(const std::vector<std::string>& args) {
   auto judge_concurrency = flags.GetInt("judge-concurrency", 1, 1024);
   auto settle = flags.GetInt("online-scoring-settle", 0, 86400);
   auto daily_tokens = flags.GetInt64("online-scoring-daily-tokens", 0, INT64_MAX);
-  for (const Status& st :
-       {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
-        judge_concurrency.status(), settle.status(), daily_tokens.status()}) {
+  auto sql_time_limit = flags.GetInt("sql-time-limit", 1, 3600);
+  for (const Status& st : {port.status(), grpc_port.status(), max_bytes.status(),
+                           max_batches.status(), judge_concurrency.status(), settle.status(),
+                           daily_tokens.status(), sql_time_limit.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
     }
   }
   if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
-      !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok())
+      !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok() || !sql_time_limit.ok())
     return 2;
+  options.sql_time_limit = std::chrono::seconds(*sql_time_limit);
   {
     const std::string usd = flags.Get("online-scoring-daily-usd");
     char* end = nullptr;

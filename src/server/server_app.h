@@ -35,6 +35,8 @@ struct ServerOptions {
   double online_scoring_daily_usd = 0;      // per experiment and UTC day; 0: no limit
   int64_t online_scoring_daily_tokens = 0;  // per experiment and UTC day; 0: no limit
   int online_scoring_settle_ms = 5000;      // a trace is scored this long after it ended
+  // Longest a query of POST /api/2.0/tracelake/sql may run (docs/sql.md).
+  std::chrono::milliseconds sql_time_limit{30000};
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

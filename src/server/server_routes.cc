@@ -1,6 +1,7 @@
 #include "server/server_routes.h"
 
 #include "server/otlp/otlp_http.h"
+#include "server/tracelake/sql_endpoint.h"
 
 namespace tracelake::server {
 
@@ -11,6 +12,7 @@ void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
                              options.metrics_query);
   RegisterEvaluationRoutes(router, deps.evaluations);
   RegisterOnlineScoringRoutes(router, deps.online_scoring);
+  RegisterSqlRoutes(router, deps.storage, options.sql);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
   OnlineScoringService* online = &deps.online_scoring;
   RegisterMetricsRoute(router, deps.storage, deps.ingestor, deps.request_metrics,
