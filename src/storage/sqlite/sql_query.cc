@@ -151,6 +151,12 @@ Result<DbPtr> OpenReadOnly(const std::string& path, QueryGuard& guard) {
   sqlite3_limit(db.get(), SQLITE_LIMIT_SQL_LENGTH, 1 << 20);
   sqlite3_limit(db.get(), SQLITE_LIMIT_LENGTH, 64 << 20);
   RETURN_IF_ERROR(Exec(db.get(), "PRAGMA case_sensitive_like = ON"));  // as the store's search
+  // As the store's own readers (sqlite_database.cc): full scans read the file through the page
+  // cache and mmap rather than a read() per page.
+  RETURN_IF_ERROR(Exec(db.get(), "PRAGMA cache_size = -65536"));
+  if (path.find("vfs=memdb") == std::string::npos) {
+    RETURN_IF_ERROR(Exec(db.get(), "PRAGMA mmap_size = 1073741824"));
+  }
   RETURN_IF_ERROR(RegisterOtelSqlTables(db.get()));
   // Connect the eponymous virtual tables now: the first use of one declares it in the
   // connection's schema, which the authorizer would see as a write (SQLITE_UPDATE of
