@@ -11,5 +11,6 @@ int RunDemo(const std::vector<std::string>& args);
 int RunDatasets(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
 int RunLake(const std::vector<std::string>& args);
+int RunSql(const std::vector<std::string>& args);
 
 }  // namespace tracelake::cli

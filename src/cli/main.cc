@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "             import, export, delete\n"
     "  eval       Evaluation runs on a running server: run, status, records, compare, cancel\n"
     "  lake       Delta Lake tables of the traces: export, optimize, vacuum\n"
+    "  sql        Read-only SQL over the trace tables of a running server (table, csv, json)\n"
     "  version    Print the version\n"
     "\n"
     "Run 'tracelake <command> --help' for the flags of a command.\n";
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "datasets") return tracelake::cli::RunDatasets(args);
   if (command == "eval") return tracelake::cli::RunEval(args);
   if (command == "lake") return tracelake::cli::RunLake(args);
+  if (command == "sql") return tracelake::cli::RunSql(args);
   if (command == "version" || command == "--version") {
     std::printf("tracelake %s\n", TRACELAKE_VERSION);
     return 0;

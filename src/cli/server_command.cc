@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,9 @@ FlagSet ServerFlags() {
           {"lake-interval", "SECONDS", "5",
            "The lake gets a commit at most this often (sooner when a batch is full)"},
           {"lake-batch-spans", "N", "100000", "Spans per lake commit at most"},
+          {"sql-time-limit", "SECONDS", "30",
+           "Longest a query of POST /api/2.0/tracelake/sql and `tracelake sql` may run "
+           "(docs/sql.md)"},
       });
 }
 
@@ -88,10 +92,11 @@ int RunServer(const std::vector<std::string>& args) {
   auto daily_tokens = flags.GetInt64("online-scoring-daily-tokens", 0, INT64_MAX);
   auto lake_interval = flags.GetInt("lake-interval", 1, 86400);
   auto lake_batch = flags.GetInt64("lake-batch-spans", 100, 10000000);
+  auto sql_time_limit = flags.GetInt("sql-time-limit", 1, 3600);
   for (const Status& st :
        {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
         judge_concurrency.status(), settle.status(), daily_tokens.status(),
-        lake_interval.status(), lake_batch.status()}) {
+        lake_interval.status(), lake_batch.status(), sql_time_limit.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
@@ -99,8 +104,9 @@ int RunServer(const std::vector<std::string>& args) {
   }
   if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
       !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok() || !lake_interval.ok() ||
-      !lake_batch.ok())
+      !lake_batch.ok() || !sql_time_limit.ok())
     return 2;
+  options.sql_time_limit = std::chrono::seconds(*sql_time_limit);
   options.lake_location = flags.Get("lake-location");
   options.lake_prefix = flags.Get("lake-prefix");
   options.lake_codec = flags.Get("lake-codec");

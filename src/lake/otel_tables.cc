@@ -183,57 +183,93 @@ int32_t DaysSinceEpoch(int64_t unix_micros) {
   return static_cast<int32_t>(days);
 }
 
-Row SpanRow(const model::Span& span) {
-  const std::string trace_hex = span.trace_id.Hex();
-  const std::string span_hex = span.span_id.Hex();
+Value SpanColumn(const model::Span& span, size_t index) {
   const model::Resource* resource = span.resource.get();
   const model::Scope* scope = span.scope.get();
-
-  const size_t derived = std::min(span.view.derived_attribute_count, span.attributes.size());
-  model::Attributes sent(span.attributes.begin(), span.attributes.end() - derived);
-
-  std::vector<Value> events;
-  events.reserve(span.events.size());
-  for (const model::SpanEvent& e : span.events) {
-    events.push_back(
-        Value::Struct({I64(e.time_unix_nano), Value(e.name), AttributesValue(e.attributes),
-                       I32(e.dropped_attributes_count)}));
+  switch (index) {
+    case 0:
+      return Value(span.trace_id.Hex() + ":" + span.span_id.Hex());
+    case 1:
+      return Timestamp(span.start_time_unix_nano);
+    case 2:
+      return DateOf(span.start_time_unix_nano);
+    case 3:
+      return ServiceName(resource);
+    case 4:
+      return Value(span.trace_id.Hex());
+    case 5:
+      return Value(span.span_id.Hex());
+    case 6:
+      return Value(span.is_root() ? std::string() : span.parent_span_id.Hex());
+    case 7:
+      return Value(span.trace_state);
+    case 8:
+      return I32(span.flags);
+    case 9:
+      return Value(span.name);
+    case 10:
+      return Value(SpanKindName(span.kind));
+    case 11:
+      return I64(span.start_time_unix_nano);
+    case 12:
+      return I64(span.end_time_unix_nano);
+    case 13: {
+      const size_t derived = std::min(span.view.derived_attribute_count, span.attributes.size());
+      std::vector<std::pair<std::string, Value>> entries;
+      entries.reserve(span.attributes.size() - derived);
+      for (size_t i = 0; i + derived < span.attributes.size(); ++i) {
+        const model::KeyValue& kv = span.attributes[i];
+        std::optional<std::string> text = AttributeValueText(kv.value);
+        entries.emplace_back(kv.key, text ? Value(std::move(*text)) : Value());
+      }
+      return Value::Map(std::move(entries));
+    }
+    case 14:
+      return I32(span.dropped_attributes_count);
+    case 15:
+      return I32(span.dropped_events_count);
+    case 16:
+      return I32(span.dropped_links_count);
+    case 17: {
+      std::vector<Value> events;
+      events.reserve(span.events.size());
+      for (const model::SpanEvent& e : span.events) {
+        events.push_back(
+            Value::Struct({I64(e.time_unix_nano), Value(e.name), AttributesValue(e.attributes),
+                           I32(e.dropped_attributes_count)}));
+      }
+      return Value::List(std::move(events));
+    }
+    case 18: {
+      std::vector<Value> links;
+      links.reserve(span.links.size());
+      for (const model::SpanLink& l : span.links) {
+        links.push_back(Value::Struct({Value(l.trace_id.Hex()), Value(l.span_id.Hex()),
+                                       Value(l.trace_state), AttributesValue(l.attributes),
+                                       I32(l.dropped_attributes_count), I32(l.flags)}));
+      }
+      return Value::List(std::move(links));
+    }
+    case 19:
+      return Value::Struct({Value(span.status_message), Value(StatusCodeName(span.status_code))});
+    case 20:
+      return ResourceValue(resource);
+    case 21:
+      return resource != nullptr ? Value(resource->schema_url) : Value();
+    case 22:
+      return scope != nullptr ? Value(scope->schema_url) : Value();
+    case 23:
+      return ScopeValue(scope);
+    default:
+      return Value();
   }
-  std::vector<Value> links;
-  links.reserve(span.links.size());
-  for (const model::SpanLink& l : span.links) {
-    links.push_back(Value::Struct({Value(l.trace_id.Hex()), Value(l.span_id.Hex()),
-                                   Value(l.trace_state), AttributesValue(l.attributes),
-                                   I32(l.dropped_attributes_count), I32(l.flags)}));
-  }
+}
 
+Row SpanRow(const model::Span& span) {
+  const size_t n = OtelSpanColumns().size();
   Row row;
-  row.reserve(OtelSpanColumns().size());
-  row.emplace_back(trace_hex + ":" + span_hex);
-  row.push_back(Timestamp(span.start_time_unix_nano));
-  row.push_back(DateOf(span.start_time_unix_nano));
-  row.push_back(ServiceName(resource));
-  row.emplace_back(trace_hex);
-  row.emplace_back(span_hex);
-  row.emplace_back(span.is_root() ? std::string() : span.parent_span_id.Hex());
-  row.emplace_back(span.trace_state);
-  row.push_back(I32(span.flags));
-  row.emplace_back(span.name);
-  row.emplace_back(SpanKindName(span.kind));
-  row.push_back(I64(span.start_time_unix_nano));
-  row.push_back(I64(span.end_time_unix_nano));
-  row.push_back(AttributesValue(sent));
-  row.push_back(I32(span.dropped_attributes_count));
-  row.push_back(I32(span.dropped_events_count));
-  row.push_back(I32(span.dropped_links_count));
-  row.push_back(Value::List(std::move(events)));
-  row.push_back(Value::List(std::move(links)));
-  row.push_back(
-      Value::Struct({Value(span.status_message), Value(StatusCodeName(span.status_code))}));
-  row.push_back(ResourceValue(resource));
-  row.push_back(resource != nullptr ? Value(resource->schema_url) : Value());
-  row.push_back(scope != nullptr ? Value(scope->schema_url) : Value());
-  row.push_back(ScopeValue(scope));
+  row.reserve(n);
+  for (size_t i = 0; i < n; ++i) row.push_back(SpanColumn(span, i));
   return row;
 }
 

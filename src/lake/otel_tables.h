@@ -52,6 +52,9 @@ int32_t DaysSinceEpoch(int64_t unix_micros);
 // a resource (or scope) has null resource, service_name and resource_schema_url (or
 // instrumentation_scope and span_schema_url). record_id is "<trace_id>:<span_id>" in hex.
 Row SpanRow(const model::Span& span);
+// SpanRow(span)[index] alone (null past the last column), for readers that need a few columns
+// of many spans (the SQL tables).
+Value SpanColumn(const model::Span& span, size_t index);
 
 // The log record as one row of OtelLogColumns(). record_id is the caller's (logs carry no id of
 // their own). time is time_unix_nano, or observed_time_unix_nano when that is 0; trace_id and

@@ -53,6 +53,7 @@ class ServerApp::Impl {
     ServerRouteOptions routes;
     routes.mlflow.server_version = options_.version;
     routes.metrics_query.prices = std::move(prices);
+    routes.sql.time_limit = options_.sql_time_limit;
     StaticUiOptions ui;
     ui.root = options_.ui_dir.empty() ? DefaultUiDir() : options_.ui_dir;
     static_ui_ = std::make_unique<StaticUi>(std::move(ui));

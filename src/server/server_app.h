@@ -41,6 +41,8 @@ struct ServerOptions {
   std::string lake_codec = "zstd";  // or "snappy"
   int lake_interval_ms = 5000;      // a Delta commit at most this often (more when a batch is full)
   int64_t lake_batch_spans = 100000;
+  // Longest a query of POST /api/2.0/tracelake/sql may run (docs/sql.md).
+  std::chrono::milliseconds sql_time_limit{30000};
 };
 
 // Start() once, then Wait() or Shutdown() (from any thread, e.g. a signal handler thread).

@@ -1,6 +1,7 @@
 #include "server/server_routes.h"
 
 #include "server/otlp/otlp_http.h"
+#include "server/tracelake/sql_endpoint.h"
 
 namespace tracelake::server {
 
@@ -12,6 +13,7 @@ void RegisterServerRoutes(Router& router, const ServerRouteDeps& deps,
   RegisterEvaluationRoutes(router, deps.evaluations);
   RegisterOnlineScoringRoutes(router, deps.online_scoring);
   RegisterLakeRoutes(router, deps.lake);
+  RegisterSqlRoutes(router, deps.storage, options.sql);
   RegisterOtlpHttpRoutes(router, deps.ingestor);
   OnlineScoringService* online = &deps.online_scoring;
   LakeSinkService* lake = deps.lake;

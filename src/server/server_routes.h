@@ -11,6 +11,7 @@
 #include "server/tracelake/metrics_endpoint.h"
 #include "server/tracelake/metrics_query.h"
 #include "server/tracelake/online_scoring.h"
+#include "server/tracelake/sql_endpoint.h"
 #include "storage/backend.h"
 
 namespace tracelake::server {
@@ -29,6 +30,7 @@ struct ServerRouteDeps {
 struct ServerRouteOptions {
   MlflowApiOptions mlflow;
   MetricsQueryOptions metrics_query;
+  SqlEndpointOptions sql;
 };
 
 // MLflow's API, tracelake's own, the OTLP/HTTP receivers, /metrics and the UI as the fallback.

@@ -156,6 +156,15 @@ TEST(OtelTablesTest, SpanRowHoldsEveryField) {
   EXPECT_EQ(Str(Struct(row[Index(cols, "instrumentation_scope")]).fields[1]), "1.0");
 }
 
+TEST(OtelTablesTest, SpanColumnIsOneColumnOfTheRow) {
+  const model::Span span = SampleSpan();
+  const Row row = SpanRow(span);
+  EXPECT_EQ(Str(SpanColumn(span, 0)), Str(row[0]));
+  EXPECT_EQ(I64(SpanColumn(span, 1)), I64(row[1]));
+  EXPECT_EQ(Map(SpanColumn(span, 13)).entries.size(), Map(row[13]).entries.size());
+  EXPECT_TRUE(SpanColumn(span, OtelSpanColumns().size()).is_null());
+}
+
 TEST(OtelTablesTest, RootSpanWithoutResourceHasEmptyParentAndNullResource) {
   model::Span span = SampleSpan();
   span.parent_span_id = SpanId();

@@ -92,6 +92,21 @@ void AppendJsonDouble(std::string& out, double d) {
   out += buf;
 }
 
+// model::AppendJsonString goes byte by byte; most attribute keys and values are plain ASCII,
+// which is copied in one piece (a full scan spends a fifth of its time here otherwise).
+void AppendJsonText(std::string& out, const std::string& s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+      model::AppendJsonString(out, s);
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 void AppendJson(std::string& out, const Value& v, const Field& f) {
   const Value::Variant& x = v.get();
   if (v.is_null()) {
@@ -106,7 +121,7 @@ void AppendJson(std::string& out, const Value& v, const Field& f) {
   } else if (const auto* d = std::get_if<double>(&x)) {
     AppendJsonDouble(out, *d);
   } else if (const auto* s = std::get_if<std::string>(&x)) {
-    model::AppendJsonString(out, *s);
+    AppendJsonText(out, *s);
   } else if (const auto* list = std::get_if<lake::ListValue>(&x)) {
     out += '[';
     for (size_t k = 0; k < list->items.size(); ++k) {
@@ -118,7 +133,7 @@ void AppendJson(std::string& out, const Value& v, const Field& f) {
     out += '{';
     for (size_t k = 0; k < st->fields.size() && k < f.children.size(); ++k) {
       if (k != 0) out += ',';
-      model::AppendJsonString(out, f.children[k].name);
+      AppendJsonText(out, f.children[k].name);
       out += ':';
       AppendJson(out, st->fields[k], f.children[k]);
     }
@@ -127,7 +142,7 @@ void AppendJson(std::string& out, const Value& v, const Field& f) {
     out += '{';
     for (size_t k = 0; k < map->entries.size(); ++k) {
       if (k != 0) out += ',';
-      model::AppendJsonString(out, map->entries[k].first);
+      AppendJsonText(out, map->entries[k].first);
       out += ':';
       AppendJson(out, map->entries[k].second, f.children[0]);
     }
@@ -201,14 +216,21 @@ struct OtelVtab : sqlite3_vtab {
   sqlite3* db = nullptr;
   // Resources are shared by many spans (and traces): decode each once per query.
   std::unordered_map<uint64_t, std::shared_ptr<const model::Resource>> resources;
+  // The per-trace statements, prepared once per query rather than once per trace (keyed by
+  // the SQL literal's address).
+  std::unordered_map<const char*, StmtPtr> statements;
 };
 
 struct OtelCursor : sqlite3_vtab_cursor {
   StmtPtr outer;  // traces (spans, annotations) or span_logs (logs)
+  // The current trace's spans (otel_spans; each column is made only when SQLite asks for it,
+  // lake::SpanColumn) or rows (otel_logs, otel_annotations).
+  std::vector<model::Span> spans;
   std::vector<Row> rows;
-  size_t pos = 0;
+  size_t pos = 0;  // into spans or rows
   int64_t rowid = 0;
   bool eof = true;
+  bool needs_body = true;  // otel_spans: a used column comes from the span's stored body
 };
 
 OtelVtab& VtabOf(sqlite3_vtab_cursor* c) { return *static_cast<OtelVtab*>(c->pVtab); }
@@ -234,17 +256,31 @@ int Prepare(OtelVtab& vt, const char* sql, StmtPtr& out) {
   return SQLITE_OK;
 }
 
+// A cached statement, reset and unbound. Each use steps it to the end (or fails) before
+// another use of the same SQL, so two cursors of one table never share a running statement.
+int Cached(OtelVtab& vt, const char* sql, sqlite3_stmt*& out) {
+  StmtPtr& slot = vt.statements[sql];
+  if (slot) {
+    sqlite3_reset(slot.get());
+    sqlite3_clear_bindings(slot.get());
+  } else if (int rc = Prepare(vt, sql, slot); rc != SQLITE_OK) {
+    return rc;
+  }
+  out = slot.get();
+  return SQLITE_OK;
+}
+
 Result<std::shared_ptr<const model::Resource>> LoadResource(OtelVtab& vt, uint64_t hash) {
   auto [it, fresh] = vt.resources.try_emplace(hash);
   if (!fresh) return it->second;
-  StmtPtr s;
-  if (Prepare(vt, "SELECT body FROM main.resources WHERE resource_hash = ?", s) != SQLITE_OK) {
+  sqlite3_stmt* s = nullptr;
+  if (Cached(vt, "SELECT body FROM main.resources WHERE resource_hash = ?", s) != SQLITE_OK) {
     return InternalError("cannot read resources");
   }
-  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(hash));
+  sqlite3_bind_int64(s, 1, static_cast<int64_t>(hash));
   auto resource = std::make_shared<model::Resource>();
-  if (sqlite3_step(s.get()) == SQLITE_ROW) {
-    RETURN_IF_ERROR(DecodeResource(ColumnBlob(s.get(), 0), *resource));
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    RETURN_IF_ERROR(DecodeResource(ColumnBlob(s, 0), *resource));
   }
   it->second = std::move(resource);
   return it->second;
@@ -252,55 +288,60 @@ Result<std::shared_ptr<const model::Resource>> LoadResource(OtelVtab& vt, uint64
 
 // The spans of one trace, as SqliteTraceStore::LoadSpans reads them (without normalization:
 // the rows hold the sender's attributes).
-int LoadSpanRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, std::vector<Row>& rows) {
+// Without needs_body only the columns of the `spans` rows are filled (ids, name, times, status
+// code): the chunks are not read or decompressed, which makes counts and latencies cheap.
+int LoadSpans(OtelVtab& vt, int64_t trace_key, const TraceId& id, bool needs_body,
+              std::vector<model::Span>& spans) {
   std::deque<SpanChunk> chunks;  // deque: bodies point into each chunk, which must not move
   std::unordered_map<int64_t, std::pair<SpanChunk*, size_t>> by_seq;
-  StmtPtr c;
-  if (int rc = Prepare(vt,
-                       "SELECT chunk_id, body FROM main.span_chunks "
-                       "WHERE chunk_id BETWEEN ? AND ?",
-                       c);
+  sqlite3_stmt* c = nullptr;
+  if (int rc = Cached(vt,
+                      "SELECT chunk_id, body FROM main.span_chunks "
+                      "WHERE chunk_id BETWEEN ? AND ?",
+                      c);
       rc != SQLITE_OK) {
     return rc;
   }
-  sqlite3_bind_int64(c.get(), 1, trace_key * sql::kChunksPerTrace);
-  sqlite3_bind_int64(c.get(), 2, trace_key * sql::kChunksPerTrace + sql::kChunksPerTrace - 1);
+  sqlite3_bind_int64(c, 1, trace_key * sql::kChunksPerTrace);
+  sqlite3_bind_int64(c, 2, trace_key * sql::kChunksPerTrace + sql::kChunksPerTrace - 1);
   int rc = SQLITE_OK;
-  while ((rc = sqlite3_step(c.get())) == SQLITE_ROW) {
+  while (needs_body && (rc = sqlite3_step(c)) == SQLITE_ROW) {
     chunks.emplace_back();
-    if (!chunks.back().Parse(ColumnBlob(c.get(), 1)).ok()) {
+    if (!chunks.back().Parse(ColumnBlob(c, 1)).ok()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span chunk is corrupt");
     }
-    by_seq[sqlite3_column_int64(c.get(), 0) - trace_key * sql::kChunksPerTrace] = {&chunks.back(),
-                                                                                   0};
+    by_seq[sqlite3_column_int64(c, 0) - trace_key * sql::kChunksPerTrace] = {&chunks.back(), 0};
   }
-  if (rc != SQLITE_DONE) return StepError(vt, rc);
+  if (needs_body && rc != SQLITE_DONE) return StepError(vt, rc);
 
-  StmtPtr s;
-  if (rc = Prepare(vt,
-                   "SELECT span_id, parent_id, start_ns, duration_ns, status, name, chunk "
-                   "FROM main.spans WHERE trace_key = ? ORDER BY span_id",
-                   s);
+  sqlite3_stmt* s = nullptr;
+  if (rc = Cached(vt,
+                  "SELECT span_id, parent_id, start_ns, duration_ns, status, name, chunk "
+                  "FROM main.spans WHERE trace_key = ? ORDER BY span_id",
+                  s);
       rc != SQLITE_OK) {
     return rc;
   }
-  sqlite3_bind_int64(s.get(), 1, trace_key);
-  std::vector<model::Span> spans;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    auto it = by_seq.find(sqlite3_column_int64(s.get(), 6));
+  sqlite3_bind_int64(s, 1, trace_key);
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    model::Span span;
+    span.trace_id = id;
+    span.span_id = SpanIdFromInt(sqlite3_column_int64(s, 0));
+    span.parent_span_id = SpanIdFromInt(sqlite3_column_int64(s, 1));
+    const int64_t start = sqlite3_column_int64(s, 2);
+    span.start_time_unix_nano = static_cast<uint64_t>(start);
+    span.end_time_unix_nano = static_cast<uint64_t>(start + sqlite3_column_int64(s, 3));
+    span.status_code = static_cast<model::SpanStatusCode>(sqlite3_column_int64(s, 4) & 3);
+    span.name = ColumnText(s, 5);
+    if (!needs_body) {
+      spans.push_back(std::move(span));
+      continue;
+    }
+    auto it = by_seq.find(sqlite3_column_int64(s, 6));
     if (it == by_seq.end() || it->second.second >= it->second.first->spans().size()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span has no body");
     }
     const ChunkSpan& body = it->second.first->spans()[it->second.second++];
-    model::Span span;
-    span.trace_id = id;
-    span.span_id = SpanIdFromInt(sqlite3_column_int64(s.get(), 0));
-    span.parent_span_id = SpanIdFromInt(sqlite3_column_int64(s.get(), 1));
-    const int64_t start = sqlite3_column_int64(s.get(), 2);
-    span.start_time_unix_nano = static_cast<uint64_t>(start);
-    span.end_time_unix_nano = static_cast<uint64_t>(start + sqlite3_column_int64(s.get(), 3));
-    span.status_code = static_cast<model::SpanStatusCode>(sqlite3_column_int64(s.get(), 4) & 3);
-    span.name = ColumnText(s.get(), 5);
     if (!DecodeSpanBody(body.body, span).ok()) {
       return SetError(&vt, SQLITE_CORRUPT, "a stored span body is corrupt");
     }
@@ -318,7 +359,6 @@ int LoadSpanRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, std::vector
     }
     return a.span_id < b.span_id;
   });
-  for (const model::Span& span : spans) rows.push_back(lake::SpanRow(span));
   return SQLITE_OK;
 }
 
@@ -327,32 +367,31 @@ int LoadAnnotationRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, int64
   model::TraceInfo info;
   info.trace_id = id;
   info.request_time_ns = request_ns;
-  StmtPtr a;
-  int rc = Prepare(vt,
-                   "SELECT assessment_id, span_id, name, kind, source_type, source_id, "
-                   "create_time, last_update_time, value_json, rationale, metadata_json "
-                   "FROM main.assessments WHERE trace_key = ? "
-                   "ORDER BY create_time, assessment_id",
-                   a);
+  sqlite3_stmt* a = nullptr;
+  int rc = Cached(vt,
+                  "SELECT assessment_id, span_id, name, kind, source_type, source_id, "
+                  "create_time, last_update_time, value_json, rationale, metadata_json "
+                  "FROM main.assessments WHERE trace_key = ? "
+                  "ORDER BY create_time, assessment_id",
+                  a);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_int64(a.get(), 1, trace_key);
-  while ((rc = sqlite3_step(a.get())) == SQLITE_ROW) {
+  sqlite3_bind_int64(a, 1, trace_key);
+  while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
     model::Assessment x;
-    x.assessment_id = ColumnText(a.get(), 0);
-    x.span_id = ColumnText(a.get(), 1);
-    x.assessment_name = ColumnText(a.get(), 2);
-    x.source.source_type =
-        static_cast<model::AssessmentSourceType>(sqlite3_column_int64(a.get(), 4) & 3);
-    x.source.source_id = ColumnText(a.get(), 5);
-    x.create_time_ms = sqlite3_column_int64(a.get(), 6);
-    x.last_update_time_ms = sqlite3_column_int64(a.get(), 7);
-    if (sqlite3_column_int64(a.get(), 3) == 1) {
-      x.feedback = model::Feedback{ColumnText(a.get(), 8), std::nullopt};
+    x.assessment_id = ColumnText(a, 0);
+    x.span_id = ColumnText(a, 1);
+    x.assessment_name = ColumnText(a, 2);
+    x.source.source_type = static_cast<model::AssessmentSourceType>(sqlite3_column_int64(a, 4) & 3);
+    x.source.source_id = ColumnText(a, 5);
+    x.create_time_ms = sqlite3_column_int64(a, 6);
+    x.last_update_time_ms = sqlite3_column_int64(a, 7);
+    if (sqlite3_column_int64(a, 3) == 1) {
+      x.feedback = model::Feedback{ColumnText(a, 8), std::nullopt};
     } else {
-      x.expectation = model::Expectation{ColumnText(a.get(), 8), "", ""};
+      x.expectation = model::Expectation{ColumnText(a, 8), "", ""};
     }
-    x.rationale = ColumnText(a.get(), 9);
-    const auto md = nlohmann::json::parse(ColumnText(a.get(), 10), nullptr, false);
+    x.rationale = ColumnText(a, 9);
+    const auto md = nlohmann::json::parse(ColumnText(a, 10), nullptr, false);
     if (md.is_object()) {
       for (const auto& [k, v] : md.items()) {
         x.metadata[k] = v.is_string() ? v.get<std::string>() : v.dump();
@@ -366,11 +405,11 @@ int LoadAnnotationRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, int64
         std::pair{"SELECT key, value FROM main.trace_metadata "
                   "WHERE trace_key = ?",
                   &info.trace_metadata}}) {
-    StmtPtr s;
-    if (rc = Prepare(vt, sql, s); rc != SQLITE_OK) return rc;
-    sqlite3_bind_int64(s.get(), 1, trace_key);
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-      (*out)[ColumnText(s.get(), 0)] = ColumnText(s.get(), 1);
+    sqlite3_stmt* s = nullptr;
+    if (rc = Cached(vt, sql, s); rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(s, 1, trace_key);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      (*out)[ColumnText(s, 0)] = ColumnText(s, 1);
     }
     if (rc != SQLITE_DONE) return StepError(vt, rc);
   }
@@ -383,8 +422,9 @@ int LoadAnnotationRows(OtelVtab& vt, int64_t trace_key, const TraceId& id, int64
 int LoadNext(OtelCursor& cur) {
   OtelVtab& vt = VtabOf(&cur);
   cur.rows.clear();
+  cur.spans.clear();
   cur.pos = 0;
-  while (cur.rows.empty()) {
+  while (cur.rows.empty() && cur.spans.empty()) {
     const int rc = sqlite3_step(cur.outer.get());
     if (rc == SQLITE_DONE) {
       cur.eof = true;
@@ -407,7 +447,7 @@ int LoadNext(OtelCursor& cur) {
     if (auto parsed = TraceId::FromBytes(ColumnBlob(o, 1))) id = *parsed;
     const int load_rc =
         vt.def.kind == TableKind::kSpans
-            ? LoadSpanRows(vt, trace_key, id, cur.rows)
+            ? LoadSpans(vt, trace_key, id, cur.needs_body, cur.spans)
             : LoadAnnotationRows(vt, trace_key, id, sqlite3_column_int64(o, 2), cur.rows);
     if (load_rc != SQLITE_OK) return load_rc;
   }
@@ -442,21 +482,33 @@ int Disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
+// otel_spans columns read from the `spans` rows alone (record_id, time, date, trace_id,
+// span_id, parent_span_id, name, start and end times).
+constexpr sqlite3_uint64 kSpanColumnsWithoutBody = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4) |
+                                                   (1u << 5) | (1u << 6) | (1u << 9) | (1u << 11) |
+                                                   (1u << 12);
+// idxNum bits: the trace id is pushed down; otel_spans needs the span bodies.
+constexpr int kIdxTraceId = 1;
+constexpr int kIdxNeedsBody = 2;
+
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const OtelVtab& vt = *static_cast<OtelVtab*>(vtab);
+  const bool needs_body =
+      vt.def.kind != TableKind::kSpans || (info->colUsed & ~kSpanColumnsWithoutBody) != 0;
+  const int body_bit = needs_body ? kIdxNeedsBody : 0;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (c.usable && c.iColumn == vt.def.id_column && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
       info->aConstraintUsage[i].argvIndex = 1;
       // Exact: xFilter returns only rows whose id equals the value.
       info->aConstraintUsage[i].omit = 1;
-      info->idxNum = 1;
+      info->idxNum = kIdxTraceId | body_bit;
       info->estimatedCost = 20;
       info->estimatedRows = 20;
       return SQLITE_OK;
     }
   }
-  info->idxNum = 0;
+  info->idxNum = body_bit;
   info->estimatedCost = 1e9;
   info->estimatedRows = 1000000;
   return SQLITE_OK;
@@ -489,11 +541,13 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
   auto& cur = *static_cast<OtelCursor*>(cursor);
   OtelVtab& vt = VtabOf(cursor);
   cur.rows.clear();
+  cur.spans.clear();
   cur.pos = 0;
   cur.rowid = 0;
   cur.eof = true;
+  cur.needs_body = (idx_num & kIdxNeedsBody) != 0;
   std::optional<TraceId> id;
-  if (idx_num == 1 && argc == 1) {
+  if ((idx_num & kIdxTraceId) != 0 && argc == 1) {
     id = PushedId(argv[0]);
     if (!id) return SQLITE_OK;  // no stored row can match
   }
@@ -515,7 +569,7 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
 int Next(sqlite3_vtab_cursor* cursor) {
   auto& cur = *static_cast<OtelCursor*>(cursor);
   ++cur.rowid;
-  if (++cur.pos < cur.rows.size()) return SQLITE_OK;
+  if (++cur.pos < std::max(cur.rows.size(), cur.spans.size())) return SQLITE_OK;
   return LoadNext(cur);
 }
 
@@ -524,11 +578,18 @@ int Eof(sqlite3_vtab_cursor* cursor) { return static_cast<OtelCursor*>(cursor)->
 int Column(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
   auto& cur = *static_cast<OtelCursor*>(cursor);
   const auto& fields = *VtabOf(cursor).def.fields;
-  if (cur.pos >= cur.rows.size() || col < 0 || static_cast<size_t>(col) >= fields.size()) {
+  if (col < 0 || static_cast<size_t>(col) >= fields.size()) {
     sqlite3_result_null(ctx);
     return SQLITE_OK;
   }
-  ResultValue(ctx, cur.rows[cur.pos][static_cast<size_t>(col)], fields[static_cast<size_t>(col)]);
+  const auto c = static_cast<size_t>(col);
+  if (cur.pos < cur.spans.size()) {
+    ResultValue(ctx, lake::SpanColumn(cur.spans[cur.pos], c), fields[c]);
+  } else if (cur.pos < cur.rows.size()) {
+    ResultValue(ctx, cur.rows[cur.pos][c], fields[c]);
+  } else {
+    sqlite3_result_null(ctx);
+  }
   return SQLITE_OK;
 }
 
