@@ -50,15 +50,16 @@ Result<int64_t> ParseSince(const std::string& text) {
   std::tm tm{};
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   char tail = 0;
-  const int got = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s,
-                              &tail);
+  const int got =
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
   const bool date_only = got == 3 && text.size() == 10;
   const bool full = got == 7 && tail == 'Z' && text.size() == 20;
   if ((!date_only && !full) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
       s > 60) {
-    return InvalidArgumentError("--since must be a date (2026-12-01), a UTC time "
-                                "(2026-12-01T10:00:00Z) or an age (7d, 24h, 90m), not '" +
-                                text + "'");
+    return InvalidArgumentError(
+        "--since must be a date (2026-12-01), a UTC time "
+        "(2026-12-01T10:00:00Z) or an age (7d, 24h, 90m), not '" +
+        text + "'");
   }
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -118,9 +119,9 @@ int RunExport(const std::vector<std::string>& args) {
   Result<long long> batch = flags.GetInt64("batch-spans", 100, 10000000);
   if (!batch.ok()) return Fail(batch.status().message(), 2);
   const std::string prefix = flags.Get("prefix");
-  if (prefix.empty() || prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                            std::string::npos)
+  if (prefix.empty() ||
+      prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)
     return Fail("--prefix must be letters, digits and _, got '" + prefix + "'", 2);
 
   server::LakeSinkOptions options;
@@ -153,7 +154,8 @@ int RunExport(const std::vector<std::string>& args) {
       return Fail("no store at " + uri + " (give --backend-store-uri or --data-dir)");
   }
   Result<std::unique_ptr<storage::Backend>> backend = storage::OpenBackend(uri);
-  if (!backend.ok()) return Fail("cannot open the store " + uri + ": " + backend.status().message());
+  if (!backend.ok())
+    return Fail("cannot open the store " + uri + ": " + backend.status().message());
 
   server::LakeSink sink(**backend, options);
   if (Status st = sink.Open(); !st.ok()) return Fail(st.message());
@@ -198,8 +200,8 @@ Result<std::vector<std::pair<std::string, std::unique_ptr<lake::DeltaTable>>>> O
     out.emplace_back(name, std::move(table));
   }
   if (out.empty()) {
-    return NotFoundError("no " + flags.Get("prefix") + "_otel_* tables under " +
-                         location.string() + " (is --prefix right?)");
+    return NotFoundError("no " + flags.Get("prefix") + "_otel_* tables under " + location.string() +
+                         " (is --prefix right?)");
   }
   return out;
 }

@@ -95,8 +95,8 @@ int RunServer(const std::vector<std::string>& args) {
   auto sql_time_limit = flags.GetInt("sql-time-limit", 1, 3600);
   for (const Status& st :
        {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
-        judge_concurrency.status(), settle.status(), daily_tokens.status(),
-        lake_interval.status(), lake_batch.status(), sql_time_limit.status()}) {
+        judge_concurrency.status(), settle.status(), daily_tokens.status(), lake_interval.status(),
+        lake_batch.status(), sql_time_limit.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
@@ -116,7 +116,8 @@ int RunServer(const std::vector<std::string>& args) {
       options.lake_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
           std::string::npos) {
-    std::fprintf(stderr, "tracelake server: --lake-prefix must be letters, digits and _, got '%s'\n",
+    std::fprintf(stderr,
+                 "tracelake server: --lake-prefix must be letters, digits and _, got '%s'\n",
                  options.lake_prefix.c_str());
     return 2;
   }

@@ -69,7 +69,7 @@ struct TraceSliceRequest {
 };
 struct TraceSlice {
   model::TraceInfo info;
-  std::vector<model::Span> spans;  // in span id order
+  std::vector<model::Span> spans;      // in span id order
   std::vector<model::LogRecord> logs;  // in log id order
   std::vector<int64_t> log_ids;        // logs[i]'s id
   int64_t next_batch = 0;

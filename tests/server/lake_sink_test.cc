@@ -12,10 +12,10 @@
 #include <string>
 
 #include "../storage/store_test_util.h"
-#include "model/normalize.h"
 #include "lake/delta_log.h"
 #include "lake/otel_tables.h"
 #include "lake/parquet_reader.h"
+#include "model/normalize.h"
 #include "storage/backend.h"
 
 namespace tracelake::server {

@@ -213,8 +213,8 @@ TYPED_TEST(ChangeFeedContractTest, TraceStatesAreSavedWithTheCursorAndMovedWhole
   EXPECT_EQ((*some)[0].first, Tid(2));
   EXPECT_EQ((*some)[0].second, "b1");
   // An intent: trace 1 moves on, trace 2 is gone (empty = tombstone), trace 3 is new.
-  ASSERT_TRUE(feed.SaveTraceStates("sink#p", {{Tid(1), "a2"}, {Tid(2), ""}, {Tid(3), "c1"}}, 9)
-                  .ok());
+  ASSERT_TRUE(
+      feed.SaveTraceStates("sink#p", {{Tid(1), "a2"}, {Tid(2), ""}, {Tid(3), "c1"}}, 9).ok());
   EXPECT_EQ(feed.ListTraceStates("sink#p")->size(), 3u);
   EXPECT_EQ(*feed.LoadCursor("sink"), 5);  // not yet
   ASSERT_TRUE(feed.MoveTraceStates("sink#p", "sink").ok());

@@ -67,9 +67,8 @@ Result<std::optional<TraceMark>> DecodeMark(const std::string& text) {
     m.next_batch = j["b"].get<int64_t>();
     m.last_log = j["l"].get<int64_t>();
     for (const auto& x : j["a"]) {
-      m.annotations[x.at(0).get<std::string>()] = {x.at(1).get<std::string>(),
-                                                   x.at(2).get<std::string>(),
-                                                   x.at(3).get<uint64_t>()};
+      m.annotations[x.at(0).get<std::string>()] = {
+          x.at(1).get<std::string>(), x.at(2).get<std::string>(), x.at(3).get<uint64_t>()};
     }
   } catch (const nlohmann::json::exception&) {
     return DataLossError("A lake sink state in the store is not readable");
@@ -132,8 +131,7 @@ enum TableIndex { kSpans = 0, kLogs = 1, kAnnotations = 2 };
 
 }  // namespace
 
-std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix,
-                                                     lake::Codec codec) {
+std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix, lake::Codec codec) {
   const std::pair<const char*, const std::vector<lake::Field>*> tables[] = {
       {"_otel_spans", &lake::OtelSpanColumns()},
       {"_otel_logs", &lake::OtelLogColumns()},
@@ -272,9 +270,9 @@ class LakeSink::Impl {
       RETURN_IF_ERROR(backend_.changes().SaveTraceStates(kStoreIdConsumer, {{key, store_id}}, 0));
     }
     char digest[17];
-    std::snprintf(digest, sizeof(digest), "%016llx",
-                  static_cast<unsigned long long>(
-                      storage::ContentHash(store_id + "\n" + options_.consumer)));
+    std::snprintf(
+        digest, sizeof(digest), "%016llx",
+        static_cast<unsigned long long>(storage::ContentHash(store_id + "\n" + options_.consumer)));
     return "tracelake-" + std::string(digest);
   }
 
@@ -350,13 +348,15 @@ class LakeSink::Impl {
     for (int t = 0; t < 3; ++t) {
       if (by_table[t]->empty()) continue;
       if (committed++ == options_.fail_after_tables_for_testing)
-        return Status(StatusCode::kAborted, "lake sink stopped for a test after " +
-                            std::to_string(options_.fail_after_tables_for_testing) + " tables");
+        return Status(StatusCode::kAborted,
+                      "lake sink stopped for a test after " +
+                          std::to_string(options_.fail_after_tables_for_testing) + " tables");
       if (only_missing) {
         ASSIGN_OR_RETURN(std::optional<int64_t> have, tables_[t]->TxnVersion(app_id_));
         if (have && *have >= version) continue;
       }
-      ASSIGN_OR_RETURN(lake::DeltaAppendResult r, tables_[t]->Append(app_id_, version, *by_table[t]));
+      ASSIGN_OR_RETURN(lake::DeltaAppendResult r,
+                       tables_[t]->Append(app_id_, version, *by_table[t]));
       if (!r.already_committed) {
         *counters[t] += r.rows;
         progress_.bytes += r.bytes;
@@ -466,23 +466,22 @@ class LakeSinkService::Impl {
     MutexLock lock(mu_);
     const LakeSinkProgress& p = shown_;
     const int64_t head = std::max(p.head, waiter_.latest());
-    Json out = {{"enabled", true},
-                {"location", options_.location.string()},
-                {"prefix", options_.prefix},
-                {"tables",
-                 {options_.prefix + "_otel_spans", options_.prefix + "_otel_logs",
-                  options_.prefix + "_otel_annotations"}},
-                {"cursor", p.cursor},
-                {"head", head},
-                {"lag_changes", std::max<int64_t>(0, head - p.cursor)},
-                {"traces", p.traces},
-                {"rows",
-                 {{"spans", p.rows_spans},
-                  {"logs", p.rows_logs},
-                  {"annotations", p.rows_annotations}}},
-                {"commits", p.commits},
-                {"bytes", p.bytes},
-                {"errors", p.errors}};
+    Json out = {
+        {"enabled", true},
+        {"location", options_.location.string()},
+        {"prefix", options_.prefix},
+        {"tables",
+         {options_.prefix + "_otel_spans", options_.prefix + "_otel_logs",
+          options_.prefix + "_otel_annotations"}},
+        {"cursor", p.cursor},
+        {"head", head},
+        {"lag_changes", std::max<int64_t>(0, head - p.cursor)},
+        {"traces", p.traces},
+        {"rows",
+         {{"spans", p.rows_spans}, {"logs", p.rows_logs}, {"annotations", p.rows_annotations}}},
+        {"commits", p.commits},
+        {"bytes", p.bytes},
+        {"errors", p.errors}};
     if (!p.last_error.empty()) out["last_error"] = p.last_error;
     if (p.last_commit_unix_ms > 0) out["last_commit_time"] = p.last_commit_unix_ms;
     return out;
@@ -493,8 +492,7 @@ class LakeSinkService::Impl {
     const LakeSinkProgress& p = shown_;
     const int64_t head = std::max(p.head, waiter_.latest());
     std::string out;
-    auto metric = [&out](const char* name, const char* type, const std::string& labels,
-                         int64_t v) {
+    auto metric = [&out](const char* name, const char* type, const std::string& labels, int64_t v) {
       out += std::string("# TYPE ") + name + " " + type + "\n" + name + labels + " " +
              std::to_string(v) + "\n";
     };
@@ -588,14 +586,14 @@ struct LakeRouteDeps {
 void RegisterLakeRoutes(Router& router, LakeSinkService* service) {
   MlflowRouteTable table(router);
   BoundRoutes<LakeRouteDeps> routes(table, LakeRouteDeps{service});
-  routes.Add({"GET"}, 2, "/tracelake/lake", Scope::kRead,
-             [](const HttpRequest&, const LakeRouteDeps& d) -> Result<Json> {
-               if (d.service == nullptr) {
-                 return Json{{"enabled", false},
-                             {"hint", "start the server with --lake-location DIR"}};
-               }
-               return d.service->StatusJson();
-             });
+  routes.Add(
+      {"GET"}, 2, "/tracelake/lake", Scope::kRead,
+      [](const HttpRequest&, const LakeRouteDeps& d) -> Result<Json> {
+        if (d.service == nullptr) {
+          return Json{{"enabled", false}, {"hint", "start the server with --lake-location DIR"}};
+        }
+        return d.service->StatusJson();
+      });
 }
 
 }  // namespace tracelake::server

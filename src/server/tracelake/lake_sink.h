@@ -71,12 +71,12 @@ std::string LakeConsumerName(const std::string& kind, const std::filesystem::pat
                              const std::string& prefix);
 
 struct LakeSinkProgress {
-  int64_t cursor = 0;          // the feed position everything before which is in the lake
-  int64_t head = 0;            // the newest feed position seen
-  int64_t traces = 0;          // traces written from (cumulative, this process)
+  int64_t cursor = 0;  // the feed position everything before which is in the lake
+  int64_t head = 0;    // the newest feed position seen
+  int64_t traces = 0;  // traces written from (cumulative, this process)
   int64_t rows_spans = 0, rows_logs = 0, rows_annotations = 0;
   int64_t commits = 0, bytes = 0, errors = 0;
-  std::string last_error;      // empty after a success
+  std::string last_error;  // empty after a success
   int64_t last_commit_unix_ms = 0;
 };
 

@@ -161,17 +161,19 @@ Status SqliteChangeFeed::MoveTraceStates(const std::string& from, const std::str
     const int64_t seq = found ? cur->Int(0) : -1;
     cur->Reset();
     if (seq < 0) return OkStatus();  // nothing pending
-    ASSIGN_OR_RETURN(Stmt * drop, db.Cached(
-        "DELETE FROM feed_trace_states WHERE consumer = ?1 AND trace_id IN "
-        "(SELECT trace_id FROM feed_trace_states WHERE consumer = ?2 AND length(state) = 0)"));
+    ASSIGN_OR_RETURN(
+        Stmt * drop,
+        db.Cached(
+            "DELETE FROM feed_trace_states WHERE consumer = ?1 AND trace_id IN "
+            "(SELECT trace_id FROM feed_trace_states WHERE consumer = ?2 AND length(state) = 0)"));
     RETURN_IF_ERROR(drop->Bind(1, to).Bind(2, from).Run());
-    ASSIGN_OR_RETURN(Stmt * copy, db.Cached(
-        "INSERT OR REPLACE INTO feed_trace_states(consumer, trace_id, state) "
-        "SELECT ?1, trace_id, state FROM feed_trace_states "
-        "WHERE consumer = ?2 AND length(state) > 0"));
+    ASSIGN_OR_RETURN(
+        Stmt * copy,
+        db.Cached("INSERT OR REPLACE INTO feed_trace_states(consumer, trace_id, state) "
+                  "SELECT ?1, trace_id, state FROM feed_trace_states "
+                  "WHERE consumer = ?2 AND length(state) > 0"));
     RETURN_IF_ERROR(copy->Bind(1, to).Bind(2, from).Run());
-    ASSIGN_OR_RETURN(Stmt * clear,
-                     db.Cached("DELETE FROM feed_trace_states WHERE consumer = ?"));
+    ASSIGN_OR_RETURN(Stmt * clear, db.Cached("DELETE FROM feed_trace_states WHERE consumer = ?"));
     RETURN_IF_ERROR(clear->Bind(1, from).Run());
     ASSIGN_OR_RETURN(Stmt * forget, db.Cached("DELETE FROM feed_cursors WHERE consumer = ?"));
     RETURN_IF_ERROR(forget->Bind(1, from).Run());
