@@ -26,12 +26,14 @@ Field StringMap(std::string name) {
 
 Value StringMapValue(const std::map<std::string, std::string>& entries) {
   std::vector<std::pair<std::string, Value>> out;
+  out.reserve(entries.size());
   for (const auto& [k, v] : entries) out.emplace_back(k, Value(v));
   return Value::Map(std::move(out));
 }
 
 Value PartitionValuesValue(const DeltaPartitionValues& values) {
   std::vector<std::pair<std::string, Value>> out;
+  out.reserve(values.size());
   for (const auto& [k, v] : values) out.emplace_back(k, v ? Value(*v) : Value());
   return Value::Map(std::move(out));
 }

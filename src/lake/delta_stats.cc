@@ -34,7 +34,7 @@ char32_t CodePointAt(std::string_view s, size_t i) {
 // One of minValues, maxValues, nullCount: a JSON object nested like the schema.
 class StatsObject {
  public:
-  void Add(std::string_view name, std::string json) {
+  void Add(std::string_view name, std::string_view json) {
     if (!body_.empty()) body_ += ',';
     AppendJsonString(name, body_);
     body_ += ':';

@@ -105,10 +105,12 @@ class DeltaTable {
   // without the partition column), then one commit of the adds, the txn and commitInfo. When
   // the table already holds txn_version (or a later one) for app_id, nothing is written and
   // already_committed is set; the same holds when a concurrent writer commits it first (our
-  // files are then deleted). Errors: kInvalidArgument for rows that do not fit (nothing is
-  // written); kFailedPrecondition when the protocol became unwritable; kAborted when a
-  // concurrent commit changed protocol or metaData, or after max_commit_attempts (our files
-  // are deleted: the batch can be retried with the same txn_version); kUnavailable for I/O.
+  // files are then deleted). An empty app_id writes no txn: no idempotency. Empty `rows`
+  // commit only the txn (so an empty batch is remembered too). Errors: kInvalidArgument for rows
+  // that do not fit (nothing is written); kFailedPrecondition when the protocol became unwritable;
+  // kAborted when a concurrent commit changed protocol or metaData, or after max_commit_attempts
+  // (our files are deleted: the batch can be retried with the same txn_version); kUnavailable for
+  // I/O.
   Result<DeltaAppendResult> Append(const std::string& app_id, int64_t txn_version,
                                    const std::vector<Row>& rows);
 

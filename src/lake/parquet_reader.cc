@@ -124,7 +124,17 @@ Result<Value> PlainValue(ByteReader& in, FieldType type) {
   }
 }
 
-Result<Codec> ToCodec(pq::CompressionCodec::type codec) {
+// The stored number of a Thrift enum field. Thrift's C++ enums have no fixed underlying type,
+// so loading a value outside their enumerators (a damaged file) as the enum is undefined.
+template <typename Enum>
+int32_t Raw(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int32_t));
+  int32_t raw = 0;
+  std::memcpy(&raw, &value, sizeof(raw));
+  return raw;
+}
+
+Result<Codec> ToCodec(int32_t codec) {
   switch (codec) {
     case pq::CompressionCodec::UNCOMPRESSED:
       return Codec::kUncompressed;
@@ -140,7 +150,7 @@ Result<Codec> ToCodec(pq::CompressionCodec::type codec) {
 // Appends the entries of one column chunk to `data`.
 Status ReadChunk(std::string_view file, const pq::ColumnMetaData& meta, const LeafColumn& leaf,
                  LeafData& data) {
-  ASSIGN_OR_RETURN(Codec codec, ToCodec(meta.codec));
+  ASSIGN_OR_RETURN(Codec codec, ToCodec(Raw(meta.codec)));
   int64_t pos =
       meta.__isset.dictionary_page_offset ? meta.dictionary_page_offset : meta.data_page_offset;
   if (pos < 0 || meta.total_compressed_size < 0 ||
@@ -162,18 +172,28 @@ Status ReadChunk(std::string_view file, const pq::ColumnMetaData& meta, const Le
                                 static_cast<size_t>(header.uncompressed_page_size)));
     pos += header.compressed_page_size;
     ByteReader in(body);
-    if (header.type == pq::PageType::DICTIONARY_PAGE) {
+    if (Raw(header.type) == pq::PageType::DICTIONARY_PAGE) {
       dictionary.clear();
+      if (header.dictionary_page_header.num_values > header.uncompressed_page_size) {
+        return Corrupt("a dictionary page has more values than bytes");
+      }
       for (int32_t i = 0; i < header.dictionary_page_header.num_values; ++i) {
         ASSIGN_OR_RETURN(Value v, PlainValue(in, leaf.type));
         dictionary.push_back(std::move(v));
       }
       continue;
     }
-    if (header.type != pq::PageType::DATA_PAGE) {
+    if (Raw(header.type) != pq::PageType::DATA_PAGE) {
       return UnimplementedError("only DataPage V1 and dictionary pages are read");
     }
-    const auto n = static_cast<size_t>(std::max(header.data_page_header.num_values, 0));
+    // Our writer's pages hold far fewer entries (row groups flush at 64 MiB of buffered
+    // values, a byte per null); the cap keeps a corrupt header from asking for gigabytes.
+    constexpr int32_t kMaxPageEntries = 1 << 27;
+    if (header.data_page_header.num_values < 0 ||
+        header.data_page_header.num_values > kMaxPageEntries) {
+      return Corrupt("a page has an implausible value count");
+    }
+    const auto n = static_cast<size_t>(header.data_page_header.num_values);
     if (leaf.max_repetition_level > 0) {
       ASSIGN_OR_RETURN(uint32_t length, in.U32());
       ASSIGN_OR_RETURN(std::string_view bytes, in.Take(length));
@@ -196,7 +216,7 @@ Status ReadChunk(std::string_view file, const pq::ColumnMetaData& meta, const Le
       }
     }
     data.entries += n;
-    const pq::Encoding::type encoding = header.data_page_header.encoding;
+    const int32_t encoding = Raw(header.data_page_header.encoding);
     if (encoding == pq::Encoding::RLE_DICTIONARY) {
       if (present == 0) continue;
       ASSIGN_OR_RETURN(std::string_view width, in.Take(1));

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -232,6 +234,7 @@ TEST_F(DeltaTableTest, ConcurrentWritersCommitContiguousVersionsAndCheckpoints) 
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   constexpr int kBatches = 12;
+  std::atomic<int64_t> conflicts{0};
   auto writer = [&](DeltaTable* table, std::string app, std::vector<int64_t>* versions) {
     for (int i = 1; i <= kBatches; ++i) {
       auto r =
@@ -240,15 +243,34 @@ TEST_F(DeltaTableTest, ConcurrentWritersCommitContiguousVersionsAndCheckpoints) 
       ASSERT_FALSE(r->already_committed);
       EXPECT_TRUE(r->checkpoint_status.ok()) << r->checkpoint_status.ToString();
       versions->push_back(r->version);
+      conflicts += r->attempts - 1;
     }
   };
   std::vector<int64_t> va, vb;
+  // A reader polling meanwhile never sees half a commit: every snapshot parses, and as each
+  // commit after version 0 adds one file, its live files equal its version.
+  std::atomic<bool> done{false};
+  int snapshots = 0;
+  auto reader = [&] {
+    while (!done.load()) {
+      auto snapshot = ReadDeltaSnapshot(dir_);
+      ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+      ASSERT_EQ(static_cast<int64_t>(snapshot->files.size()), snapshot->version);
+      ++snapshots;
+    }
+  };
   {
+    std::thread tr(reader);
     std::thread ta(writer, a.get(), "a", &va);
     std::thread tb(writer, b.get(), "b", &vb);
     ta.join();
     tb.join();
+    done.store(true);
+    tr.join();
   }
+  EXPECT_GT(snapshots, 0);
+  std::cout << "commit conflicts retried: " << conflicts.load()
+            << ", reader snapshots: " << snapshots << "\n";
   std::set<int64_t> all(va.begin(), va.end());
   all.insert(vb.begin(), vb.end());
   ASSERT_EQ(all.size(), 2u * kBatches);  // no version committed twice
@@ -298,6 +320,72 @@ TEST_F(DeltaTableTest, ConcurrentWritersCommitContiguousVersionsAndCheckpoints) 
   for (const auto& e : fs::directory_iterator(DeltaLogDir(dir_))) {
     EXPECT_NE(e.path().extension(), ".tmp") << "left behind: " << e.path();
   }
+}
+
+TEST_F(DeltaTableTest, TheSameBatchRacedByTwoWritersCommitsOnce) {
+  auto a = OpenTable(Config());
+  auto b = OpenTable(Config());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kRounds = 15;
+  int losers_in_commit = 0;
+  for (int round = 1; round <= kRounds; ++round) {
+    const std::vector<Row> rows = {SpanRow(std::to_string(round), "x", 1718445600000000000)};
+    std::atomic<int> ready{0};
+    Result<DeltaAppendResult> ra = InternalError("not run");
+    Result<DeltaAppendResult> rb = InternalError("not run");
+    auto run = [&](DeltaTable* table, Result<DeltaAppendResult>* out) {
+      ++ready;
+      while (ready.load() < 2) {
+      }
+      *out = table->Append("shared", round, rows);
+    };
+    std::thread ta(run, a.get(), &ra);
+    std::thread tb(run, b.get(), &rb);
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(ra.ok()) << ra.status().ToString();
+    ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+    ASSERT_NE(ra->already_committed, rb->already_committed) << "round " << round;
+    const DeltaAppendResult& loser = ra->already_committed ? *ra : *rb;
+    losers_in_commit += loser.attempts > 0 ? 1 : 0;  // lost at the link(), not before writing
+  }
+  auto snapshot = ReadDeltaSnapshot(dir_);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->version, kRounds);
+  EXPECT_EQ(snapshot->files.size(), static_cast<size_t>(kRounds));
+  EXPECT_EQ(snapshot->txns.at("shared").version, kRounds);
+  // The losers' files were deleted: only committed files are on disk.
+  std::set<std::string> live;
+  for (const auto& [path, add] : snapshot->files) live.insert(path);
+  EXPECT_EQ(DataFiles(dir_), live);
+  std::cout << "rounds lost at the commit itself: " << losers_in_commit << " of " << kRounds
+            << "\n";
+}
+
+TEST_F(DeltaTableTest, CheckpointsKeepRecentTombstones) {
+  clock_.SetNanos(SystemClock::Default().NowUnixNanos());
+  DeltaTableConfig config = Config();
+  config.checkpoint_interval = 3;
+  auto table = OpenTable(std::move(config));
+  ASSERT_NE(table, nullptr);
+  ASSERT_TRUE(table
+                  ->Append("app", 1,
+                           {SpanRow("1", "a", 1718445600000000000, 19889),
+                            SpanRow("2", "b", 1718532000000000000, 19890)})
+                  .ok());
+  ASSERT_EQ(table->DropPartitionsBefore("2024-06-16")->version, 2);
+  auto r = table->Append("app", 2, {SpanRow("3", "c", 1718532000000000000, 19890)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->checkpoint_version, 3);
+  const std::string cp =
+      ReadWholeFile((DeltaLogDir(dir_) / DeltaVersionName(3, ".checkpoint.parquet")).string());
+  auto footer = ReadFileMetaData(cp);
+  ASSERT_TRUE(footer.ok());
+  EXPECT_EQ(footer->num_rows, 6);  // protocol, metaData, txn, 2 adds, 1 remove
+  EXPECT_EQ(ReadWholeFile((DeltaLogDir(dir_) / "_last_checkpoint").string()),
+            "{\"version\":3,\"size\":6,\"sizeInBytes\":" + std::to_string(cp.size()) +
+                ",\"numOfAddFiles\":2}");
 }
 
 TEST_F(DeltaTableTest, RefusesProtocolsAndSchemasItCannotWrite) {

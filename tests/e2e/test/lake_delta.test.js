@@ -139,6 +139,7 @@ describe('Delta tables written by tracelake', () => {
     // Vacuum has not run, so removed files are still there to check too.
     const added = actions.filter((a) => a.action === 'add').map((a) => [a.body.path, a.body]);
     assert.equal(added.length, 38);
+    const schemaFields = JSON.parse(actions.find((a) => a.action === 'metaData').body.schemaString).fields;
     for (const [p, add] of added) {
       const file = path.join(table, p);
       assert.equal(fs.statSync(file).size, add.size, p);
@@ -186,9 +187,17 @@ describe('Delta tables written by tracelake', () => {
       assert.equal(s.s_null_events, s.null_events, p);
       assert.equal(s.no_date, true, 'the partition column is not in stats');
       assert.equal(s.no_map_minmax, true);
-      // The partition column is not in the file, and the file's schema is the table's minus it.
-      const cols = await query(`SELECT name FROM parquet_schema('${file}')`);
-      assert.ok(!cols.some((c) => c.name === 'date'), p);
+      // The file's schema is the table's (schemaString) minus the partition column.
+      const cols = await query(`SELECT name, type, converted_type FROM parquet_schema('${file}')`);
+      const byName = new Map(cols.map((c) => [c.name, c]));
+      assert.ok(!byName.has('date'), p);
+      for (const f of schemaFields.filter((f) => f.name !== 'date')) assert.ok(byName.has(f.name), `${p} ${f.name}`);
+      assert.deepEqual([byName.get('time').type, byName.get('time').converted_type], ['INT64', 'TIMESTAMP_MICROS']);
+      assert.equal(byName.get('start_time_unix_nano').type, 'INT64');
+      assert.equal(byName.get('duration_ms').type, 'DOUBLE');
+      assert.equal(byName.get('trace_id').converted_type, 'UTF8');
+      assert.equal(byName.get('attributes').converted_type, 'MAP');
+      assert.equal(byName.get('events').converted_type, 'LIST');
     }
   });
 
