@@ -100,6 +100,7 @@ void PrintTable(const Json& answer) {
   std::printf("%s\n", rule.c_str());
   for (size_t i = 1; i < lines.size(); ++i) print_line(lines[i], false);
   const size_t n = lines.size() - 1;
+  std::fflush(stdout);  // the table before the count when both go to one terminal
   std::fprintf(stderr, "(%zu row%s%s)\n", n, n == 1 ? "" : "s",
                answer.value("truncated", false) ? "; truncated at --max-rows" : "");
 }
