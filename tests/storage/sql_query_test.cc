@@ -321,6 +321,26 @@ TEST_F(SqlQueryTest, IngestContinuesWhileAQueryRuns) {
   EXPECT_EQ(One("SELECT count(*) FROM traces"), SqlCell(int64_t{4}));
 }
 
+TEST_F(SqlQueryTest, TooManyConcurrentQueriesAreRefused) {
+  auto engine = SqlQueryEngine::Create(backend_->database().path(), /*max_concurrent=*/1);
+  std::atomic<bool> started{false};
+  std::thread long_query([&] {
+    SqlQueryOptions options;
+    options.time_limit = std::chrono::milliseconds(1500);
+    started = true;
+    EXPECT_THAT(engine->Run("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                            "SELECT max(i) FROM n",
+                            options),
+                StatusIs(StatusCode::kDeadlineExceeded));
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_THAT(engine->Run("SELECT 1", SqlQueryOptions{}),
+              StatusIs(StatusCode::kResourceExhausted, HasSubstr("Too many SQL queries")));
+  long_query.join();
+  EXPECT_THAT(engine->Run("SELECT 1", SqlQueryOptions{}), IsOk());  // the slot was given back
+}
+
 TEST_F(SqlQueryTest, InMemoryStoresWork) {
   auto backend = SqliteBackend::Open(":memory:", StoreOptions{});
   ASSERT_THAT(backend, IsOk());
