@@ -39,11 +39,11 @@ size_t Width(const std::string& s) {
 
 // One line, at most kMaxCellWidth code points ("..." marks a cut).
 std::string TableCell(const Json& cell) {
-  std::string text = CellText(cell, "NULL");
+  const std::string text = CellText(cell, "NULL");
   std::string out;
   size_t width = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
     if ((c & 0xC0) != 0x80) {
       if (width == kMaxCellWidth) {
         out += "...";
@@ -100,6 +100,7 @@ void PrintTable(const Json& answer) {
   std::printf("%s\n", rule.c_str());
   for (size_t i = 1; i < lines.size(); ++i) print_line(lines[i], false);
   const size_t n = lines.size() - 1;
+  std::fflush(stdout);  // the table before the count when both go to one terminal
   std::fprintf(stderr, "(%zu row%s%s)\n", n, n == 1 ? "" : "s",
                answer.value("truncated", false) ? "; truncated at --max-rows" : "");
 }

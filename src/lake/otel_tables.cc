@@ -327,10 +327,13 @@ std::vector<Row> AnnotationRows(const model::TraceInfo& info,
   auto add_entries = [&](const std::map<std::string, std::string>& entries, const char* type,
                          const char* id_prefix) {
     for (const auto& [key, text] : entries) {
-      rows.push_back(Row{Value(std::string(id_prefix) + trace_hex + ":" + key), Value(type),
-                         Value("TRACE"), Value(trace_hex), Value(), Value(key),
-                         Value(JsonString(text)), Value(), Value(), Value(), Value(), request_time,
-                         observed, Value()});
+      std::string id = id_prefix;
+      id += trace_hex;
+      id += ':';
+      id += key;
+      rows.push_back(Row{Value(std::move(id)), Value(type), Value("TRACE"), Value(trace_hex),
+                         Value(), Value(key), Value(JsonString(text)), Value(), Value(), Value(),
+                         Value(), request_time, observed, Value()});
     }
   };
   add_entries(info.tags, "TAG", "tag:");

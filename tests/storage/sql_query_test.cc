@@ -208,6 +208,35 @@ TEST_F(SqlQueryTest, AnnotationsHoldTagsAndMetadata) {
                                       SqlCell(std::string("\"search\""))));
 }
 
+TEST_F(SqlQueryTest, OtelLogsHoldTheLinkedLogRecords) {
+  model::LogRecord log;
+  log.time_unix_nano = testing::Ns(1005);
+  log.severity_number = 9;
+  log.severity_text = "INFO";  // not kept by the store (span_codec.h): "" below
+  log.event_name = "gen_ai.user.message";
+  log.body = model::AnyValue(model::AnyValue::KvList{{"content", "héllo"}});
+  log.attributes = {{"gen_ai.system", "openai"}};
+  log.trace_id = Tid(1);
+  log.span_id = testing::Sid(2);
+  IngestBatch batch;
+  batch.log_records.push_back(log);
+  ASSERT_THAT(backend_->traces().Ingest(std::move(batch)), IsOk());
+  auto r =
+      Run("SELECT trace_id, span_id, event_name, severity_number, severity_text, "
+          "json_extract(body, '$.content'), json_extract(attributes, '$.\"gen_ai.system\"'), "
+          "time FROM otel_logs WHERE trace_id = '" +
+          Tid(1).Hex() + "'");
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_THAT(r->rows[0],
+              ElementsAre(SqlCell(Tid(1).Hex()), SqlCell(testing::Sid(2).Hex()),
+                          SqlCell(std::string("gen_ai.user.message")),
+                          SqlCell(std::string("SEVERITY_NUMBER_INFO")), SqlCell(std::string("")),
+                          SqlCell(std::string("héllo")), SqlCell(std::string("openai")),
+                          SqlCell(std::string("2023-11-14T22:13:21.005000Z"))));
+  EXPECT_EQ(One("SELECT count(*) FROM otel_logs"), SqlCell(int64_t{1}));
+}
+
 TEST_F(SqlQueryTest, NullsAreNull) {
   auto r = Run("SELECT NULL AS n, service_name FROM otel_spans WHERE name = 'tool' LIMIT 1");
   ASSERT_THAT(r, IsOk());
@@ -290,6 +319,26 @@ TEST_F(SqlQueryTest, IngestContinuesWhileAQueryRuns) {
   EXPECT_FALSE(done.load());  // the commit did not wait for the query
   reader.join();
   EXPECT_EQ(One("SELECT count(*) FROM traces"), SqlCell(int64_t{4}));
+}
+
+TEST_F(SqlQueryTest, TooManyConcurrentQueriesAreRefused) {
+  auto engine = SqlQueryEngine::Create(backend_->database().path(), /*max_concurrent=*/1);
+  std::atomic<bool> started{false};
+  std::thread long_query([&] {
+    SqlQueryOptions options;
+    options.time_limit = std::chrono::milliseconds(1500);
+    started = true;
+    EXPECT_THAT(engine->Run("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                            "SELECT max(i) FROM n",
+                            options),
+                StatusIs(StatusCode::kDeadlineExceeded));
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_THAT(engine->Run("SELECT 1", SqlQueryOptions{}),
+              StatusIs(StatusCode::kResourceExhausted, HasSubstr("Too many SQL queries")));
+  long_query.join();
+  EXPECT_THAT(engine->Run("SELECT 1", SqlQueryOptions{}), IsOk());  // the slot was given back
 }
 
 TEST_F(SqlQueryTest, InMemoryStoresWork) {

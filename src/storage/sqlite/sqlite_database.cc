@@ -124,8 +124,14 @@ void SqliteDatabase::TruncateWalIfLarge() {
   if (wal_frames_.load(std::memory_order_relaxed) < kTruncateFrames) return;
   MutexLock lock(write_mu_);
   wal_frames_.store(0, std::memory_order_relaxed);
+  // A TRUNCATE checkpoint waits (busy handler) for every reader to reach the newest snapshot.
+  // A long read (a `tracelake sql` query may run for its whole time limit) must not hold the
+  // writer that long: wait at most 200 ms, else give up; the next commit sets wal_frames_ again
+  // and the next group retries.
+  sqlite3_busy_timeout(writer_db_->raw(), 200);
   sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                             nullptr);
+  sqlite3_busy_timeout(writer_db_->raw(), 10000);  // back to what Db::Open sets
 }
 
 int64_t SqliteDatabase::BytesOnDisk() {

@@ -198,7 +198,7 @@ describe('SQL over the trace tables', () => {
     const answer = await sqlOk(`
       SELECT json_extract(llm.attributes, '$."gen_ai.request.model"') AS model,
              json_extract(tool.attributes, '$."gen_ai.tool.name"') AS tool,
-             count(*) AS calls,
+             count(DISTINCT tool.span_id) AS calls,
              max((tool.end_time_unix_nano - tool.start_time_unix_nano) / 1e6) AS slowest_ms
       FROM otel_spans tool
       JOIN otel_spans llm ON llm.trace_id = tool.trace_id
@@ -207,6 +207,23 @@ describe('SQL over the trace tables', () => {
       GROUP BY model, tool ORDER BY slowest_ms DESC, model`);
     assert.deepEqual(answer.columns.map((c) => c.name), ['model', 'tool', 'calls', 'slowest_ms']);
     assert.deepEqual(answer.rows, [['gpt-4o', 'lookup', 2, 90], ['gpt-4o-mini', 'lookup', 2, 90]]);
+  });
+
+  test('cost per customer with contract prices is one query', async () => {
+    // The root's e2e.tag stands for the customer; prices in USD per million tokens.
+    const rows = objects(await sqlOk(`
+      WITH prices(model, usd_in, usd_out) AS (VALUES ('gpt-4o', 2.0, 8.0), ('gpt-4o-mini', 0.1, 0.4))
+      SELECT json_extract(root.attributes, '$."e2e.tag"') AS customer,
+             sum(CAST(json_extract(s.attributes, '$."gen_ai.usage.input_tokens"') AS INTEGER) * p.usd_in
+               + CAST(json_extract(s.attributes, '$."gen_ai.usage.output_tokens"') AS INTEGER) * p.usd_out)
+               / 1e6 AS usd
+      FROM otel_spans s
+      JOIN prices p ON p.model = json_extract(s.attributes, '$."gen_ai.request.model"')
+      JOIN otel_spans root ON root.trace_id = s.trace_id AND root.parent_span_id = ''
+      GROUP BY customer ORDER BY customer`));
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows.map((r) => r.customer), ['sql-2', 'sql-ü']);
+    for (const r of rows) assert.ok(Math.abs(r.usd - 496e-6) < 1e-12, `${r.customer}: ${r.usd}`);
   });
 
   test('row limit, nulls and types', async () => {
