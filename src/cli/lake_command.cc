@@ -267,26 +267,26 @@ int RunVacuum(const std::vector<std::string>& args) {
   return 0;
 }
 
+constexpr const char* kLakeUsage =
+    "Usage: tracelake lake <command> [flags]\n\n"
+    "Commands:\n"
+    "  export    Write the store's traces into Delta tables under --out (resumable, "
+    "idempotent)\n"
+    "  optimize  Compact the tables' small files\n"
+    "  vacuum    Delete data files no retained version uses\n\n"
+    "Run 'tracelake lake <command> --help' for its flags; docs/lake.md has the layout.\n";
 }  // namespace
 
 int RunLake(const std::vector<std::string>& args) {
-  static const char* kUsage =
-      "Usage: tracelake lake <command> [flags]\n\n"
-      "Commands:\n"
-      "  export    Write the store's traces into Delta tables under --out (resumable, "
-      "idempotent)\n"
-      "  optimize  Compact the tables' small files\n"
-      "  vacuum    Delete data files no retained version uses\n\n"
-      "Run 'tracelake lake <command> --help' for its flags; docs/lake.md has the layout.\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    std::fputs(kLakeUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "export") return RunExport(rest);
   if (args[0] == "optimize") return RunOptimize(rest);
   if (args[0] == "vacuum") return RunVacuum(rest);
-  std::fprintf(stderr, "tracelake lake: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
+  std::fprintf(stderr, "tracelake lake: unknown command '%s'\n\n%s", args[0].c_str(), kLakeUsage);
   return 2;
 }
 

@@ -376,6 +376,7 @@ class LakeSink::Impl {
     }
     ASSIGN_OR_RETURN(auto intents, backend_.changes().ListTraceStates(pending_));
     std::vector<TraceId> ids;
+    ids.reserve(intents.size());
     for (const auto& [id, text] : intents) ids.push_back(id);
     std::map<TraceId, TraceMark> saved;
     if (!ids.empty()) {
