@@ -29,6 +29,7 @@ constexpr const char* kPendingSuffix = "#pending";
 constexpr const char* kStoreIdConsumer = "lake-sink-store-id";
 constexpr size_t kMaxConsumer = 200;
 constexpr int kSinkNice = 10;
+constexpr auto kStopBudget = std::chrono::seconds(5);
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -545,11 +546,14 @@ class LakeSinkService::Impl {
       waiter_.WaitBeyond(std::numeric_limits<int64_t>::max(),
                          std::chrono::steady_clock::now() + options_.interval);
     }
-    // Publish what is committed by now, so a clean stop leaves the lake current.
+    // Publish what is committed by now, so a clean stop usually leaves the lake current; but
+    // within a few seconds, so a sink far behind never holds up the stop (the next start goes
+    // on from the cursor).
+    const auto deadline = std::chrono::steady_clock::now() + kStopBudget;
     int64_t traces = 0;
-    for (int i = 0; i < 100; ++i) {
+    while (std::chrono::steady_clock::now() < deadline) {
       Result<bool> more = sink_.PublishOnce(&traces);
-      if (!more.ok() || (!*more && traces == 0)) break;
+      if (!more.ok() || !*more) break;
     }
     Snapshot();
   }

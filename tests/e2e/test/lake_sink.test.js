@@ -13,6 +13,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { startServer, tracelakeBinary } from '../lib/server.js';
 import { RestClient } from '../lib/rest.js';
 import {
@@ -21,6 +23,13 @@ import {
 } from '../lib/otel.js';
 
 const execFileP = promisify(execFile);
+
+// hyparquet answers a MAP column as an object or as [{key, value}]; the value of one key.
+function mapGet(map, key) {
+  if (map == null) return undefined;
+  if (Array.isArray(map)) return map.find((e) => e.key === key)?.value;
+  return map[key];
+}
 
 // The live data files of a Delta table: its JSON commits replayed in order (add, then remove).
 function liveFiles(tableDir) {
@@ -216,6 +225,57 @@ describe('Delta lake sink', () => {
     assert.equal(JSON.parse(fb.value), false);
     assert.equal(fb.comment, 'wrong total');
     assert.equal(fb.source_type, 'HUMAN');
+  });
+
+  test('a second reader (hyparquet) agrees, and every add names its file, size and stats', async () => {
+    for (const t of ['otel_spans', 'otel_logs', 'otel_annotations']) {
+      const tdir = path.join(lake, `tracelake_${t}`);
+      const { files } = liveFiles(tdir);
+      assert.ok(files.length > 0, t);
+      for (const add of files) {
+        const file = path.join(tdir, add.path);
+        assert.equal(fs.statSync(file).size, add.size, `${t} ${add.path}: size`);
+        const rows = await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors });
+        const stats = JSON.parse(add.stats);
+        assert.equal(rows.length, stats.numRecords, `${t} ${add.path}: numRecords`);
+        if (t === 'otel_spans') {
+          assert.ok(!('date' in rows[0]), 'the partition column is not in the file');
+          assert.equal(add.partitionValues.date, path.basename(path.dirname(add.path)).slice('date='.length));
+          const starts = rows.map((r) => BigInt(r.start_time_unix_nano));
+          const min = starts.reduce((a, b) => (a < b ? a : b));
+          const max = starts.reduce((a, b) => (a > b ? a : b));
+          // Nanoseconds pass 2^53: read them from the JSON text, not through JSON.parse.
+          const exact = (section) => BigInt(new RegExp(`"${section}":\\{[^]*?"start_time_unix_nano":(\\d+)`).exec(add.stats)[1]);
+          assert.equal(exact('minValues'), min);
+          assert.equal(exact('maxValues'), max);
+          assert.equal(stats.nullCount.trace_id, 0);
+        }
+      }
+    }
+    // Row for row against DuckDB and against what was sent.
+    const tdir = path.join(lake, 'tracelake_otel_spans');
+    const byHyparquet = new Map();
+    for (const add of liveFiles(tdir).files) {
+      for (const r of await parquetReadObjects({ file: await asyncBufferFromFile(path.join(tdir, add.path)), compressors })) {
+        byHyparquet.set(r.record_id, r);
+      }
+    }
+    const duck = await tableRows('otel_spans', 'record_id, name, status.code AS code, len(events) AS events');
+    assert.equal(byHyparquet.size, duck.length);
+    for (const d of duck) {
+      const h = byHyparquet.get(d.record_id);
+      assert.ok(h, d.record_id);
+      assert.equal(h.name, d.name);
+      assert.equal(h.status?.code, d.code);
+      assert.equal((h.events ?? []).length, Number(d.events));
+      const s = sent.get(d.record_id);
+      assert.ok(s, `${d.record_id} was sent`);
+      assert.equal(h.name, s.name);
+      for (const [k, v] of Object.entries(s.attributes)) {
+        const text = typeof v === 'string' ? v : JSON.stringify(v);
+        assert.equal(mapGet(h.attributes, k), text, `${d.record_id} attribute ${k}`);
+      }
+    }
   });
 
   test('late spans and re-exports add rows once; nothing is written twice', async () => {
