@@ -208,7 +208,7 @@ Value SpanColumn(const model::Span& span, size_t index) {
     case 9:
       return Value(span.name);
     case 10:
-      return Value(SpanKindName(span.kind));
+      return Value(model::SpanKindName(span.kind));
     case 11:
       return I64(span.start_time_unix_nano);
     case 12:
@@ -251,7 +251,8 @@ Value SpanColumn(const model::Span& span, size_t index) {
       return Value::List(std::move(links));
     }
     case 19:
-      return Value::Struct({Value(span.status_message), Value(StatusCodeName(span.status_code))});
+      return Value::Struct(
+          {Value(span.status_message), Value(model::SpanStatusCodeName(span.status_code))});
     case 20:
       return ResourceValue(resource);
     case 21:
@@ -317,12 +318,12 @@ std::vector<Row> AnnotationRows(const model::TraceInfo& info,
     if (a.expectation && !a.expectation->value_json.empty()) {
       value = Value(a.expectation->value_json);
     }
-    rows.push_back(
-        Row{Value(a.assessment_id), Value(a.feedback ? "FEEDBACK" : "EXPECTATION"), Value("TRACE"),
-            Value(trace_hex), StrOrNull(a.span_id), Value(a.assessment_name), std::move(value),
-            a.metadata.empty() ? Value() : Value(JsonObject(a.metadata)), StrOrNull(a.rationale),
-            Value(SourceTypeName(a.source.source_type)), StrOrNull(a.source.source_id),
-            Value(a.create_time_ms * 1000), Value(a.last_update_time_ms * 1000), Value()});
+    rows.push_back(Row{
+        Value(a.assessment_id), Value(a.feedback ? "FEEDBACK" : "EXPECTATION"), Value("TRACE"),
+        Value(trace_hex), StrOrNull(a.span_id), Value(a.assessment_name), std::move(value),
+        a.metadata.empty() ? Value() : Value(JsonObject(a.metadata)), StrOrNull(a.rationale),
+        Value(model::AssessmentSourceTypeName(a.source.source_type)), StrOrNull(a.source.source_id),
+        Value(a.create_time_ms * 1000), Value(a.last_update_time_ms * 1000), Value()});
   }
   auto add_entries = [&](const std::map<std::string, std::string>& entries, const char* type,
                          const char* id_prefix) {
@@ -341,36 +342,6 @@ std::vector<Row> AnnotationRows(const model::TraceInfo& info,
   return rows;
 }
 
-const char* SpanKindName(model::SpanKind kind) {
-  switch (kind) {
-    case model::SpanKind::kInternal:
-      return "SPAN_KIND_INTERNAL";
-    case model::SpanKind::kServer:
-      return "SPAN_KIND_SERVER";
-    case model::SpanKind::kClient:
-      return "SPAN_KIND_CLIENT";
-    case model::SpanKind::kProducer:
-      return "SPAN_KIND_PRODUCER";
-    case model::SpanKind::kConsumer:
-      return "SPAN_KIND_CONSUMER";
-    case model::SpanKind::kUnspecified:
-      break;
-  }
-  return "SPAN_KIND_UNSPECIFIED";
-}
-
-const char* StatusCodeName(model::SpanStatusCode code) {
-  switch (code) {
-    case model::SpanStatusCode::kOk:
-      return "STATUS_CODE_OK";
-    case model::SpanStatusCode::kError:
-      return "STATUS_CODE_ERROR";
-    case model::SpanStatusCode::kUnset:
-      break;
-  }
-  return "STATUS_CODE_UNSET";
-}
-
 std::string SeverityNumberName(int32_t n) {
   // OTLP's SeverityNumber: 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR,
   // 21-24 FATAL; the first of each group has no digit suffix.
@@ -381,20 +352,6 @@ std::string SeverityNumberName(int32_t n) {
   std::string name = std::string("SEVERITY_NUMBER_") + kGroups[(n - 1) / 4];
   if (int sub = (n - 1) % 4; sub != 0) name += std::to_string(sub + 1);
   return name;
-}
-
-const char* SourceTypeName(model::AssessmentSourceType type) {
-  switch (type) {
-    case model::AssessmentSourceType::kHuman:
-      return "HUMAN";
-    case model::AssessmentSourceType::kLlmJudge:
-      return "LLM_JUDGE";
-    case model::AssessmentSourceType::kCode:
-      return "CODE";
-    case model::AssessmentSourceType::kUnspecified:
-      break;
-  }
-  return "SOURCE_TYPE_UNSPECIFIED";
 }
 
 }  // namespace tracelake::lake

@@ -10,6 +10,9 @@ namespace tracelake::model {
 
 enum class AssessmentSourceType : uint8_t { kUnspecified, kHuman, kLlmJudge, kCode };
 
+// MLflow's names: HUMAN, LLM_JUDGE, CODE, SOURCE_TYPE_UNSPECIFIED.
+const char* AssessmentSourceTypeName(AssessmentSourceType type);
+
 struct AssessmentSource {
   AssessmentSourceType source_type = AssessmentSourceType::kUnspecified;
   std::string source_id;
@@ -41,7 +44,7 @@ struct Assessment {
   AssessmentSource source;
   int64_t create_time_ms = 0;
   int64_t last_update_time_ms = 0;
-  std::optional<Feedback> feedback;        // exactly one of feedback / expectation is set
+  std::optional<Feedback> feedback;  // exactly one of feedback / expectation is set
   std::optional<Expectation> expectation;
   std::string rationale;
   std::map<std::string, std::string> metadata;

@@ -23,6 +23,11 @@ enum class SpanKind : uint8_t {
 };
 enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
+// The OTLP enum names (OTLP/JSON, MLflow's span JSON, the lake's tables): SPAN_KIND_SERVER,
+// STATUS_CODE_ERROR, ...; the UNSPECIFIED / UNSET name for a value outside the enum.
+const char* SpanKindName(SpanKind kind);
+const char* SpanStatusCodeName(SpanStatusCode code);
+
 // Resource and instrumentation scope. Many spans of one OTLP request share one of each.
 struct Resource {
   Attributes attributes;
@@ -104,8 +109,8 @@ struct SpanView {
   std::string span_type;  // MLflow SpanType: LLM, CHAT_MODEL, TOOL, ... ; "UNKNOWN" by default
   std::string inputs_json;
   std::string outputs_json;
-  std::string model;       // response model if known, else request model
-  std::string provider;    // openai, anthropic, ...
+  std::string model;     // response model if known, else request model
+  std::string provider;  // openai, anthropic, ...
   TokenUsage usage;
   // The sender's mlflow.llm.cost, or the one model::PriceSpan stored at ingest; none when the
   // span was not priced.

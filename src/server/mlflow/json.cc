@@ -117,19 +117,6 @@ Json StoredValue(const std::string& json_text) {
   return v.ok() ? std::move(*v) : Json(json_text);
 }
 
-const char* SourceTypeName(model::AssessmentSourceType t) {
-  switch (t) {
-    case model::AssessmentSourceType::kHuman:
-      return "HUMAN";
-    case model::AssessmentSourceType::kLlmJudge:
-      return "LLM_JUDGE";
-    case model::AssessmentSourceType::kCode:
-      return "CODE";
-    default:
-      return "SOURCE_TYPE_UNSPECIFIED";
-  }
-}
-
 Result<model::AssessmentSourceType> ParseSourceType(const ParamReader& source) {
   const Json* v = source.Get("source_type");
   if (v == nullptr) return model::AssessmentSourceType::kUnspecified;
@@ -332,15 +319,15 @@ Json ExperimentToJson(const model::Experiment& e) {
 }
 
 Json AssessmentToJson(const model::Assessment& a) {
-  Json j = {
-      {"assessment_id", a.assessment_id},
-      {"assessment_name", a.assessment_name},
-      {"trace_id", a.trace_id},
-      {"source",
-       {{"source_type", SourceTypeName(a.source.source_type)}, {"source_id", a.source.source_id}}},
-      {"create_time", FormatTimestamp(a.create_time_ms * 1000000)},
-      {"last_update_time", FormatTimestamp(a.last_update_time_ms * 1000000)},
-      {"valid", a.valid}};
+  Json j = {{"assessment_id", a.assessment_id},
+            {"assessment_name", a.assessment_name},
+            {"trace_id", a.trace_id},
+            {"source",
+             {{"source_type", model::AssessmentSourceTypeName(a.source.source_type)},
+              {"source_id", a.source.source_id}}},
+            {"create_time", FormatTimestamp(a.create_time_ms * 1000000)},
+            {"last_update_time", FormatTimestamp(a.last_update_time_ms * 1000000)},
+            {"valid", a.valid}};
   if (!a.span_id.empty()) j["span_id"] = a.span_id;
   if (a.feedback) {
     Json f = Json::object();

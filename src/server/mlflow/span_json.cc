@@ -12,11 +12,6 @@ namespace {
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-const char* const kSpanKinds[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL",
-                                  "SPAN_KIND_SERVER",      "SPAN_KIND_CLIENT",
-                                  "SPAN_KIND_PRODUCER",    "SPAN_KIND_CONSUMER"};
-const char* const kStatusCodes[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"};
-
 // --- writing ------------------------------------------------------------------------------
 
 Json AnyValueToOtlpJson(const model::AnyValue& v) {
@@ -357,7 +352,7 @@ Json SpanToOtlpJson(const model::Span& s) {
   if (!s.parent_span_id.IsZero())
     j["parent_span_id"] = Base64Encode(s.parent_span_id.AsStringView());
   if (s.flags != 0) j["flags"] = s.flags;
-  if (s.kind != model::SpanKind::kUnspecified) j["kind"] = kSpanKinds[static_cast<int>(s.kind) % 6];
+  if (s.kind != model::SpanKind::kUnspecified) j["kind"] = model::SpanKindName(s.kind);
   if (s.start_time_unix_nano != 0) j["start_time_unix_nano"] = s.start_time_unix_nano;
   if (s.end_time_unix_nano != 0) j["end_time_unix_nano"] = s.end_time_unix_nano;
   if (!s.attributes.empty()) j["attributes"] = AttributesToOtlpJson(s.attributes);
@@ -391,7 +386,7 @@ Json SpanToOtlpJson(const model::Span& s) {
   if (s.dropped_links_count != 0) j["dropped_links_count"] = s.dropped_links_count;
   Json status = Json::object();
   if (s.status_code != model::SpanStatusCode::kUnset)
-    status["code"] = kStatusCodes[static_cast<int>(s.status_code) % 3];
+    status["code"] = model::SpanStatusCodeName(s.status_code);
   if (!s.status_message.empty()) status["message"] = s.status_message;
   j["status"] = std::move(status);
   return j;
@@ -416,8 +411,7 @@ Json TraceDataToJson(const std::vector<model::Span>& spans) {
          {"end_time_unix_nano", s.end_time_unix_nano},
          {"events", std::move(events)},
          {"status",
-          {{"code", kStatusCodes[static_cast<int>(s.status_code) % 3]},
-           {"message", s.status_message}}},
+          {{"code", model::SpanStatusCodeName(s.status_code)}, {"message", s.status_message}}},
          {"attributes", AttributesToTraceDataJson(s.attributes)}});
   }
   return {{"spans", std::move(list)}};
