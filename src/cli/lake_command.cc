@@ -99,6 +99,9 @@ int RunExport(const std::vector<std::string>& args) {
   specs.push_back({"since", "WHEN", "",
                    "Only traces started at or after: 2026-12-01, 2026-12-01T10:00:00Z, 7d, 24h"});
   specs.push_back({"codec", "CODEC", "zstd", "Parquet compression: zstd or snappy"});
+  specs.push_back({"schema", "MODE", "portable",
+                   "portable (Delta protocol 1,2; attribute maps of strings, read everywhere) or "
+                   "uc-exact (protocol 3,7; VARIANT columns as in the Unity Catalog DDL)"});
   specs.push_back({"batch-spans", "N", "100000", "Spans per Delta commit at most"});
   specs.push_back({"quiet", "", "", "No progress lines"});
   FlagSet flags("tracelake lake export",
@@ -116,6 +119,8 @@ int RunExport(const std::vector<std::string>& args) {
   if (!since.ok()) return Fail(since.status().message(), 2);
   Result<lake::Codec> codec = ParseCodec(flags.Get("codec"));
   if (!codec.ok()) return Fail(codec.status().message(), 2);
+  Result<lake::LakeSchema> schema = lake::ParseLakeSchema(flags.Get("schema"));
+  if (!schema.ok()) return Fail("--schema: " + std::string(schema.status().message()), 2);
   Result<long long> batch = flags.GetInt64("batch-spans", 100, 10000000);
   if (!batch.ok()) return Fail(batch.status().message(), 2);
   const std::string prefix = flags.Get("prefix");
@@ -128,6 +133,7 @@ int RunExport(const std::vector<std::string>& args) {
   options.location = flags.Get("out");
   options.prefix = prefix;
   options.codec = *codec;
+  options.schema = *schema;
   options.batch_spans = *batch;
   options.since_ms = *since;
   const std::string ids = flags.Get("experiment-ids");
@@ -183,21 +189,28 @@ int RunExport(const std::vector<std::string>& args) {
   return 0;
 }
 
-// The tables of --location that exist, opened with their configurations.
+// The tables of --location that exist, opened with their configurations: each in the schema
+// mode it was written in (portable, else uc-exact).
 Result<std::vector<std::pair<std::string, std::unique_ptr<lake::DeltaTable>>>> OpenTables(
     const FlagSet& flags) {
   const std::filesystem::path location = flags.Get("location");
   if (location.empty()) return InvalidArgumentError("--location DIR is required");
   std::vector<std::pair<std::string, std::unique_ptr<lake::DeltaTable>>> out;
-  for (lake::DeltaTableConfig& config :
-       server::LakeTableConfigs(flags.Get("prefix"), lake::Codec::kZstd)) {
-    const std::filesystem::path dir = location / config.name;
+  const std::vector<lake::DeltaTableConfig> portable =
+      server::LakeTableConfigs(flags.Get("prefix"), lake::Codec::kZstd);
+  const std::vector<lake::DeltaTableConfig> uc_exact =
+      server::LakeTableConfigs(flags.Get("prefix"), lake::Codec::kZstd, lake::LakeSchema::kUcExact);
+  for (size_t t = 0; t < portable.size(); ++t) {
+    const std::filesystem::path dir = location / portable[t].name;
     std::error_code ec;
     if (!std::filesystem::exists(dir / "_delta_log", ec)) continue;
-    const std::string name = config.name;
-    ASSIGN_OR_RETURN(std::unique_ptr<lake::DeltaTable> table,
-                     lake::DeltaTable::Open(dir, std::move(config)));
-    out.emplace_back(name, std::move(table));
+    Result<std::unique_ptr<lake::DeltaTable>> table = lake::DeltaTable::Open(dir, portable[t]);
+    if (table.status().code() == StatusCode::kFailedPrecondition) {
+      Result<std::unique_ptr<lake::DeltaTable>> exact = lake::DeltaTable::Open(dir, uc_exact[t]);
+      if (exact.ok()) table = std::move(exact);
+    }
+    if (!table.ok()) return table.status();
+    out.emplace_back(portable[t].name, *std::move(table));
   }
   if (out.empty()) {
     return NotFoundError("no " + flags.Get("prefix") + "_otel_* tables under " + location.string() +

@@ -60,6 +60,9 @@ FlagSet ServerFlags() {
            "_otel_logs, _otel_annotations; docs/lake.md), in the background"},
           {"lake-prefix", "P", "tracelake", "Name prefix of the lake's tables"},
           {"lake-codec", "CODEC", "zstd", "Parquet compression of the lake: zstd or snappy"},
+          {"lake-schema", "MODE", "portable",
+           "portable (Delta protocol 1,2, read by every Delta client) or uc-exact (protocol "
+           "3,7 with VARIANT columns, as the Unity Catalog DDL; Delta 4.0+ readers)"},
           {"lake-interval", "SECONDS", "5",
            "The lake gets a commit at most this often (sooner when a batch is full)"},
           {"lake-batch-spans", "N", "100000", "Spans per lake commit at most"},
@@ -110,6 +113,7 @@ int RunServer(const std::vector<std::string>& args) {
   options.lake_location = flags.Get("lake-location");
   options.lake_prefix = flags.Get("lake-prefix");
   options.lake_codec = flags.Get("lake-codec");
+  options.lake_schema = flags.Get("lake-schema");
   options.lake_interval_ms = *lake_interval * 1000;
   options.lake_batch_spans = *lake_batch;
   if (options.lake_prefix.empty() ||

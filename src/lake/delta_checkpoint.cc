@@ -129,7 +129,9 @@ std::vector<Field> DeltaCheckpointFields() {
                                  Field::List("partitionColumns", Str("element")),
                                  Long("createdTime"), StringMap("configuration")}),
       Field::Struct("protocol", {Field::Leaf("minReaderVersion", FieldType::kInt32),
-                                 Field::Leaf("minWriterVersion", FieldType::kInt32)}),
+                                 Field::Leaf("minWriterVersion", FieldType::kInt32),
+                                 Field::List("readerFeatures", Str("element")),
+                                 Field::List("writerFeatures", Str("element"))}),
   };
 }
 
@@ -147,8 +149,17 @@ Result<DeltaCheckpointInfo> WriteDeltaCheckpoint(const fs::path& table_dir,
 
   std::vector<Row> rows;
   const DeltaProtocol& p = *snapshot.protocol;
+  // Feature lists exist only from reader version 3 and writer version 7 (P§Protocol Evolution).
+  auto features = [](bool present, const std::vector<std::string>& names) {
+    if (!present) return Value();
+    std::vector<Value> items;
+    for (const std::string& name : names) items.emplace_back(name);
+    return Value::List(std::move(items));
+  };
   rows.push_back(ActionRow(
-      kProtocol, Value::Struct({Value(p.min_reader_version), Value(p.min_writer_version)})));
+      kProtocol, Value::Struct({Value(p.min_reader_version), Value(p.min_writer_version),
+                                features(p.min_reader_version >= 3, p.reader_features),
+                                features(p.min_writer_version >= 7, p.writer_features)})));
   const DeltaMetadata& m = *snapshot.metadata;
   std::vector<Value> partition_columns;
   for (const std::string& c : m.partition_columns) partition_columns.emplace_back(c);

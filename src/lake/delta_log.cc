@@ -324,6 +324,10 @@ void AppendSchemaType(const Field& field, std::string& out) {
       name = "timestamp";
       break;
     case FieldType::kStruct:
+      if (field.variant) {
+        name = "variant";
+        break;
+      }
       AppendStructType(field.children, out);
       return;
     case FieldType::kList: {

@@ -89,7 +89,7 @@ struct StatsBuilder {
   // Adds `field` (a struct's child or a top-level field); returns false once out of leaves.
   void Add(const Field& field, const ColumnStats& stats) {
     if (leaves_left <= 0) return;
-    if (field.type == FieldType::kStruct) {
+    if (field.type == FieldType::kStruct && !field.variant) {
       StatsBuilder child{leaves_left, {}, {}, {}};
       for (size_t i = 0; i < field.children.size() && i < stats.children.size(); ++i) {
         child.Add(field.children[i], stats.children[i]);

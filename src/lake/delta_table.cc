@@ -167,7 +167,7 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
     DeltaCommitInfo info = table->NewCommitInfo("CREATE TABLE");
     info.timestamp = metadata.created_time;
     info.operation_parameters = {{"partitionBy", JsonArrayText(metadata.partition_columns)}};
-    const std::vector<DeltaAction> actions = {info, DeltaProtocol{}, metadata};
+    const std::vector<DeltaAction> actions = {info, c.protocol, metadata};
     // Losing this race is fine: the winner's version 0 is checked below like any table's.
     ASSIGN_OR_RETURN(bool created, PutDeltaCommit(dir, 0, DeltaCommitJson(actions)));
     (void)created;
@@ -185,11 +185,16 @@ Status DeltaTable::CheckWritable() const {
     return DataLossError(where + " has no protocol or metaData");
   }
   const DeltaProtocol& p = *snapshot_.protocol;
-  // Writer versions up to 2 ask only for append-only and invariants, which we honour; 7 with
-  // no features asks for nothing; anything else needs features we do not implement (spec 1.6).
+  // Writer versions up to 2 ask only for append-only and invariants, which we honour; 7 asks
+  // for its features, of which we implement variantType (we write valid Variant binary);
+  // anything else needs features we do not implement (spec 1.6).
+  auto known = [](const std::vector<std::string>& features) {
+    return std::all_of(features.begin(), features.end(),
+                       [](const std::string& f) { return f == "variantType"; });
+  };
   const bool writable =
-      (p.min_writer_version <= 2 || (p.min_writer_version == 7 && p.writer_features.empty())) &&
-      p.min_reader_version <= 3 && p.reader_features.empty();
+      (p.min_writer_version <= 2 || (p.min_writer_version == 7 && known(p.writer_features))) &&
+      p.min_reader_version <= 3 && known(p.reader_features);
   if (!writable) {
     std::string features;
     for (const std::string& f : p.writer_features) features += " " + f;
@@ -197,11 +202,14 @@ Status DeltaTable::CheckWritable() const {
         where + " has protocol (" + std::to_string(p.min_reader_version) + "," +
         std::to_string(p.min_writer_version) + ")" +
         (features.empty() ? "" : " with writer features" + features) +
-        "; tracelake writes only writer versions 1-2 and 7 without features");
+        "; tracelake writes only writer versions 1-2, and 7 with no feature but variantType");
   }
   const DeltaMetadata& m = *snapshot_.metadata;
   if (m.schema_string != DeltaSchemaString(config_.columns)) {
-    return FailedPreconditionError(where + " has a different schema than configured");
+    return FailedPreconditionError(
+        where +
+        " has a different schema than configured (written in another schema mode or "
+        "by another version?); write to a new location or prefix");
   }
   std::vector<std::string> partitions;
   if (config_.partition_column) partitions.push_back(*config_.partition_column);

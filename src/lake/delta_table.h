@@ -44,8 +44,11 @@ struct DeltaTableConfig {
   // names: strings must be made of [A-Za-z0-9._-] (no escaping is written; spec 1.4).
   std::optional<std::string> partition_column;
   std::map<std::string, std::string> configuration;  // extra metaData.configuration entries
-  int checkpoint_interval = 10;                      // also written as delta.checkpointInterval
-  ParquetWriterOptions parquet;                      // ZSTD by default; Snappy or none
+  // Written when the table is created: (1,2) by default; (3,7) with the variantType feature
+  // for VARIANT columns (Field::Variant; spec 1.6).
+  DeltaProtocol protocol;
+  int checkpoint_interval = 10;  // also written as delta.checkpointInterval
+  ParquetWriterOptions parquet;  // ZSTD by default; Snappy or none
   std::string engine_info = "tracelake/0.1.0";
   const Clock* clock = &SystemClock::Default();  // commit timestamps, vacuum's "now"
   int max_commit_attempts = 100;                 // per Append, conflicts included

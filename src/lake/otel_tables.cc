@@ -4,18 +4,22 @@
 #include <map>
 #include <utility>
 
+#include "lake/variant.h"
+
 namespace tracelake::lake {
 namespace {
 
 using model::AnyValue;
 
 // Attribute values never get min/max statistics: they prune nothing (parquet_schema.h).
-Field Attrs(std::string name) {
+Field Attrs(std::string name, LakeSchema schema) {
+  if (schema == LakeSchema::kUcExact) return Field::Variant(std::move(name));
   return Field::Map(std::move(name), Field::Leaf("value", FieldType::kString, Repetition::kOptional,
                                                  MinMaxStats::kSkip));
 }
 Field Str(std::string name) { return Field::Leaf(std::move(name), FieldType::kString); }
-Field Json(std::string name) {
+Field Json(std::string name, LakeSchema schema) {
+  if (schema == LakeSchema::kUcExact) return Field::Variant(std::move(name));
   return Field::Leaf(std::move(name), FieldType::kString, Repetition::kOptional,
                      MinMaxStats::kSkip);
 }
@@ -24,23 +28,25 @@ Field Long(std::string name) { return Field::Leaf(std::move(name), FieldType::kI
 Field Time(std::string name) { return Field::Leaf(std::move(name), FieldType::kTimestampMicros); }
 Field Date() { return Field::Leaf("date", FieldType::kDate); }
 
-Field ResourceField() {
-  return Field::Struct("resource", {Attrs("attributes"), Int("dropped_attributes_count")});
+Field ResourceField(LakeSchema schema) {
+  return Field::Struct("resource", {Attrs("attributes", schema), Int("dropped_attributes_count")});
 }
-Field ScopeField() {
-  return Field::Struct("instrumentation_scope", {Str("name"), Str("version"), Attrs("attributes"),
-                                                 Int("dropped_attributes_count")});
+Field ScopeField(LakeSchema schema) {
+  return Field::Struct(
+      "instrumentation_scope",
+      {Str("name"), Str("version"), Attrs("attributes", schema), Int("dropped_attributes_count")});
 }
 
-std::vector<Field> MakeSpanColumns() {
-  Field event = Field::Struct(
-      "element",
-      {Long("time_unix_nano"), Str("name"), Attrs("attributes"), Int("dropped_attributes_count")},
-      Repetition::kRequired);
-  Field link = Field::Struct("element",
-                             {Str("trace_id"), Str("span_id"), Str("trace_state"),
-                              Attrs("attributes"), Int("dropped_attributes_count"), Int("flags")},
-                             Repetition::kRequired);
+std::vector<Field> MakeSpanColumns(LakeSchema schema) {
+  Field event = Field::Struct("element",
+                              {Long("time_unix_nano"), Str("name"), Attrs("attributes", schema),
+                               Int("dropped_attributes_count")},
+                              Repetition::kRequired);
+  Field link =
+      Field::Struct("element",
+                    {Str("trace_id"), Str("span_id"), Str("trace_state"),
+                     Attrs("attributes", schema), Int("dropped_attributes_count"), Int("flags")},
+                    Repetition::kRequired);
   return {Str("record_id"),
           Time("time"),
           Date(),
@@ -54,20 +60,20 @@ std::vector<Field> MakeSpanColumns() {
           Str("kind"),
           Long("start_time_unix_nano"),
           Long("end_time_unix_nano"),
-          Attrs("attributes"),
+          Attrs("attributes", schema),
           Int("dropped_attributes_count"),
           Int("dropped_events_count"),
           Int("dropped_links_count"),
           Field::List("events", std::move(event)),
           Field::List("links", std::move(link)),
           Field::Struct("status", {Str("message"), Str("code")}),
-          ResourceField(),
+          ResourceField(schema),
           Str("resource_schema_url"),
           Str("span_schema_url"),
-          ScopeField()};
+          ScopeField(schema)};
 }
 
-std::vector<Field> MakeLogColumns() {
+std::vector<Field> MakeLogColumns(LakeSchema schema) {
   return {Str("record_id"),
           Time("time"),
           Date(),
@@ -79,36 +85,44 @@ std::vector<Field> MakeLogColumns() {
           Long("observed_time_unix_nano"),
           Str("severity_number"),
           Str("severity_text"),
-          Json("body"),
-          Attrs("attributes"),
+          Json("body", schema),
+          Attrs("attributes", schema),
           Int("dropped_attributes_count"),
           Int("flags"),
-          ResourceField(),
+          ResourceField(schema),
           Str("resource_schema_url"),
-          ScopeField(),
+          ScopeField(schema),
           Str("log_schema_url")};
 }
 
-std::vector<Field> MakeAnnotationColumns() {
-  return {Str("annotation_id"), Str("annotation_type"), Str("target_type"),
-          Str("target_id"),     Str("span_id"),         Str("name"),
-          Json("value"),        Json("metadata"),       Str("comment"),
-          Str("source_type"),   Str("source_id"),       Time("created_at"),
-          Time("updated_at"),   Time("deleted_at")};
+std::vector<Field> MakeAnnotationColumns(LakeSchema schema) {
+  return {Str("annotation_id"),  Str("annotation_type"),   Str("target_type"),
+          Str("target_id"),      Str("span_id"),           Str("name"),
+          Json("value", schema), Json("metadata", schema), Str("comment"),
+          Str("source_type"),    Str("source_id"),         Time("created_at"),
+          Time("updated_at"),    Time("deleted_at")};
 }
 
 Value I32(uint32_t v) { return Value(static_cast<int32_t>(v)); }
 Value I64(uint64_t v) { return Value(static_cast<int64_t>(v)); }
 Value StrOrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
-Value ResourceValue(const model::Resource* r) {
+Value ResourceValue(const model::Resource* r, LakeSchema schema) {
   if (r == nullptr) return Value();
-  return Value::Struct({AttributesValue(r->attributes), I32(r->dropped_attributes_count)});
+  return Value::Struct({AttributesValue(r->attributes, schema), I32(r->dropped_attributes_count)});
 }
-Value ScopeValue(const model::Scope* s) {
+Value ScopeValue(const model::Scope* s, LakeSchema schema) {
   if (s == nullptr) return Value();
-  return Value::Struct({Value(s->name), Value(s->version), AttributesValue(s->attributes),
+  return Value::Struct({Value(s->name), Value(s->version), AttributesValue(s->attributes, schema),
                         I32(s->dropped_attributes_count)});
+}
+// A JSON text column: the text (portable) or its variant (uc-exact). Text that is not JSON
+// (never written by the store) becomes a variant string rather than a lost value.
+Value JsonValue(std::string text, LakeSchema schema) {
+  if (schema == LakeSchema::kPortable) return Value(std::move(text));
+  Result<VariantBytes> variant = VariantFromJson(text);
+  if (!variant.ok()) return VariantColumnValue(VariantFromAnyValue(AnyValue(std::move(text))));
+  return VariantColumnValue(*std::move(variant));
 }
 Value ServiceName(const model::Resource* r) {
   if (r == nullptr) return Value();
@@ -140,17 +154,43 @@ std::string JsonString(const std::string& s) {
 
 }  // namespace
 
-const std::vector<Field>& OtelSpanColumns() {
-  static const std::vector<Field> kColumns = MakeSpanColumns();
-  return kColumns;
+const std::vector<Field>& OtelSpanColumns(LakeSchema schema) {
+  static const std::vector<Field> kPortable = MakeSpanColumns(LakeSchema::kPortable);
+  static const std::vector<Field> kUcExact = MakeSpanColumns(LakeSchema::kUcExact);
+  return schema == LakeSchema::kPortable ? kPortable : kUcExact;
 }
-const std::vector<Field>& OtelLogColumns() {
-  static const std::vector<Field> kColumns = MakeLogColumns();
-  return kColumns;
+const std::vector<Field>& OtelLogColumns(LakeSchema schema) {
+  static const std::vector<Field> kPortable = MakeLogColumns(LakeSchema::kPortable);
+  static const std::vector<Field> kUcExact = MakeLogColumns(LakeSchema::kUcExact);
+  return schema == LakeSchema::kPortable ? kPortable : kUcExact;
 }
-const std::vector<Field>& OtelAnnotationColumns() {
-  static const std::vector<Field> kColumns = MakeAnnotationColumns();
-  return kColumns;
+const std::vector<Field>& OtelAnnotationColumns(LakeSchema schema) {
+  static const std::vector<Field> kPortable = MakeAnnotationColumns(LakeSchema::kPortable);
+  static const std::vector<Field> kUcExact = MakeAnnotationColumns(LakeSchema::kUcExact);
+  return schema == LakeSchema::kPortable ? kPortable : kUcExact;
+}
+
+DeltaProtocol OtelTableProtocol(LakeSchema schema) {
+  DeltaProtocol protocol;
+  if (schema == LakeSchema::kUcExact) {
+    protocol.min_reader_version = 3;
+    protocol.min_writer_version = 7;
+    protocol.reader_features = {"variantType"};
+    protocol.writer_features = {"variantType"};
+  }
+  return protocol;
+}
+
+std::map<std::string, std::string> OtelTableConfiguration(LakeSchema schema) {
+  if (schema == LakeSchema::kUcExact) return {{"otel.schemaVersion", "v2"}};
+  return {{"tracelake.attributes.encoding", kAttributesEncoding}};
+}
+
+Result<LakeSchema> ParseLakeSchema(std::string_view name) {
+  if (name == "portable") return LakeSchema::kPortable;
+  if (name == "uc-exact") return LakeSchema::kUcExact;
+  return InvalidArgumentError("unknown lake schema mode '" + std::string(name) +
+                              "': use portable or uc-exact");
 }
 
 std::optional<std::string> AttributeValueText(const AnyValue& value) {
@@ -164,7 +204,10 @@ std::optional<std::string> AttributeValueText(const AnyValue& value) {
   return value.ToJson();
 }
 
-Value AttributesValue(const model::Attributes& attributes) {
+Value AttributesValue(const model::Attributes& attributes, LakeSchema schema) {
+  if (schema == LakeSchema::kUcExact) {
+    return VariantColumnValue(VariantFromAttributes(attributes));
+  }
   std::vector<std::pair<std::string, Value>> entries;
   entries.reserve(attributes.size());
   for (const model::KeyValue& kv : attributes) {
@@ -183,7 +226,7 @@ int32_t DaysSinceEpoch(int64_t unix_micros) {
   return static_cast<int32_t>(days);
 }
 
-Value SpanColumn(const model::Span& span, size_t index) {
+Value SpanColumn(const model::Span& span, size_t index, LakeSchema schema) {
   const model::Resource* resource = span.resource.get();
   const model::Scope* scope = span.scope.get();
   switch (index) {
@@ -215,6 +258,11 @@ Value SpanColumn(const model::Span& span, size_t index) {
       return I64(span.end_time_unix_nano);
     case 13: {
       const size_t derived = std::min(span.view.derived_attribute_count, span.attributes.size());
+      if (schema == LakeSchema::kUcExact) {
+        const model::Attributes sent(span.attributes.begin(),
+                                     span.attributes.end() - static_cast<ptrdiff_t>(derived));
+        return VariantColumnValue(VariantFromAttributes(sent));
+      }
       std::vector<std::pair<std::string, Value>> entries;
       entries.reserve(span.attributes.size() - derived);
       for (size_t i = 0; i + derived < span.attributes.size(); ++i) {
@@ -234,9 +282,9 @@ Value SpanColumn(const model::Span& span, size_t index) {
       std::vector<Value> events;
       events.reserve(span.events.size());
       for (const model::SpanEvent& e : span.events) {
-        events.push_back(
-            Value::Struct({I64(e.time_unix_nano), Value(e.name), AttributesValue(e.attributes),
-                           I32(e.dropped_attributes_count)}));
+        events.push_back(Value::Struct({I64(e.time_unix_nano), Value(e.name),
+                                        AttributesValue(e.attributes, schema),
+                                        I32(e.dropped_attributes_count)}));
       }
       return Value::List(std::move(events));
     }
@@ -245,7 +293,7 @@ Value SpanColumn(const model::Span& span, size_t index) {
       links.reserve(span.links.size());
       for (const model::SpanLink& l : span.links) {
         links.push_back(Value::Struct({Value(l.trace_id.Hex()), Value(l.span_id.Hex()),
-                                       Value(l.trace_state), AttributesValue(l.attributes),
+                                       Value(l.trace_state), AttributesValue(l.attributes, schema),
                                        I32(l.dropped_attributes_count), I32(l.flags)}));
       }
       return Value::List(std::move(links));
@@ -254,27 +302,27 @@ Value SpanColumn(const model::Span& span, size_t index) {
       return Value::Struct(
           {Value(span.status_message), Value(model::SpanStatusCodeName(span.status_code))});
     case 20:
-      return ResourceValue(resource);
+      return ResourceValue(resource, schema);
     case 21:
       return resource != nullptr ? Value(resource->schema_url) : Value();
     case 22:
       return scope != nullptr ? Value(scope->schema_url) : Value();
     case 23:
-      return ScopeValue(scope);
+      return ScopeValue(scope, schema);
     default:
       return Value();
   }
 }
 
-Row SpanRow(const model::Span& span) {
-  const size_t n = OtelSpanColumns().size();
+Row SpanRow(const model::Span& span, LakeSchema schema) {
+  const size_t n = OtelSpanColumns(schema).size();
   Row row;
   row.reserve(n);
-  for (size_t i = 0; i < n; ++i) row.push_back(SpanColumn(span, i));
+  for (size_t i = 0; i < n; ++i) row.push_back(SpanColumn(span, i, schema));
   return row;
 }
 
-Row LogRow(const model::LogRecord& log, std::string record_id) {
+Row LogRow(const model::LogRecord& log, std::string record_id, LakeSchema schema) {
   const uint64_t time = log.time_unix_nano != 0 ? log.time_unix_nano : log.observed_time_unix_nano;
   const model::Resource* resource = log.resource.get();
   const model::Scope* scope = log.scope.get();
@@ -293,19 +341,25 @@ Row LogRow(const model::LogRecord& log, std::string record_id) {
   row.push_back(I64(log.observed_time_unix_nano));
   row.emplace_back(SeverityNumberName(log.severity_number));
   row.emplace_back(log.severity_text);
-  row.push_back(log.body.empty() ? Value() : Value(log.body.ToJson()));
-  row.push_back(AttributesValue(log.attributes));
+  if (log.body.empty()) {
+    row.emplace_back();
+  } else if (schema == LakeSchema::kUcExact) {
+    row.push_back(VariantColumnValue(VariantFromAnyValue(log.body)));
+  } else {
+    row.emplace_back(log.body.ToJson());
+  }
+  row.push_back(AttributesValue(log.attributes, schema));
   row.push_back(I32(log.dropped_attributes_count));
   row.push_back(I32(log.flags));
-  row.push_back(ResourceValue(resource));
+  row.push_back(ResourceValue(resource, schema));
   row.push_back(resource != nullptr ? Value(resource->schema_url) : Value());
-  row.push_back(ScopeValue(scope));
+  row.push_back(ScopeValue(scope, schema));
   row.push_back(scope != nullptr ? Value(scope->schema_url) : Value());
   return row;
 }
 
 std::vector<Row> AnnotationRows(const model::TraceInfo& info,
-                                std::optional<int64_t> observed_at_micros) {
+                                std::optional<int64_t> observed_at_micros, LakeSchema schema) {
   const std::string trace_hex = info.trace_id.Hex();
   const Value request_time(info.request_time_ns / 1000);
   const Value observed = observed_at_micros ? Value(*observed_at_micros) : Value();
@@ -314,16 +368,19 @@ std::vector<Row> AnnotationRows(const model::TraceInfo& info,
 
   for (const model::Assessment& a : info.assessments) {
     Value value;
-    if (a.feedback && !a.feedback->value_json.empty()) value = Value(a.feedback->value_json);
-    if (a.expectation && !a.expectation->value_json.empty()) {
-      value = Value(a.expectation->value_json);
+    if (a.feedback && !a.feedback->value_json.empty()) {
+      value = JsonValue(a.feedback->value_json, schema);
     }
-    rows.push_back(Row{
-        Value(a.assessment_id), Value(a.feedback ? "FEEDBACK" : "EXPECTATION"), Value("TRACE"),
-        Value(trace_hex), StrOrNull(a.span_id), Value(a.assessment_name), std::move(value),
-        a.metadata.empty() ? Value() : Value(JsonObject(a.metadata)), StrOrNull(a.rationale),
-        Value(model::AssessmentSourceTypeName(a.source.source_type)), StrOrNull(a.source.source_id),
-        Value(a.create_time_ms * 1000), Value(a.last_update_time_ms * 1000), Value()});
+    if (a.expectation && !a.expectation->value_json.empty()) {
+      value = JsonValue(a.expectation->value_json, schema);
+    }
+    rows.push_back(
+        Row{Value(a.assessment_id), Value(a.feedback ? "FEEDBACK" : "EXPECTATION"), Value("TRACE"),
+            Value(trace_hex), StrOrNull(a.span_id), Value(a.assessment_name), std::move(value),
+            a.metadata.empty() ? Value() : JsonValue(JsonObject(a.metadata), schema),
+            StrOrNull(a.rationale), Value(model::AssessmentSourceTypeName(a.source.source_type)),
+            StrOrNull(a.source.source_id), Value(a.create_time_ms * 1000),
+            Value(a.last_update_time_ms * 1000), Value()});
   }
   auto add_entries = [&](const std::map<std::string, std::string>& entries, const char* type,
                          const char* id_prefix) {
@@ -333,8 +390,8 @@ std::vector<Row> AnnotationRows(const model::TraceInfo& info,
       id += ':';
       id += key;
       rows.push_back(Row{Value(std::move(id)), Value(type), Value("TRACE"), Value(trace_hex),
-                         Value(), Value(key), Value(JsonString(text)), Value(), Value(), Value(),
-                         Value(), request_time, observed, Value()});
+                         Value(), Value(key), JsonValue(JsonString(text), schema), Value(), Value(),
+                         Value(), Value(), request_time, observed, Value()});
     }
   };
   add_entries(info.tags, "TAG", "tag:");

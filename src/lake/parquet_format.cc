@@ -70,6 +70,14 @@ void AppendElements(const Field& field, std::vector<pq::SchemaElement>& out) {
   switch (field.type) {
     case FieldType::kStruct:
       out.push_back(Group(field.name, repetition, field.children.size()));
+      if (field.variant) {
+        // VARIANT has no ConvertedType (PT LogicalType 16); version 1 of the encoding.
+        pq::VariantType variant;
+        variant.__set_specification_version(1);
+        pq::LogicalType logical;
+        logical.__set_VARIANT(variant);
+        out.back().__set_logicalType(logical);
+      }
       for (const Field& child : field.children) AppendElements(child, out);
       return;
     case FieldType::kList: {

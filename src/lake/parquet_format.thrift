@@ -69,6 +69,9 @@ struct MapType {}
 struct ListType {}
 struct DateType {}
 struct JsonType {}
+struct VariantType {
+  1: optional i8 specification_version;
+}
 struct MilliSeconds {}
 struct MicroSeconds {}
 struct NanoSeconds {}
@@ -97,6 +100,7 @@ union LogicalType {
   8: TimestampType TIMESTAMP;
   10: IntType INTEGER;
   12: JsonType JSON;
+  16: VariantType VARIANT;
 }
 
 struct SchemaElement {

@@ -79,6 +79,16 @@ Field Field::Map(std::string name, Field value, Repetition repetition) {
   return Field{std::move(name), FieldType::kMap, repetition, {std::move(value)}};
 }
 
+Field Field::Variant(std::string name, Repetition repetition) {
+  Field field =
+      Struct(std::move(name),
+             {Leaf("metadata", FieldType::kBinary, Repetition::kRequired, MinMaxStats::kSkip),
+              Leaf("value", FieldType::kBinary, Repetition::kRequired, MinMaxStats::kSkip)},
+             repetition);
+  field.variant = true;
+  return field;
+}
+
 Result<ParquetSchema> ParquetSchema::Make(std::vector<Field> fields) {
   if (fields.empty()) return InvalidArgumentError("a Parquet schema needs at least one field");
   RETURN_IF_ERROR(Validate(Field::Struct("schema", fields), "file"));

@@ -46,6 +46,10 @@ struct Field {
   // (renamed "value"); the key is a required string.
   std::vector<Field> children;
   MinMaxStats min_max = MinMaxStats::kWrite;
+  // A kStruct of two required binary fields {metadata, value} holding the Variant binary
+  // encoding (lake/variant.h): annotated VARIANT in Parquet, "variant" in the Delta schema, and
+  // with a null count but no min/max in Delta stats.
+  bool variant = false;
 
   static Field Leaf(std::string name, FieldType type, Repetition repetition = Repetition::kOptional,
                     MinMaxStats min_max = MinMaxStats::kWrite);
@@ -54,6 +58,8 @@ struct Field {
   static Field List(std::string name, Field element, Repetition repetition = Repetition::kOptional);
   // A map from strings to `value`; `value.min_max` also applies to the keys.
   static Field Map(std::string name, Field value, Repetition repetition = Repetition::kOptional);
+  // A VARIANT column (see `variant`).
+  static Field Variant(std::string name, Repetition repetition = Repetition::kOptional);
 };
 
 // One primitive column of the file (a leaf of the schema tree), in depth-first order.

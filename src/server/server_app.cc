@@ -101,6 +101,9 @@ class ServerApp::Impl {
         return InvalidArgumentError("--lake-codec must be zstd or snappy, not '" +
                                     options_.lake_codec + "'");
       }
+      Result<lake::LakeSchema> schema = lake::ParseLakeSchema(options_.lake_schema);
+      if (!schema.ok()) return InvalidArgumentError("--lake-schema: " + schema.status().message());
+      lake.schema = *schema;
       lake.interval = std::chrono::milliseconds(options_.lake_interval_ms);
       lake.batch_spans = options_.lake_batch_spans;
       lake_ = std::make_unique<LakeSinkService>(*store_, std::move(lake));

@@ -38,8 +38,9 @@ struct ServerOptions {
   // The lake sink (lake_sink.h): Delta tables under this folder; empty: no sink.
   std::string lake_location;
   std::string lake_prefix = "tracelake";
-  std::string lake_codec = "zstd";  // or "snappy"
-  int lake_interval_ms = 5000;      // a Delta commit at most this often (more when a batch is full)
+  std::string lake_codec = "zstd";       // or "snappy"
+  std::string lake_schema = "portable";  // or "uc-exact"
+  int lake_interval_ms = 5000;  // a Delta commit at most this often (more when a batch is full)
   int64_t lake_batch_spans = 100000;
   // Longest a query of POST /api/2.0/tracelake/sql may run (docs/sql.md).
   std::chrono::milliseconds sql_time_limit{30000};

@@ -269,6 +269,12 @@ void AppendSpanBody(const model::Span& s, std::string& out) {
     PutVarint(out, l.flags);
   }
   PutVarint(out, s.dropped_links_count);
+  // A trailing section, read only when present so that older bodies stay valid: the scope's dropped
+  // count and schema URL.
+  if (s.scope && (s.scope->dropped_attributes_count != 0 || !s.scope->schema_url.empty())) {
+    PutVarint(out, s.scope->dropped_attributes_count);
+    PutString(out, s.scope->schema_url);
+  }
 }
 
 Status DecodeSpanBody(std::string_view raw, model::Span& s) {
@@ -282,7 +288,6 @@ Status DecodeSpanBody(std::string_view raw, model::Span& s) {
   scope->name = r.String();
   scope->version = r.String();
   GetAttrs(r, scope->attributes, 0);
-  s.scope = std::move(scope);
   GetAttrs(r, s.attributes, 0);
   s.dropped_attributes_count = Get32(r);
   uint64_t n = r.Count();
@@ -308,6 +313,11 @@ Status DecodeSpanBody(std::string_view raw, model::Span& s) {
     s.links.push_back(std::move(l));
   }
   s.dropped_links_count = Get32(r);
+  if (r.ok() && !r.done()) {
+    scope->dropped_attributes_count = Get32(r);
+    scope->schema_url = r.String();
+  }
+  s.scope = std::move(scope);
   if (!r.ok() || !r.done()) return DataLossError("corrupt span body");
   return OkStatus();
 }
@@ -347,6 +357,24 @@ std::string EncodeLogRecord(const model::LogRecord& rec) {
   PutString(out, rec.event_name);
   PutAny(out, rec.body, 0);
   PutAttrs(out, rec.attributes, 0);
+  // A trailing section, read only when present so that older records stay valid: the rest of the
+  // OTLP record, and its resource and scope inline (log records are few beside spans).
+  PutVarint(out, rec.observed_time_unix_nano);
+  PutString(out, rec.severity_text);
+  PutVarint(out, rec.flags);
+  PutVarint(out, rec.dropped_attributes_count);
+  uint8_t present = 0;
+  if (rec.resource) present |= 1;
+  if (rec.scope) present |= 2;
+  out += static_cast<char>(present);
+  if (rec.resource) PutString(out, EncodeResource(*rec.resource));
+  if (rec.scope) {
+    PutString(out, rec.scope->name);
+    PutString(out, rec.scope->version);
+    PutAttrs(out, rec.scope->attributes, 0);
+    PutVarint(out, rec.scope->dropped_attributes_count);
+    PutString(out, rec.scope->schema_url);
+  }
   return Compress(out);
 }
 
@@ -358,6 +386,28 @@ Status DecodeLogRecord(std::string_view framed, model::LogRecord& rec) {
   rec.event_name = r.String();
   rec.body = GetAny(r, 0);
   GetAttrs(r, rec.attributes, 0);
+  if (r.ok() && !r.done()) {
+    rec.observed_time_unix_nano = r.Varint();
+    rec.severity_text = r.String();
+    rec.flags = Get32(r);
+    rec.dropped_attributes_count = Get32(r);
+    const uint8_t present = r.Byte();
+    if (present & ~3) return DataLossError("corrupt log record");
+    if (present & 1) {
+      auto resource = std::make_shared<model::Resource>();
+      RETURN_IF_ERROR(DecodeResource(r.String(), *resource));
+      rec.resource = std::move(resource);
+    }
+    if (present & 2) {
+      auto scope = std::make_shared<model::Scope>();
+      scope->name = r.String();
+      scope->version = r.String();
+      GetAttrs(r, scope->attributes, 0);
+      scope->dropped_attributes_count = Get32(r);
+      scope->schema_url = r.String();
+      rec.scope = std::move(scope);
+    }
+  }
   if (!r.ok() || !r.done()) return DataLossError("corrupt log record");
   return OkStatus();
 }

@@ -416,6 +416,46 @@ TEST_F(DeltaTableTest, RefusesProtocolsAndSchemasItCannotWrite) {
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("partition")));
 }
 
+// A VARIANT column: protocol (3,7) with variantType in the commit and the checkpoint, "variant"
+// in the schema, a null count and no min/max in the stats; reopening and optimizing work.
+TEST_F(DeltaTableTest, VariantColumnsUseTheVariantTypeFeature) {
+  DeltaTableConfig config = Config();
+  config.columns.back() = Field::Variant("attributes");
+  config.protocol = DeltaProtocol{3, 7, {"variantType"}, {"variantType"}};
+  config.checkpoint_interval = 2;
+  auto table = OpenTable(config);
+  ASSERT_NE(table, nullptr);
+  EXPECT_THAT(Commit(0), HasSubstr("{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+                                   "\"readerFeatures\":[\"variantType\"],"
+                                   "\"writerFeatures\":[\"variantType\"]}}"));
+  EXPECT_THAT(Commit(0),
+              HasSubstr("{\\\"name\\\":\\\"attributes\\\",\\\"type\\\":\\\"variant\\\","));
+  auto row = [](std::string id, bool null_attrs) {
+    Row r = SpanRow(std::move(id), "n", 1718445600000000000);
+    // {"k":"v"}: metadata 11 01 00 01 'k', value 02 01 00 00 02 05 'v'.
+    r.back() = null_attrs ? Value()
+                          : Value::Struct({Value(std::string("\x11\x01\x00\x01k", 5)),
+                                           Value(std::string("\x02\x01\x00\x00\x02\x05v", 7))});
+    return r;
+  };
+  ASSERT_TRUE(table->Append("app", 1, {row("a", false), row("b", true)}).ok());
+  EXPECT_THAT(Commit(1), HasSubstr("\\\"attributes\\\":1}"));  // nullCount
+  EXPECT_THAT(Commit(1), ::testing::Not(HasSubstr("\\\"metadata\\\"")));
+  auto second = table->Append("app", 2, {row("c", false)});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->checkpoint_version, 2);
+  EXPECT_TRUE(second->checkpoint_status.ok());
+  table.reset();
+  table = OpenTable(config);  // the (3,7) table is writable by us
+  ASSERT_NE(table, nullptr);
+  auto optimized = table->Optimize(1 << 20);
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  EXPECT_EQ(optimized->rows, 3);
+  // A portable config over it is refused with a hint.
+  EXPECT_THAT(DeltaTable::Open(dir_, Config()),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("schema mode")));
+}
+
 TEST_F(DeltaTableTest, RefusesBadConfigsAndRowsWithoutWriting) {
   DeltaTableConfig config = Config();
   config.partition_column = "nope";

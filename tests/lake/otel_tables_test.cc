@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
+#include "lake/variant.h"
 #include "tests/common/status_matchers.h"
 
 namespace tracelake::lake {
@@ -255,6 +257,76 @@ TEST(OtelTablesTest, ParquetWriterAcceptsTheRows) {
   model::TraceInfo info;
   info.tags = {{"a", "b"}};
   WriteRows(dir / "ann.parquet", OtelAnnotationColumns(), AnnotationRows(info));
+  std::filesystem::remove_all(dir);
+}
+
+// uc-exact: the same columns, with VARIANT where the UC DDL has it, and rows that survive a
+// Parquet round trip.
+TEST(OtelTablesTest, UcExactModeHasVariantColumns) {
+  const auto& spans = OtelSpanColumns(LakeSchema::kUcExact);
+  EXPECT_EQ(Names(spans), Names(OtelSpanColumns()));
+  const Field& attrs = spans[Index(spans, "attributes")];
+  EXPECT_TRUE(attrs.variant);
+  EXPECT_EQ(attrs.type, FieldType::kStruct);
+  const auto& logs = OtelLogColumns(LakeSchema::kUcExact);
+  EXPECT_TRUE(logs[Index(logs, "body")].variant);
+  const auto& ann = OtelAnnotationColumns(LakeSchema::kUcExact);
+  EXPECT_TRUE(ann[Index(ann, "value")].variant);
+  EXPECT_TRUE(ann[Index(ann, "metadata")].variant);
+  EXPECT_FALSE(ann[Index(ann, "name")].variant);
+  EXPECT_FALSE(OtelSpanColumns()[Index(spans, "attributes")].variant);
+
+  EXPECT_EQ(OtelTableProtocol(LakeSchema::kUcExact).min_reader_version, 3);
+  EXPECT_EQ(OtelTableProtocol(LakeSchema::kUcExact).writer_features,
+            std::vector<std::string>{"variantType"});
+  EXPECT_EQ(OtelTableProtocol(LakeSchema::kPortable).min_writer_version, 2);
+  EXPECT_EQ(OtelTableConfiguration(LakeSchema::kUcExact).at("otel.schemaVersion"), "v2");
+  EXPECT_TRUE(ParseLakeSchema("uc-exact").ok());
+  EXPECT_FALSE(ParseLakeSchema("exact").ok());
+}
+
+TEST(OtelTablesTest, UcExactRowsHoldVariants) {
+  const model::Span span = SampleSpan();
+  const Row row = SpanRow(span, LakeSchema::kUcExact);
+  const auto& cols = OtelSpanColumns(LakeSchema::kUcExact);
+  // The sender's attributes (not the derived one) as one variant object.
+  model::Attributes sent(span.attributes.begin(), span.attributes.end() - 1);
+  const StructValue& attrs = Struct(row[Index(cols, "attributes")]);
+  ASSERT_EQ(attrs.fields.size(), 2u);
+  const VariantBytes expected = VariantFromAttributes(sent);
+  EXPECT_EQ(Str(attrs.fields[0]), expected.metadata);
+  EXPECT_EQ(Str(attrs.fields[1]), expected.value);
+  EXPECT_EQ(Str(row[Index(cols, "name")]), "tool: søk");
+
+  model::LogRecord log;
+  log.body = model::AnyValue("hello");
+  const Row log_row = LogRow(log, "r", LakeSchema::kUcExact);
+  const auto& log_cols = OtelLogColumns(LakeSchema::kUcExact);
+  EXPECT_EQ(Str(Struct(log_row[Index(log_cols, "body")]).fields[1]),
+            VariantFromAnyValue(log.body).value);
+  log.body = model::AnyValue();
+  EXPECT_TRUE(LogRow(log, "r", LakeSchema::kUcExact)[Index(log_cols, "body")].is_null());
+
+  model::TraceInfo info;
+  info.tags = {{"customer", "acme"}};
+  const std::vector<Row> ann = AnnotationRows(info, std::nullopt, LakeSchema::kUcExact);
+  ASSERT_EQ(ann.size(), 1u);
+  const auto& ann_cols = OtelAnnotationColumns(LakeSchema::kUcExact);
+  // The tag's JSON text "acme" becomes the variant string acme.
+  EXPECT_EQ(Str(Struct(ann[0][Index(ann_cols, "value")]).fields[1]),
+            VariantFromAnyValue(model::AnyValue("acme")).value);
+
+  const auto dir = std::filesystem::path(testing::TempDir()) / "otel_tables_uc_test";
+  std::filesystem::create_directories(dir);
+  WriteRows(dir / "spans.parquet", cols, {row});
+  auto schema = ParquetSchema::Make(cols);
+  ASSERT_THAT(schema, IsOk());
+  auto back = ReadParquetRows(dir / "spans.parquet", *schema);
+  ASSERT_THAT(back, IsOk());
+  ASSERT_EQ(back->size(), 1u);
+  const StructValue& read = Struct((*back)[0][Index(cols, "attributes")]);
+  EXPECT_EQ(Str(read.fields[1]), expected.value);
+  WriteRows(dir / "ann.parquet", ann_cols, ann);
   std::filesystem::remove_all(dir);
 }
 

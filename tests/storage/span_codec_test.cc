@@ -161,6 +161,93 @@ TEST(SpanCodecTest, ResourcesAndLogRecordsRoundTrip) {
   EXPECT_EQ(got.event_name, rec.event_name);
   EXPECT_EQ(got.body, rec.body);
   EXPECT_EQ(got.attributes, rec.attributes);
+  EXPECT_EQ(got.resource, nullptr);
+  EXPECT_EQ(got.scope, nullptr);
+}
+
+TEST(SpanCodecTest, LogRecordsKeepEveryOtlpField) {
+  model::LogRecord rec;
+  rec.time_unix_nano = Ns(3);
+  rec.observed_time_unix_nano = Ns(4);
+  rec.severity_number = 17;
+  rec.severity_text = "ERROR";
+  rec.flags = 1;
+  rec.dropped_attributes_count = 6;
+  rec.body = model::AnyValue("héllo");
+  auto resource = std::make_shared<model::Resource>();
+  resource->attributes = {{"service.name", model::AnyValue("svc")}};
+  resource->dropped_attributes_count = 1;
+  resource->schema_url = "https://opentelemetry.io/schemas/1.26.0";
+  rec.resource = resource;
+  auto scope = std::make_shared<model::Scope>();
+  scope->name = "openinference";
+  scope->version = "1.2";
+  scope->attributes = {{"k", model::AnyValue(int64_t{3})}};
+  scope->dropped_attributes_count = 2;
+  scope->schema_url = "https://scope";
+  rec.scope = scope;
+  model::LogRecord got;
+  ASSERT_TRUE(DecodeLogRecord(EncodeLogRecord(rec), got).ok());
+  EXPECT_EQ(got.observed_time_unix_nano, Ns(4));
+  EXPECT_EQ(got.severity_number, 17);
+  EXPECT_EQ(got.severity_text, "ERROR");
+  EXPECT_EQ(got.flags, 1u);
+  EXPECT_EQ(got.dropped_attributes_count, 6u);
+  EXPECT_EQ(got.body, rec.body);
+  ASSERT_NE(got.resource, nullptr);
+  EXPECT_EQ(got.resource->attributes, resource->attributes);
+  EXPECT_EQ(got.resource->dropped_attributes_count, 1u);
+  EXPECT_EQ(got.resource->schema_url, resource->schema_url);
+  ASSERT_NE(got.scope, nullptr);
+  EXPECT_EQ(got.scope->name, "openinference");
+  EXPECT_EQ(got.scope->version, "1.2");
+  EXPECT_EQ(got.scope->attributes, scope->attributes);
+  EXPECT_EQ(got.scope->dropped_attributes_count, 2u);
+  EXPECT_EQ(got.scope->schema_url, "https://scope");
+
+  // Every truncation of the record is refused, never half read.
+  const std::string full = EncodeLogRecord(rec);
+  ASSERT_TRUE(Decompress(full).ok());
+  const std::string raw = *Decompress(full);
+  for (size_t n = 0; n < raw.size(); ++n) {
+    model::LogRecord cut;
+    const Status st = DecodeLogRecord(std::string(1, '\0') + raw.substr(0, n), cut);
+    if (st.ok()) EXPECT_EQ(cut.scope, nullptr) << n;  // only the older prefix may decode
+  }
+}
+
+TEST(SpanCodecTest, BodiesWithoutTheTrailingSectionStillDecode) {
+  // An older log record stops after its attributes, an older span body after its dropped
+  // links count. Both decode, with the later fields at their defaults.
+  std::string old_log;
+  PutVarint(old_log, Ns(3));
+  PutVarint(old_log, 9);
+  old_log += '\0';  // empty event name
+  old_log += '\0';  // AnyValue tag: empty
+  old_log += '\0';  // no attributes
+  model::LogRecord rec;
+  const Status st = DecodeLogRecord(Compress(old_log), rec);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(rec.severity_number, 9);
+  EXPECT_TRUE(rec.severity_text.empty());
+  EXPECT_EQ(rec.resource, nullptr);
+
+  model::Span with_url = RichSpan();
+  auto scope = std::make_shared<model::Scope>(*with_url.scope);
+  scope->schema_url = "https://scope";
+  scope->dropped_attributes_count = 4;
+  with_url.scope = scope;
+  std::string raw;
+  AppendSpanBody(with_url, raw);
+  model::Span out;
+  ASSERT_TRUE(DecodeSpanBody(raw, out).ok());
+  EXPECT_EQ(out.scope->schema_url, "https://scope");
+  EXPECT_EQ(out.scope->dropped_attributes_count, 4u);
+  std::string old_body;
+  AppendSpanBody(RichSpan(), old_body);  // no URL, no dropped count: the older bytes
+  ASSERT_TRUE(DecodeSpanBody(old_body, out).ok());
+  EXPECT_TRUE(out.scope->schema_url.empty());
+  EXPECT_EQ(old_body.size() + 1 + 1 + 13, raw.size());
 }
 
 TEST(SpanChunkTest, RoundTripsSpansWithTheirResources) {

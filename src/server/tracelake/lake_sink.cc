@@ -132,11 +132,12 @@ enum TableIndex { kSpans = 0, kLogs = 1, kAnnotations = 2 };
 
 }  // namespace
 
-std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix, lake::Codec codec) {
+std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix, lake::Codec codec,
+                                                     lake::LakeSchema schema) {
   const std::pair<const char*, const std::vector<lake::Field>*> tables[] = {
-      {"_otel_spans", &lake::OtelSpanColumns()},
-      {"_otel_logs", &lake::OtelLogColumns()},
-      {"_otel_annotations", &lake::OtelAnnotationColumns()}};
+      {"_otel_spans", &lake::OtelSpanColumns(schema)},
+      {"_otel_logs", &lake::OtelLogColumns(schema)},
+      {"_otel_annotations", &lake::OtelAnnotationColumns(schema)}};
   std::vector<lake::DeltaTableConfig> out;
   for (int t = 0; t < 3; ++t) {
     lake::DeltaTableConfig config;
@@ -144,7 +145,8 @@ std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix, 
     config.columns = *tables[t].second;
     // Spans and logs by UTC day (spec section 3.6); annotations are few: one partition.
     if (t != kAnnotations) config.partition_column = "date";
-    config.configuration["tracelake.attributes.encoding"] = lake::kAttributesEncoding;
+    config.configuration = lake::OtelTableConfiguration(schema);
+    config.protocol = lake::OtelTableProtocol(schema);
     config.parquet.codec = codec;
     out.push_back(std::move(config));
   }
@@ -185,12 +187,13 @@ class LakeSink::Impl {
                               ": " + ec.message());
     }
     ASSIGN_OR_RETURN(app_id_, AppId());
-    std::vector<lake::DeltaTableConfig> configs = LakeTableConfigs(options_.prefix, options_.codec);
+    std::vector<lake::DeltaTableConfig> configs =
+        LakeTableConfigs(options_.prefix, options_.codec, options_.schema);
     for (int t = 0; t < 3; ++t) {
       const std::filesystem::path dir = options_.location / configs[t].name;
       ASSIGN_OR_RETURN(tables_[t], lake::DeltaTable::Open(dir, std::move(configs[t])));
     }
-    const auto& ann = lake::OtelAnnotationColumns();
+    const auto& ann = lake::OtelAnnotationColumns(options_.schema);
     col_id_ = ColumnIndex(ann, "annotation_id");
     col_type_ = ColumnIndex(ann, "annotation_type");
     col_target_type_ = ColumnIndex(ann, "target_type");
@@ -299,15 +302,17 @@ class LakeSink::Impl {
     TraceMark to;
     to.next_batch = bound != nullptr ? bound->next_batch : slice->next_batch;
     to.last_log = bound != nullptr ? bound->last_log : slice->last_log;
-    for (const model::Span& span : slice->spans) rows.spans.push_back(lake::SpanRow(span));
+    for (const model::Span& span : slice->spans)
+      rows.spans.push_back(lake::SpanRow(span, options_.schema));
     const std::string trace_hex = id.Hex();
     for (size_t i = 0; i < slice->logs.size(); ++i) {
       const model::LogRecord& log = slice->logs[i];
       rows.logs.push_back(lake::LogRow(
-          log, trace_hex + ":" + log.span_id.Hex() + ":" + std::to_string(slice->log_ids[i])));
+          log, trace_hex + ":" + log.span_id.Hex() + ":" + std::to_string(slice->log_ids[i]),
+          options_.schema));
     }
     const int64_t now_us = NowMs() * 1000;
-    for (lake::Row& row : lake::AnnotationRows(slice->info, now_us)) {
+    for (lake::Row& row : lake::AnnotationRows(slice->info, now_us, options_.schema)) {
       const std::string* aid = StringAt(row, col_id_);
       if (aid == nullptr) continue;
       lake::Row keyed = row;
@@ -325,7 +330,7 @@ class LakeSink::Impl {
     // Annotations gone since: a row saying so (the table is append-only with soft deletes).
     for (const auto& [aid, mark] : from.annotations) {
       if (to.annotations.count(aid)) continue;
-      lake::Row gone(lake::OtelAnnotationColumns().size());
+      lake::Row gone(lake::OtelAnnotationColumns(options_.schema).size());
       gone[static_cast<size_t>(col_id_)] = lake::Value(aid);
       gone[static_cast<size_t>(col_type_)] = lake::Value(mark.type);
       if (col_target_type_ >= 0) gone[static_cast<size_t>(col_target_type_)] = lake::Value("TRACE");

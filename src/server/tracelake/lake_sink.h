@@ -35,6 +35,7 @@
 
 #include "lake/compression.h"
 #include "lake/delta_table.h"
+#include "lake/otel_tables.h"
 #include "server/http/router.h"
 #include "server/mlflow/params.h"
 #include "storage/backend.h"
@@ -49,6 +50,8 @@ struct LakeSinkOptions {
   // Delta txn appId too. Each lake location + prefix gets its own (LakeConsumerName).
   std::string consumer;
   lake::Codec codec = lake::Codec::kZstd;
+  // portable (Delta (1,2), attribute maps of strings) or uc-exact (Delta (3,7), VARIANT).
+  lake::LakeSchema schema = lake::LakeSchema::kPortable;
   // A Delta commit is made every `interval`, or as soon as `batch_spans` spans are waiting.
   std::chrono::milliseconds interval{std::chrono::seconds(5)};
   int64_t batch_spans = 100000;
@@ -62,9 +65,11 @@ struct LakeSinkOptions {
   int fail_after_tables_for_testing = -1;
 };
 
-// The three tables' Delta configurations (name, columns, partitioning, codec): spans, logs,
-// annotations, in that order.
-std::vector<lake::DeltaTableConfig> LakeTableConfigs(const std::string& prefix, lake::Codec codec);
+// The three tables' Delta configurations (name, columns, partitioning, codec, protocol): spans,
+// logs, annotations, in that order.
+std::vector<lake::DeltaTableConfig> LakeTableConfigs(
+    const std::string& prefix, lake::Codec codec,
+    lake::LakeSchema schema = lake::LakeSchema::kPortable);
 
 // "lake-sink:" + the absolute location + ":" + prefix, cut to fit a consumer name.
 std::string LakeConsumerName(const std::string& kind, const std::filesystem::path& location,

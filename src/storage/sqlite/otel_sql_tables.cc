@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -487,9 +489,34 @@ int Disconnect(sqlite3_vtab* vtab) {
 constexpr sqlite3_uint64 kSpanColumnsWithoutBody = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4) |
                                                    (1u << 5) | (1u << 6) | (1u << 9) | (1u << 11) |
                                                    (1u << 12);
-// idxNum bits: the trace id is pushed down; otel_spans needs the span bodies.
+// idxNum bits: the trace id is pushed down; otel_spans needs the span bodies; bounds on the
+// span start are pushed down (idxStr lists them).
 constexpr int kIdxTraceId = 1;
 constexpr int kIdxNeedsBody = 2;
+constexpr int kIdxStartBounds = 4;
+
+// otel_spans columns that bound the span's start: time, date (ISO text) and
+// start_time_unix_nano (integer ns).
+constexpr int kColTime = 1;
+constexpr int kColDate = 2;
+constexpr int kColStartNanos = 11;
+
+char OpCode(unsigned char op) {
+  switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+      return '=';
+    case SQLITE_INDEX_CONSTRAINT_GT:
+      return '>';
+    case SQLITE_INDEX_CONSTRAINT_GE:
+      return 'g';
+    case SQLITE_INDEX_CONSTRAINT_LT:
+      return '<';
+    case SQLITE_INDEX_CONSTRAINT_LE:
+      return 'l';
+    default:
+      return 0;
+  }
+}
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const OtelVtab& vt = *static_cast<OtelVtab*>(vtab);
@@ -511,7 +538,105 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->idxNum = body_bit;
   info->estimatedCost = 1e9;
   info->estimatedRows = 1000000;
+  if (vt.def.kind != TableKind::kSpans) return SQLITE_OK;
+  // Bounds on the start: xFilter reads only the traces with a span in range. Not omitted:
+  // SQLite still checks each row, so the bounds need only hold every matching row (a
+  // superset), which keeps the text comparisons of `time` and `date` exact.
+  std::string bounds;  // per argument: column letter, op code
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    const char op = OpCode(c.op);
+    if (!c.usable || op == 0) continue;
+    char column = 0;
+    if (c.iColumn == kColTime || c.iColumn == kColDate) column = 'd';
+    if (c.iColumn == kColStartNanos) column = 'n';
+    if (column == 0) continue;
+    bounds += column;
+    bounds += op;
+    info->aConstraintUsage[i].argvIndex = static_cast<int>(bounds.size() / 2);
+  }
+  if (bounds.empty()) return SQLITE_OK;
+  info->idxNum |= kIdxStartBounds;
+  info->idxStr = sqlite3_mprintf("%s", bounds.c_str());
+  info->needToFreeIdxStr = 1;
+  info->estimatedCost = 1e8;
+  info->estimatedRows = 100000;
   return SQLITE_OK;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The UTC day a `time` or `date` text starts with ("YYYY-MM-DD..."), when it does. Row texts
+// are "YYYY-MM-DD" or "YYYY-MM-DDT..."; if row >= value as text then the row's day >= this
+// day, and if row <= value then the row's day <= this day, whatever follows the date.
+std::optional<int64_t> LeadingDay(sqlite3_value* v) {
+  if (sqlite3_value_type(v) != SQLITE_TEXT || sqlite3_value_bytes(v) < 10) return std::nullopt;
+  const auto* t = reinterpret_cast<const char*>(sqlite3_value_text(v));
+  auto digits = [t](int from, int n) -> std::optional<int64_t> {
+    int64_t out = 0;
+    for (int i = from; i < from + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+      out = out * 10 + (t[i] - '0');
+    }
+    return out;
+  };
+  const auto y = digits(0, 4);
+  const auto m = digits(5, 2);
+  const auto d = digits(8, 2);
+  if (!y || !m || !d || t[4] != '-' || t[7] != '-' || *m < 1 || *m > 12 || *d < 1 || *d > 31) {
+    return std::nullopt;
+  }
+  return DaysFromCivil(*y, *m, *d);
+}
+
+// [lo, hi] in ns that holds the start of every span the pushed-down bounds let through.
+void ApplyBound(char column, char op, sqlite3_value* v, int64_t& lo, int64_t& hi) {
+  constexpr int64_t kNanosPerDay = int64_t{86400} * 1000000000;
+  int64_t low = std::numeric_limits<int64_t>::min();
+  int64_t high = std::numeric_limits<int64_t>::max();
+  if (column == 'd') {
+    const std::optional<int64_t> day = LeadingDay(v);
+    // Days past year 2262 or before 1677 do not fit in ns: no bound.
+    if (!day || *day < -106000 || *day > 106000) return;
+    low = *day * kNanosPerDay;
+    high = (*day + 1) * kNanosPerDay - 1;
+  } else {
+    const int type = sqlite3_value_type(v);
+    if (type == SQLITE_INTEGER) {
+      low = high = sqlite3_value_int64(v);
+    } else if (type == SQLITE_FLOAT) {
+      const double d = sqlite3_value_double(v);
+      if (!(d > -9.2e18 && d < 9.2e18)) return;
+      low = static_cast<int64_t>(std::floor(d));
+      high = static_cast<int64_t>(std::ceil(d));
+    } else {
+      return;  // text or blob against an integer column: left to SQLite
+    }
+  }
+  switch (op) {
+    case '=':
+      lo = std::max(lo, low);
+      hi = std::min(hi, high);
+      break;
+    case '>':
+    case 'g':
+      lo = std::max(lo, low);
+      break;
+    case '<':
+    case 'l':
+      hi = std::min(hi, high);
+      break;
+    default:
+      break;
+  }
 }
 
 int Open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
@@ -537,7 +662,8 @@ std::optional<TraceId> PushedId(sqlite3_value* v) {
   return TraceId::FromHex(hex);
 }
 
-int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqlite3_value** argv) {
+int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char* idx_str, int argc,
+           sqlite3_value** argv) {
   auto& cur = *static_cast<OtelCursor*>(cursor);
   OtelVtab& vt = VtabOf(cursor);
   cur.rows.clear();
@@ -551,7 +677,33 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
     id = PushedId(argv[0]);
     if (!id) return SQLITE_OK;  // no stored row can match
   }
+  int64_t lo = std::numeric_limits<int64_t>::min();
+  int64_t hi = std::numeric_limits<int64_t>::max();
+  const bool bounded = (idx_num & kIdxStartBounds) != 0 && idx_str != nullptr;
+  if (bounded) {
+    const size_t n = std::strlen(idx_str) / 2;
+    for (size_t i = 0; i < n && static_cast<int>(i) < argc; ++i) {
+      ApplyBound(idx_str[2 * i], idx_str[2 * i + 1], argv[i], lo, hi);
+    }
+    if (lo > hi) return SQLITE_OK;  // no span starts in an empty range
+  }
   const bool logs = vt.def.kind == TableKind::kLogs;
+  if (bounded && !logs) {
+    // Traces with a span starting in [lo, hi]: the spans rows are read through their primary
+    // key, and min_start skips traces that start after hi without reading them.
+    if (int rc = Prepare(vt,
+                         "SELECT t.trace_key, t.trace_id, t.request_time FROM main.traces t "
+                         "WHERE t.min_start <= ?2 AND EXISTS (SELECT 1 FROM main.spans s "
+                         "WHERE s.trace_key = t.trace_key AND s.start_ns BETWEEN ?1 AND ?2) "
+                         "ORDER BY t.trace_key",
+                         cur.outer);
+        rc != SQLITE_OK) {
+      return rc;
+    }
+    sqlite3_bind_int64(cur.outer.get(), 1, lo);
+    sqlite3_bind_int64(cur.outer.get(), 2, hi);
+    return LoadNext(cur);
+  }
   const char* sql =
       logs ? (id ? "SELECT log_id, trace_id, span_id, body FROM main.span_logs "
                    "WHERE trace_id = ? ORDER BY log_id"

@@ -147,7 +147,7 @@ describe('Delta lake sink', () => {
     // GenAI log records linked to the chat span.
     ml.reset();
     ml.logger.emit({ eventName: 'gen_ai.user.message', body: { content: 'hi ✓' }, timestamp: t0 + 7,
-                     severityNumber: SeverityNumber.INFO, attributes: { 'gen_ai.system': 'openai' }, context: a.chatCtx });
+                     severityNumber: SeverityNumber.INFO, severityText: 'INFO', attributes: { 'gen_ai.system': 'openai' }, context: a.chatCtx });
     const logs = logExporter(server, { experimentId });
     try {
       await exportItems(logs, ml.finished());
@@ -207,8 +207,17 @@ describe('Delta lake sink', () => {
     assert.equal(root.scope_version, '1.0.0');
     assert.deepEqual(root.events, []);
 
-    const logRows = await tableRows('otel_logs', 'trace_id, span_id, event_name, body, severity_number');
+    const logRows = await tableRows('otel_logs', 'trace_id, span_id, event_name, body, severity_number, severity_text, ' +
+      'service_name, observed_time_unix_nano, instrumentation_scope.name AS scope_name, ' +
+      'instrumentation_scope.version AS scope_version');
     assert.equal(logRows.length, 1, JSON.stringify(logRows));
+    // The record's severity text, resource and scope are kept as sent.
+    assert.equal(logRows[0].severity_number, 'SEVERITY_NUMBER_INFO');
+    assert.equal(logRows[0].severity_text, 'INFO');
+    assert.equal(logRows[0].service_name, 'tracelake-e2e');
+    assert.equal(logRows[0].scope_name, 'tracelake-e2e-genai');
+    assert.equal(logRows[0].scope_version, '1.0.0');
+    assert.ok(BigInt(logRows[0].observed_time_unix_nano) > 0n);
     assert.equal(logRows[0].trace_id, a.traceId);
     assert.equal(logRows[0].span_id, a.chatId);
     assert.equal(logRows[0].event_name, 'gen_ai.user.message');
@@ -372,6 +381,64 @@ describe('Delta lake sink', () => {
         (e) => e.code === 2 && /--since must be/.test(e.stderr));
       await assert.rejects(execFileP(tracelakeBinary(), ['lake', 'export']),
         (e) => e.code === 2 && /--out DIR is required/.test(e.stderr));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('uc-exact mode: VARIANT columns under protocol (3,7), read by DuckDB as the values sent', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-uc-'));
+    try {
+      const store = `sqlite:///${path.join(server.dataDir, 'tracelake.db')}`;
+      await execFileP(tracelakeBinary(), ['lake', 'export', '--backend-store-uri', store, '--out', out,
+                                          '--experiment-ids', experimentId, '--schema', 'uc-exact', '--quiet']);
+      const spansDir = path.join(out, 'tracelake_otel_spans');
+      const first = fs.readFileSync(path.join(spansDir, '_delta_log', `${'0'.repeat(20)}.json`), 'utf8')
+        .split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const protocol = first.find((a) => a.protocol).protocol;
+      assert.deepEqual(protocol, { minReaderVersion: 3, minWriterVersion: 7,
+                                   readerFeatures: ['variantType'], writerFeatures: ['variantType'] });
+      const meta = first.find((a) => a.metaData).metaData;
+      assert.equal(meta.configuration['otel.schemaVersion'], 'v2');
+      const schema = JSON.parse(meta.schemaString);
+      assert.equal(schema.fields.find((f) => f.name === 'attributes').type, 'variant');
+      const portable = fs.readFileSync(path.join(lake, 'tracelake_otel_spans', '_delta_log', `${'0'.repeat(20)}.json`),
+        'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((a) => a.metaData).metaData;
+      assert.deepEqual(schema.fields.map((f) => f.name), JSON.parse(portable.schemaString).fields.map((f) => f.name));
+
+      // DuckDB reads the VARIANT columns; as JSON they are the attribute values sent, typed.
+      const rows = await tableRows('otel_spans', 'record_id, attributes::JSON AS attrs, ' +
+        'resource.attributes::JSON AS res', out);
+      assert.equal(rows.length, sent.size);
+      for (const row of rows) {
+        const span = sent.get(row.record_id);
+        assert.ok(span, row.record_id);
+        const attrs = typeof row.attrs === 'string' ? JSON.parse(row.attrs) : row.attrs;
+        // Every attribute sent, typed; besides them only what the store adds as MLflow does
+        // (mlflow.llm.cost on LLM spans).
+        for (const [k, v] of Object.entries(span.attributes)) assert.deepEqual(attrs[k], v, `${row.record_id} ${k}`);
+        for (const k of Object.keys(attrs)) assert.ok(k in span.attributes || k.startsWith('mlflow.'), k);
+        const res = typeof row.res === 'string' ? JSON.parse(row.res) : row.res;
+        assert.equal(res['service.name'], span.resource.attributes['service.name']);
+      }
+      const logs = await tableRows('otel_logs', 'body::JSON AS body, severity_text', out);
+      assert.equal(logs.length, 1);
+      const body = typeof logs[0].body === 'string' ? JSON.parse(logs[0].body) : logs[0].body;
+      assert.deepEqual(body, { content: 'hi ✓' });
+      const ann = await tableRows('otel_annotations', 'annotation_type, name, value::JSON AS value', out);
+      const tag = ann.find((r) => r.annotation_type === 'TAG' && r.name === 'customer');
+      assert.ok(tag, JSON.stringify(ann));
+      assert.equal(typeof tag.value === 'string' ? JSON.parse(tag.value) : tag.value, 'acme');
+
+      // optimize and vacuum find the mode by themselves; the other mode over it is refused.
+      const opt = await execFileP(tracelakeBinary(), ['lake', 'optimize', '--location', out]);
+      assert.match(opt.stdout + opt.stderr, /tracelake_otel_spans/);
+      assert.equal((await tableRows('otel_spans', 'record_id', out)).length, sent.size);
+      await assert.rejects(execFileP(tracelakeBinary(), ['lake', 'export', '--backend-store-uri', store,
+                                                         '--out', out, '--quiet']),
+        (e) => e.code !== 0 && /schema mode/.test(e.stderr));
+      await assert.rejects(execFileP(tracelakeBinary(), ['lake', 'export', '--out', out, '--schema', 'exact']),
+        (e) => e.code === 2 && /portable or uc-exact/.test(e.stderr));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
