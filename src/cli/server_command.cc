@@ -66,6 +66,12 @@ FlagSet ServerFlags() {
           {"lake-interval", "SECONDS", "5",
            "The lake gets a commit at most this often (sooner when a batch is full)"},
           {"lake-batch-spans", "N", "100000", "Spans per lake commit at most"},
+          {"lake-maintenance-interval", "SECONDS", "3600",
+           "How often the lake's small files are compacted and files older than the vacuum "
+           "retention that no version uses are deleted; 0: never"},
+          {"lake-vacuum-retention-hours", "HOURS", "168",
+           "Age after which the lake's compacted-away files are deleted (Delta's default: 7 "
+           "days; readers of older versions need them)"},
           {"sql-time-limit", "SECONDS", "30",
            "Longest a query of POST /api/2.0/tracelake/sql and `tracelake sql` may run "
            "(docs/sql.md)"},
@@ -95,11 +101,14 @@ int RunServer(const std::vector<std::string>& args) {
   auto daily_tokens = flags.GetInt64("online-scoring-daily-tokens", 0, INT64_MAX);
   auto lake_interval = flags.GetInt("lake-interval", 1, 86400);
   auto lake_batch = flags.GetInt64("lake-batch-spans", 100, 10000000);
+  auto lake_upkeep = flags.GetInt("lake-maintenance-interval", 0, 30 * 86400);
+  auto lake_retention = flags.GetInt("lake-vacuum-retention-hours", 0, 100 * 365 * 24);
   auto sql_time_limit = flags.GetInt("sql-time-limit", 1, 3600);
   for (const Status& st :
        {port.status(), grpc_port.status(), max_bytes.status(), max_batches.status(),
         judge_concurrency.status(), settle.status(), daily_tokens.status(), lake_interval.status(),
-        lake_batch.status(), sql_time_limit.status()}) {
+        lake_batch.status(), sql_time_limit.status(), lake_upkeep.status(),
+        lake_retention.status()}) {
     if (!st.ok() && st.code() != StatusCode::kInternal) {
       std::fprintf(stderr, "tracelake server: %s\n", st.message().c_str());
       return 2;
@@ -107,7 +116,7 @@ int RunServer(const std::vector<std::string>& args) {
   }
   if (!port.ok() || !grpc_port.ok() || !max_bytes.ok() || !max_batches.ok() ||
       !judge_concurrency.ok() || !settle.ok() || !daily_tokens.ok() || !lake_interval.ok() ||
-      !lake_batch.ok() || !sql_time_limit.ok())
+      !lake_batch.ok() || !sql_time_limit.ok() || !lake_upkeep.ok() || !lake_retention.ok())
     return 2;
   options.sql_time_limit = std::chrono::seconds(*sql_time_limit);
   options.lake_location = flags.Get("lake-location");
@@ -116,6 +125,8 @@ int RunServer(const std::vector<std::string>& args) {
   options.lake_schema = flags.Get("lake-schema");
   options.lake_interval_ms = *lake_interval * 1000;
   options.lake_batch_spans = *lake_batch;
+  options.lake_maintenance_interval = std::chrono::seconds(*lake_upkeep);
+  options.lake_vacuum_retention = std::chrono::hours(*lake_retention);
   if (options.lake_prefix.empty() ||
       options.lake_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=

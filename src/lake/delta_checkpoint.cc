@@ -5,12 +5,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
+#include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
 
 namespace tracelake::lake {
@@ -106,6 +110,109 @@ Status UpdateLastCheckpoint(const fs::path& log, const DeltaCheckpointInfo& info
   ::flock(lock, LOCK_UN);
   ::close(lock);
   return status;
+}
+
+// The version of a log file named %020d.json or %020d.checkpoint.parquet; -1 otherwise.
+int64_t LogFileVersion(const std::string& name, bool& checkpoint) {
+  if (name.size() < 21 || name[20] != '.') return -1;
+  const std::string suffix = name.substr(20);
+  checkpoint = suffix == ".checkpoint.parquet";
+  if (!checkpoint && suffix != ".json") return -1;
+  int64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    v = v * 10 + (name[i] - '0');
+  }
+  return v;
+}
+
+const std::string* StringAt(const Value& v) { return std::get_if<std::string>(&v.get()); }
+int64_t LongAt(const Value& v) {
+  if (const auto* l = std::get_if<int64_t>(&v.get())) return *l;
+  if (const auto* i = std::get_if<int32_t>(&v.get())) return *i;
+  return 0;
+}
+std::vector<std::string> StringsAt(const Value& v) {
+  std::vector<std::string> out;
+  if (const auto* list = std::get_if<ListValue>(&v.get())) {
+    for (const Value& item : list->items) {
+      if (const std::string* s = StringAt(item)) out.push_back(*s);
+    }
+  }
+  return out;
+}
+
+// The snapshot a checkpoint of ours holds (the rows of DeltaCheckpointFields()).
+Result<DeltaSnapshot> ReadCheckpoint(const fs::path& file, int64_t version) {
+  ASSIGN_OR_RETURN(ParquetSchema schema, ParquetSchema::Make(DeltaCheckpointFields()));
+  ASSIGN_OR_RETURN(std::vector<Row> rows, ReadParquetRows(file, schema));
+  DeltaSnapshot snapshot;
+  snapshot.version = version;
+  auto fields = [](const Value& v) -> const std::vector<Value>* {
+    const auto* s = std::get_if<StructValue>(&v.get());
+    return s != nullptr ? &s->fields : nullptr;
+  };
+  for (const Row& row : rows) {
+    if (row.size() != 5) return DataLossError(file.string() + ": a row without 5 actions");
+    if (const auto* t = fields(row[kTxn]); t != nullptr && StringAt((*t)[0])) {
+      DeltaTxn txn{*StringAt((*t)[0]), LongAt((*t)[1]), LongAt((*t)[2])};
+      snapshot.txns[txn.app_id] = txn;
+    } else if (const auto* a = fields(row[kAdd]); a != nullptr && StringAt((*a)[0])) {
+      DeltaAddFile add;
+      add.path = *StringAt((*a)[0]);
+      if (const auto* m = std::get_if<MapValue>(&(*a)[1].get())) {
+        for (const auto& [k, v] : m->entries) {
+          add.partition_values[k] =
+              StringAt(v) ? std::optional<std::string>(*StringAt(v)) : std::nullopt;
+        }
+      }
+      add.size = LongAt((*a)[2]);
+      add.modification_time = LongAt((*a)[3]);
+      const auto* change = std::get_if<bool>(&(*a)[4].get());
+      add.data_change = change == nullptr || *change;
+      if (StringAt((*a)[5])) add.stats = *StringAt((*a)[5]);
+      snapshot.files[add.path] = std::move(add);
+    } else if (const auto* r = fields(row[kRemove]); r != nullptr && StringAt((*r)[0])) {
+      DeltaRemoveFile remove;
+      remove.path = *StringAt((*r)[0]);
+      remove.deletion_timestamp = LongAt((*r)[1]);
+      const auto* change = std::get_if<bool>(&(*r)[2].get());
+      remove.data_change = change == nullptr || *change;
+      snapshot.tombstones[remove.path] = std::move(remove);
+    } else if (const auto* m = fields(row[kMetaData]); m != nullptr && StringAt((*m)[0])) {
+      DeltaMetadata meta;
+      meta.id = *StringAt((*m)[0]);
+      if (StringAt((*m)[1])) meta.name = *StringAt((*m)[1]);
+      if (StringAt((*m)[4])) meta.schema_string = *StringAt((*m)[4]);
+      meta.partition_columns = StringsAt((*m)[5]);
+      meta.created_time = LongAt((*m)[6]);
+      if (const auto* c = std::get_if<MapValue>(&(*m)[7].get())) {
+        for (const auto& [k, v] : c->entries)
+          meta.configuration[k] = StringAt(v) ? *StringAt(v) : "";
+      }
+      snapshot.metadata = std::move(meta);
+    } else if (const auto* p = fields(row[kProtocol]); p != nullptr) {
+      DeltaProtocol protocol;
+      protocol.min_reader_version = static_cast<int32_t>(LongAt((*p)[0]));
+      protocol.min_writer_version = static_cast<int32_t>(LongAt((*p)[1]));
+      protocol.reader_features = StringsAt((*p)[2]);
+      protocol.writer_features = StringsAt((*p)[3]);
+      snapshot.protocol = std::move(protocol);
+    }
+  }
+  if (!snapshot.protocol || !snapshot.metadata) {
+    return DataLossError(file.string() + " has no protocol or metaData");
+  }
+  return snapshot;
+}
+
+int64_t FileTimeMs(const fs::path& path) {
+  std::error_code ec;
+  const auto t = fs::last_write_time(path, ec);
+  if (ec) return 0;
+  const auto system =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::file_clock::to_sys(t));
+  return system.time_since_epoch().count();
 }
 
 }  // namespace
@@ -211,6 +318,71 @@ Result<DeltaCheckpointInfo> WriteDeltaCheckpoint(const fs::path& table_dir,
   // kernel reads (spec 1.8).
   RETURN_IF_ERROR(UpdateLastCheckpoint(log, info));
   return info;
+}
+
+Result<DeltaSnapshot> LoadDeltaSnapshot(const fs::path& table_dir) {
+  const fs::path log = DeltaLogDir(table_dir);
+  // Checkpoint versions to try, newest first: the hint's, then the files'.
+  std::vector<int64_t> candidates;
+  if (const int64_t hinted = LastCheckpointVersion(log / "_last_checkpoint"); hinted >= 0) {
+    candidates.push_back(hinted);
+  }
+  std::error_code ec;
+  bool has_version_zero = false;
+  std::vector<int64_t> listed;
+  for (const auto& entry : fs::directory_iterator(log, ec)) {
+    bool checkpoint = false;
+    const int64_t v = LogFileVersion(entry.path().filename().string(), checkpoint);
+    if (v < 0) continue;
+    if (checkpoint) listed.push_back(v);
+    if (!checkpoint && v == 0) has_version_zero = true;
+  }
+  std::sort(listed.rbegin(), listed.rend());
+  candidates.insert(candidates.end(), listed.begin(), listed.end());
+  for (int64_t version : candidates) {
+    Result<DeltaSnapshot> snapshot =
+        ReadCheckpoint(log / DeltaVersionName(version, ".checkpoint.parquet"), version);
+    if (!snapshot.ok()) continue;
+    RETURN_IF_ERROR(UpdateDeltaSnapshot(table_dir, *snapshot).status());
+    return snapshot;
+  }
+  DeltaSnapshot snapshot;
+  RETURN_IF_ERROR(UpdateDeltaSnapshot(table_dir, snapshot).status());
+  if (snapshot.version < 0 && !has_version_zero && !candidates.empty()) {
+    return DataLossError("the Delta log of " + table_dir.string() +
+                         " starts at a checkpoint this version cannot read");
+  }
+  return snapshot;
+}
+
+Result<DeltaLogCleanup> CleanUpDeltaLog(const fs::path& table_dir, int64_t now_ms,
+                                        int64_t retention_ms) {
+  const fs::path log = DeltaLogDir(table_dir);
+  const int64_t cutoff = now_ms - retention_ms;
+  std::vector<std::pair<int64_t, fs::path>> files;
+  DeltaLogCleanup out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(log, ec)) {
+    bool checkpoint = false;
+    const int64_t v = LogFileVersion(entry.path().filename().string(), checkpoint);
+    if (v < 0) continue;
+    files.emplace_back(v, entry.path());
+    if (checkpoint && v > out.kept_checkpoint && FileTimeMs(entry.path()) < cutoff) {
+      out.kept_checkpoint = v;
+    }
+  }
+  if (ec) return UnavailableError("cannot list " + log.string() + ": " + ec.message());
+  if (out.kept_checkpoint < 0) return out;
+  // The hint must not name a checkpoint about to be deleted: it only ever moves forward, and
+  // it names the newest checkpoint, which is >= kept_checkpoint.
+  for (const auto& [version, path] : files) {
+    if (version >= out.kept_checkpoint) continue;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return UnavailableError("cannot delete " + path.string() + ": " + strerror(errno));
+    }
+    ++out.files_deleted;
+  }
+  return out;
 }
 
 }  // namespace tracelake::lake

@@ -42,4 +42,26 @@ Result<DeltaCheckpointInfo> WriteDeltaCheckpoint(const std::filesystem::path& ta
                                                  const DeltaSnapshot& snapshot, int64_t now_ms,
                                                  const ParquetWriterOptions& options);
 
+// The snapshot at the latest version: the newest checkpoint `_last_checkpoint` names (or, with
+// no hint, the newest checkpoint file in the log), then the JSON commits after it; a table
+// without a readable checkpoint is replayed from version 0. A checkpoint we cannot read (one
+// written by another engine with other columns) is passed over the same way. Errors: kDataLoss
+// when neither a checkpoint nor version 0 can be read but the log has commits; I/O errors.
+Result<DeltaSnapshot> LoadDeltaSnapshot(const std::filesystem::path& table_dir);
+
+struct DeltaLogCleanup {
+  int64_t kept_checkpoint = -1;  // the checkpoint the log now starts from; -1: nothing deleted
+  int64_t files_deleted = 0;
+};
+
+// Expired log cleanup (P§Metadata Cleanup): with C the newest checkpoint older than
+// `retention` (by file time), deletes the commits and checkpoints before version C, so every
+// version younger than the retention stays readable (time travel) and the log starts at C.
+// Nothing is deleted when no checkpoint is that old. Errors: kUnavailable for I/O.
+Result<DeltaLogCleanup> CleanUpDeltaLog(const std::filesystem::path& table_dir, int64_t now_ms,
+                                        int64_t retention_ms);
+
+// delta.logRetentionDuration's default: 30 days.
+inline constexpr int64_t kDeltaLogRetentionMs = 30LL * 24 * 3600 * 1000;
+
 }  // namespace tracelake::lake

@@ -7,8 +7,9 @@
 //   std::string commit = DeltaActionJson(DeltaTxn{"app", 7, now_ms}) + "\n" + ...;
 //   ASSIGN_OR_RETURN(bool created, PutDeltaCommit(table_dir, snapshot.version + 1, commit));
 //
-// Replay reads every JSON commit from version 0: tracelake never deletes log files, so it
-// needs no checkpoint to start from (it writes checkpoints for other readers). The functions
+// ReadDeltaSnapshot replays every JSON commit from version 0; LoadDeltaSnapshot
+// (delta_checkpoint.h) starts from the newest checkpoint, as a log whose oldest commits were
+// cleaned up needs. The functions
 // are safe for concurrent use; a DeltaSnapshot is a plain value.
 #pragma once
 

@@ -177,7 +177,14 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const fs::path& dir, DeltaT
   return table;
 }
 
-Status DeltaTable::Refresh() { return UpdateDeltaSnapshot(dir_, snapshot_).status(); }
+Status DeltaTable::Refresh() {
+  if (snapshot_.version < 0) {
+    // From the newest checkpoint: the log's oldest commits may be cleaned up.
+    ASSIGN_OR_RETURN(snapshot_, LoadDeltaSnapshot(dir_));
+    return Status();
+  }
+  return UpdateDeltaSnapshot(dir_, snapshot_).status();
+}
 
 Status DeltaTable::CheckWritable() const {
   const std::string where = "Delta table " + dir_.string();
@@ -274,10 +281,16 @@ void DeltaTable::MaybeCheckpoint(int64_t version, DeltaAppendResult& result) {
   if (version == 0 || version % config_.checkpoint_interval != 0) return;
   Result<DeltaCheckpointInfo> info =
       WriteDeltaCheckpoint(dir_, snapshot_, config_.clock->NowUnixMillis(), config_.parquet);
-  if (info.ok()) {
-    result.checkpoint_version = info->version;
-  } else {
+  if (!info.ok()) {
     result.checkpoint_status = info.status();
+    return;
+  }
+  result.checkpoint_version = info->version;
+  // A new checkpoint may let the oldest commits go (never a failure of the append).
+  if (config_.log_retention.count() > 0) {
+    Result<DeltaLogCleanup> cleanup =
+        CleanUpDeltaLog(dir_, config_.clock->NowUnixMillis(), config_.log_retention.count());
+    if (cleanup.ok()) result.log_files_deleted = cleanup->files_deleted;
   }
 }
 

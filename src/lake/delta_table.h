@@ -48,6 +48,9 @@ struct DeltaTableConfig {
   // for VARIANT columns (Field::Variant; spec 1.6).
   DeltaProtocol protocol;
   int checkpoint_interval = 10;  // also written as delta.checkpointInterval
+  // After each checkpoint, commits and checkpoints older than this are deleted where a newer
+  // checkpoint older than this covers them (CleanUpDeltaLog); 0 keeps the whole log.
+  std::chrono::milliseconds log_retention{std::chrono::hours(24 * 30)};
   ParquetWriterOptions parquet;  // ZSTD by default; Snappy or none
   std::string engine_info = "tracelake/0.1.0";
   const Clock* clock = &SystemClock::Default();  // commit timestamps, vacuum's "now"
@@ -68,6 +71,7 @@ struct DeltaAppendResult {
   // A checkpoint is written after the commit succeeded, so its failure does not fail Append:
   // the next due checkpoint covers the state again.
   Status checkpoint_status;
+  int64_t log_files_deleted = 0;  // expired log files the checkpoint let go
 };
 
 struct DeltaDropResult {

@@ -106,6 +106,8 @@ class ServerApp::Impl {
       lake.schema = *schema;
       lake.interval = std::chrono::milliseconds(options_.lake_interval_ms);
       lake.batch_spans = options_.lake_batch_spans;
+      lake.maintenance_interval = options_.lake_maintenance_interval;
+      lake.vacuum_retention = options_.lake_vacuum_retention;
       lake_ = std::make_unique<LakeSinkService>(*store_, std::move(lake));
       // A lake that cannot be opened (bad folder, a table this version cannot write) stops
       // the start: better than a server that silently writes no lake.

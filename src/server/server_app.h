@@ -42,6 +42,8 @@ struct ServerOptions {
   std::string lake_schema = "portable";  // or "uc-exact"
   int lake_interval_ms = 5000;  // a Delta commit at most this often (more when a batch is full)
   int64_t lake_batch_spans = 100000;
+  std::chrono::seconds lake_maintenance_interval{3600};  // compaction + vacuum; 0: never
+  std::chrono::hours lake_vacuum_retention{24 * 7};
   // Longest a query of POST /api/2.0/tracelake/sql may run (docs/sql.md).
   std::chrono::milliseconds sql_time_limit{30000};
 };

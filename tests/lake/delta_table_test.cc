@@ -456,6 +456,74 @@ TEST_F(DeltaTableTest, VariantColumnsUseTheVariantTypeFeature) {
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("schema mode")));
 }
 
+// A table opens from its newest checkpoint; after a checkpoint, commits older than the log
+// retention go, and the table still opens, answers txns and appends.
+TEST_F(DeltaTableTest, OpensFromCheckpointsAndCleansUpExpiredLogFiles) {
+  clock_.SetNanos(SystemClock::Default().NowUnixNanos());
+  DeltaTableConfig config = Config();
+  config.checkpoint_interval = 3;
+  config.log_retention = std::chrono::hours(1);
+  auto table = OpenTable(config);
+  ASSERT_NE(table, nullptr);
+  for (int batch = 1; batch <= 7; ++batch) {
+    auto r = table->Append(
+        "app", batch,
+        {SpanRow(std::to_string(batch), "n", 1718445600000000000, 19889 + batch % 3)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->log_files_deleted, 0);  // every file is younger than the retention
+  }
+  ASSERT_TRUE(table->DropPartitionsBefore("2024-06-16").ok());  // version 8: tombstones
+  auto replayed = ReadDeltaSnapshot(dir_);
+  auto loaded = LoadDeltaSnapshot(dir_);
+  ASSERT_TRUE(replayed.ok());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  auto same = [](const DeltaSnapshot& a, const DeltaSnapshot& b) {
+    EXPECT_EQ(a.version, b.version);
+    std::set<std::string> files_a, files_b;
+    for (const auto& [path, add] : a.files) files_a.insert(path + "|" + add.stats);
+    for (const auto& [path, add] : b.files) files_b.insert(path + "|" + add.stats);
+    EXPECT_EQ(files_a, files_b);
+    std::set<std::string> gone_a, gone_b;
+    for (const auto& [path, r] : a.tombstones) gone_a.insert(path);
+    for (const auto& [path, r] : b.tombstones) gone_b.insert(path);
+    EXPECT_EQ(gone_a, gone_b);
+    ASSERT_EQ(a.txns.count("app"), 1u);
+    ASSERT_EQ(b.txns.count("app"), 1u);
+    EXPECT_EQ(a.txns.at("app").version, b.txns.at("app").version);
+    EXPECT_EQ(a.metadata->schema_string, b.metadata->schema_string);
+    EXPECT_EQ(a.metadata->configuration, b.metadata->configuration);
+    EXPECT_EQ(a.protocol->min_writer_version, b.protocol->min_writer_version);
+  };
+  same(*replayed, *loaded);
+
+  // Two hours on (by the table's clock), every checkpoint file is older than the retention: the
+  // next checkpoint (version 9) is the newest such, and everything before it goes.
+  clock_.AdvanceNanos(int64_t{2} * 3600 * 1000000000);
+  auto r = table->Append("app", 8, {SpanRow("8", "n", 1718445600000000000)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->checkpoint_version, 9);
+  EXPECT_GT(r->log_files_deleted, 0);
+  EXPECT_FALSE(fs::exists(DeltaLogDir(dir_) / DeltaVersionName(0, ".json")));
+  EXPECT_FALSE(fs::exists(DeltaLogDir(dir_) / DeltaVersionName(3, ".checkpoint.parquet")));
+  EXPECT_TRUE(fs::exists(DeltaLogDir(dir_) / DeltaVersionName(9, ".checkpoint.parquet")));
+  EXPECT_EQ(ReadDeltaSnapshot(dir_)->version, -1);  // replay from 0 has nothing to start from
+
+  table.reset();
+  table = OpenTable(config);
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(*table->TxnVersion("app"), std::optional<int64_t>(8));
+  auto again = table->Append("app", 8, {SpanRow("8", "n", 1718445600000000000)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already_committed);
+  auto next = table->Append("app", 9, {SpanRow("9", "n", 1718445600000000000)});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->version, 10);
+  auto after = LoadDeltaSnapshot(dir_);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->version, 10);
+  EXPECT_EQ(after->txns.at("app").version, 9);
+}
+
 TEST_F(DeltaTableTest, RefusesBadConfigsAndRowsWithoutWriting) {
   DeltaTableConfig config = Config();
   config.partition_column = "nope";

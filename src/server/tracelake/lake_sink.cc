@@ -408,6 +408,32 @@ class LakeSink::Impl {
     return OkStatus();
   }
 
+ public:
+  Status Maintain(int64_t target_bytes, std::chrono::milliseconds retention) {
+    Status first;
+    for (auto& table : tables_) {
+      if (!table) continue;
+      Result<lake::DeltaOptimizeResult> optimized = table->Optimize(target_bytes);
+      if (optimized.ok()) {
+        progress_.files_compacted += optimized->files_removed;
+        progress_.files_compacted_into += optimized->files_added;
+      } else if (first.ok()) {
+        first = optimized.status();
+      }
+      Result<lake::DeltaVacuumResult> vacuumed = table->Vacuum(retention, /*dry_run=*/false);
+      if (vacuumed.ok()) {
+        progress_.files_vacuumed += static_cast<int64_t>(vacuumed->files.size());
+      } else if (first.ok()) {
+        first = vacuumed.status();
+      }
+    }
+    ++progress_.maintenance_runs;
+    if (!first.ok()) ++progress_.maintenance_errors;
+    progress_.last_maintenance_unix_ms = NowMs();
+    return first;
+  }
+
+ private:
   storage::Backend& backend_;
   LakeSinkOptions options_;
   std::string pending_;
@@ -434,6 +460,11 @@ Result<bool> LakeSink::PublishOnce(int64_t* traces) {
     p.last_error = r.status().ToString();
   }
   return r;
+}
+
+Status LakeSink::Maintain(int64_t compact_target_bytes,
+                          std::chrono::milliseconds vacuum_retention) {
+  return impl_->Maintain(compact_target_bytes, vacuum_retention);
 }
 
 Status LakeSink::Drain(const std::function<void(const LakeSinkProgress&)>& progress) {
@@ -491,6 +522,14 @@ class LakeSinkService::Impl {
         {"errors", p.errors}};
     if (!p.last_error.empty()) out["last_error"] = p.last_error;
     if (p.last_commit_unix_ms > 0) out["last_commit_time"] = p.last_commit_unix_ms;
+    Json upkeep = {{"interval_seconds", options_.maintenance_interval.count() / 1000},
+                   {"runs", p.maintenance_runs},
+                   {"files_compacted", p.files_compacted},
+                   {"files_written", p.files_compacted_into},
+                   {"files_vacuumed", p.files_vacuumed},
+                   {"errors", p.maintenance_errors}};
+    if (p.last_maintenance_unix_ms > 0) upkeep["last_time"] = p.last_maintenance_unix_ms;
+    out["maintenance"] = std::move(upkeep);
     return out;
   }
 
@@ -515,6 +554,9 @@ class LakeSinkService::Impl {
     metric("tracelake_lake_sink_errors_total", "counter", "", p.errors);
     metric("tracelake_lake_sink_failing", "gauge", "", p.last_error.empty() ? 0 : 1);
     metric("tracelake_lake_sink_last_commit_unix_ms", "gauge", "", p.last_commit_unix_ms);
+    metric("tracelake_lake_sink_compacted_files_total", "counter", "", p.files_compacted);
+    metric("tracelake_lake_sink_vacuumed_files_total", "counter", "", p.files_vacuumed);
+    metric("tracelake_lake_sink_maintenance_errors_total", "counter", "", p.maintenance_errors);
     return out;
   }
 
@@ -547,6 +589,7 @@ class LakeSinkService::Impl {
       }
       backoff = std::chrono::milliseconds(500);
       if (*more) continue;  // a full batch was waiting: publish the next one at once
+      MaybeMaintain();
       // Nothing (or less than a batch) left: wait out the interval; Stop() wakes it.
       waiter_.WaitBeyond(std::numeric_limits<int64_t>::max(),
                          std::chrono::steady_clock::now() + options_.interval);
@@ -568,6 +611,24 @@ class LakeSinkService::Impl {
     shown_ = sink_.progress();
   }
 
+  // Upkeep once per maintenance interval, when caught up (never ahead of publishing). The
+  // first run waits one interval after the start.
+  void MaybeMaintain() {
+    if (options_.maintenance_interval.count() <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (next_maintenance_ == std::chrono::steady_clock::time_point()) {
+      next_maintenance_ = now + options_.maintenance_interval;
+    }
+    if (now < next_maintenance_) return;
+    next_maintenance_ = now + options_.maintenance_interval;
+    Status st = sink_.Maintain(options_.compact_target_bytes, options_.vacuum_retention);
+    if (!st.ok()) {
+      std::fprintf(stderr, "tracelake: lake sink: upkeep (compaction, vacuum): %s\n",
+                   st.ToString().c_str());
+    }
+    Snapshot();
+  }
+
   const LakeSinkOptions options_;
   LakeSink sink_;  // confined to the worker thread (and Start before it)
   storage::Backend& backend_;
@@ -575,6 +636,7 @@ class LakeSinkService::Impl {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::string last_logged_;
+  std::chrono::steady_clock::time_point next_maintenance_;
   Mutex mu_;
   LakeSinkProgress shown_ TL_GUARDED_BY(mu_);
 };

@@ -55,6 +55,12 @@ struct LakeSinkOptions {
   // A Delta commit is made every `interval`, or as soon as `batch_spans` spans are waiting.
   std::chrono::milliseconds interval{std::chrono::seconds(5)};
   int64_t batch_spans = 100000;
+  // Table upkeep (the server's sink only): every `maintenance_interval` (0: never) the small
+  // files of each table are compacted into files of about `compact_target_bytes` (Delta
+  // OPTIMIZE), then files no version younger than `vacuum_retention` uses are deleted (VACUUM).
+  std::chrono::milliseconds maintenance_interval{std::chrono::hours(1)};
+  int64_t compact_target_bytes = int64_t{128} << 20;
+  std::chrono::milliseconds vacuum_retention{std::chrono::hours(24 * 7)};
   int page_size = 500;  // changes read at once
   // Export filters: only traces of these experiments (empty: all) that started at or after
   // `since_ms` (0: any). Traces outside are passed by, never written.
@@ -83,6 +89,10 @@ struct LakeSinkProgress {
   int64_t commits = 0, bytes = 0, errors = 0;
   std::string last_error;  // empty after a success
   int64_t last_commit_unix_ms = 0;
+  // Upkeep (LakeSink::Maintain): runs, files compacted away and written, files vacuumed.
+  int64_t maintenance_runs = 0, files_compacted = 0, files_compacted_into = 0;
+  int64_t files_vacuumed = 0, maintenance_errors = 0;
+  int64_t last_maintenance_unix_ms = 0;
 };
 
 class LakeSink {
@@ -97,6 +107,9 @@ class LakeSink {
   // Sets *traces to the number of traces written from; returns whether more was waiting (the
   // batch was full). A failed batch is finished by the next call (or the next Open).
   Result<bool> PublishOnce(int64_t* traces);
+  // Compacts each table's small files, then vacuums files older than the retention that no
+  // version uses. Every table is tried; the first error is returned (and counted).
+  Status Maintain(int64_t compact_target_bytes, std::chrono::milliseconds vacuum_retention);
   // PublishOnce until caught up; `progress` (may be empty) is called after each batch.
   Status Drain(const std::function<void(const LakeSinkProgress&)>& progress);
 

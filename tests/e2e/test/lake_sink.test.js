@@ -113,7 +113,7 @@ describe('Delta lake sink', () => {
 
   function record(traceIdHex, spanIdHex) { return `${traceIdHex}:${spanIdHex}`; }
 
-  async function sendTrace(tag, t0, { exporter = 'http/protobuf' } = {}) {
+  async function sendTrace(tag, t0, { exporter = 'http/protobuf', target = server, experiment = experimentId } = {}) {
     mt.reset();
     const root = mt.tracer.startSpan(`agent ${tag}`, {
       kind: SpanKind.SERVER, startTime: t0,
@@ -131,13 +131,13 @@ describe('Delta lake sink', () => {
     root.end(t0 + 60);
     const spans = mt.finished();
     const traceId = root.spanContext().traceId;
-    const ex = EXPORTERS[exporter](server, { experimentId });
+    const ex = EXPORTERS[exporter](target, { experimentId: experiment });
     try {
       await exportItems(ex, spans);
     } finally {
       await ex.shutdown();
     }
-    for (const s of spans) sent.set(record(traceId, hexSpanId(s)), s);
+    if (target === server) for (const s of spans) sent.set(record(traceId, hexSpanId(s)), s);
     return { traceId, rootId: hexSpanId(root), chatId: hexSpanId(chat), chatCtx: trace.setSpan(ctx, chat) };
   }
 
@@ -441,6 +441,52 @@ describe('Delta lake sink', () => {
         (e) => e.code === 2 && /portable or uc-exact/.test(e.stderr));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+  test('upkeep compacts the small files of each commit and vacuums them; rows stay once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelake-upkeep-'));
+    const other = await startServer({ extraArgs: ['--lake-location', dir, '--lake-interval', '1',
+      '--lake-maintenance-interval', '3', '--lake-vacuum-retention-hours', '0'] });
+    try {
+      const otherRest = new RestClient(other.url);
+      const exp = await otherRest.createExperiment(`e2e-upkeep-${process.pid}`);
+      const ids = new Set();
+      const status = () => otherRest.ok('GET', '/api/2.0/tracelake/lake');
+      for (let i = 0; i < 3; ++i) {
+        // 01:00 UTC today: one date partition even when the test runs around midnight.
+        const t0 = Math.floor(Date.now() / 86400000) * 86400000 + 3600000 + i * 1000;
+        const t = await sendTrace(`upkeep-${i}`, t0, { target: other, experiment: exp });
+        ids.add(t.traceId);
+        // Each trace in its own commit, so each its own small file.
+        const before = (await status()).commits;
+        await waitFor('a commit', async () => (await status()).commits > before && (await status()).lag_changes === 0);
+      }
+      const spansDir = path.join(dir, 'tracelake_otel_spans');
+      // Three commits made three files (one day); upkeep leaves one, and deletes the others.
+      const upkept = await waitFor('compaction and vacuum', async () => {
+        const s = await status();
+        return s.maintenance.files_compacted >= 3 && s.maintenance.files_vacuumed >= 3 &&
+          liveFiles(spansDir).files.length === 1 ? s : false;
+      });
+      assert.equal(upkept.maintenance.errors, 0);
+      const metrics = await (await fetch(`${other.url}/metrics`)).text();
+      assert.match(metrics, /tracelake_lake_sink_compacted_files_total [1-9]/);
+      assert.match(metrics, /tracelake_lake_sink_vacuumed_files_total [1-9]/);
+      const { files } = liveFiles(spansDir);
+      // Every data file on disk is a live one: the compacted-away files were vacuumed.
+      const onDisk = [];
+      for (const sub of fs.readdirSync(spansDir).filter((d) => d.startsWith('date='))) {
+        for (const f of fs.readdirSync(path.join(spansDir, sub))) onDisk.push(`${sub}/${f}`);
+      }
+      assert.deepEqual(new Set(onDisk), new Set(files.map((f) => f.path)));
+      const rows = await tableRows('otel_spans', 'trace_id, span_id', dir);
+      assert.equal(rows.length, ids.size * 2, JSON.stringify(rows));
+      assert.equal(new Set(rows.map((r) => `${r.trace_id}:${r.span_id}`)).size, rows.length);
+      assert.deepEqual(new Set(rows.map((r) => r.trace_id)), ids);
+    } finally {
+      await other.stopCleanly();
+      other.removeDataDir();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
