@@ -227,7 +227,8 @@ Result<EncodedChunk> ColumnWriter::Finish(int64_t file_offset) {
   const bool has_rep = leaf_.max_repetition_level > 0;
 
   StatsBuilder stats(physical_);
-  for (size_t i = 0; i < values; ++i) {
+  // Min/max only where the column keeps them (attribute values and JSON text do not).
+  for (size_t i = 0; leaf_.min_max == MinMaxStats::kWrite && i < values; ++i) {
     switch (physical_) {
       case pq::Type::DOUBLE:
         stats.AddDouble(doubles_[i]);
@@ -247,7 +248,10 @@ Result<EncodedChunk> ColumnWriter::Finish(int64_t file_offset) {
     Dictionary d;
     d.indices.reserve(values);
     std::unordered_map<std::string_view, uint32_t> index_of;
+    index_of.reserve(std::min<size_t>(values, 4096));
     size_t plain_bytes = 0;
+    const bool always = options_.dictionary == DictionaryMode::kAlways;
+    bool fits = true;
     for (size_t i = 0; i < values; ++i) {
       std::string_view key = BytesAt(i);
       const size_t value_bytes = key.size() + (physical_ == pq::Type::BYTE_ARRAY ? 4 : 0);
@@ -256,13 +260,18 @@ Result<EncodedChunk> ColumnWriter::Finish(int64_t file_offset) {
       if (inserted) {
         d.first_value.push_back(i);
         d.plain_bytes += value_bytes;
+        // Past the limit the chunk is written PLAIN whatever follows (ids, random text): stop
+        // building a dictionary nobody will use.
+        if (!always && d.plain_bytes > options_.max_dictionary_bytes) {
+          fits = false;
+          break;
+        }
       }
       d.indices.push_back(it->second);
     }
     const int width = BitWidth(static_cast<uint32_t>(d.first_value.size() - 1));
     const size_t encoded = d.plain_bytes + (values * width + 7) / 8;
-    const bool fits = d.plain_bytes <= options_.max_dictionary_bytes;
-    if (options_.dictionary == DictionaryMode::kAlways || (fits && encoded < plain_bytes)) {
+    if (always || (fits && encoded < plain_bytes)) {
       dict = std::move(d);
     }
   }
