@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "model/normalize.h"
+#include "server/mlflow/params.h"
 
 namespace tracelake::server {
 namespace {
@@ -390,6 +391,180 @@ Json SpanToOtlpJson(const model::Span& s) {
   if (!s.status_message.empty()) status["message"] = s.status_message;
   j["status"] = std::move(status);
   return j;
+}
+
+namespace {
+
+// Streaming forms of the functions above, for answers with many spans (traces/get of a
+// 100,000-span trace): the same JSON text as DumpJson(SpanToOtlpJson(span)), keys in the same
+// (sorted) order, without building a Json tree per span.
+class OtlpJsonWriter {
+ public:
+  explicit OtlpJsonWriter(std::string& out) : out_(out) {}
+
+  void Span(const model::Span& s) {
+    Open();
+    if (!s.attributes.empty()) Attributes("attributes", s.attributes);
+    Uint("dropped_attributes_count", s.dropped_attributes_count);
+    Uint("dropped_events_count", s.dropped_events_count);
+    Uint("dropped_links_count", s.dropped_links_count);
+    Uint("end_time_unix_nano", s.end_time_unix_nano);
+    if (!s.events.empty()) {
+      Key("events");
+      out_ += '[';
+      for (size_t i = 0; i < s.events.size(); ++i) {
+        if (i != 0) out_ += ',';
+        const model::SpanEvent& e = s.events[i];
+        Open();
+        if (!e.attributes.empty()) Attributes("attributes", e.attributes);
+        Uint("dropped_attributes_count", e.dropped_attributes_count);
+        String("name", e.name);
+        Key("time_unix_nano");
+        Number(e.time_unix_nano);
+        Close();
+      }
+      out_ += ']';
+    }
+    Uint("flags", s.flags);
+    if (s.kind != model::SpanKind::kUnspecified) String("kind", model::SpanKindName(s.kind));
+    if (!s.links.empty()) {
+      Key("links");
+      out_ += '[';
+      for (size_t i = 0; i < s.links.size(); ++i) {
+        if (i != 0) out_ += ',';
+        const model::SpanLink& l = s.links[i];
+        Open();
+        if (!l.attributes.empty()) Attributes("attributes", l.attributes);
+        Uint("dropped_attributes_count", l.dropped_attributes_count);
+        Uint("flags", l.flags);
+        String("span_id", Base64Encode(l.span_id.AsStringView()));
+        String("trace_id", Base64Encode(l.trace_id.AsStringView()));
+        if (!l.trace_state.empty()) String("trace_state", l.trace_state);
+        Close();
+      }
+      out_ += ']';
+    }
+    String("name", s.name);
+    if (!s.parent_span_id.IsZero()) {
+      String("parent_span_id", Base64Encode(s.parent_span_id.AsStringView()));
+    }
+    String("span_id", Base64Encode(s.span_id.AsStringView()));
+    Uint("start_time_unix_nano", s.start_time_unix_nano);
+    Key("status");
+    Open();
+    if (s.status_code != model::SpanStatusCode::kUnset) {
+      String("code", model::SpanStatusCodeName(s.status_code));
+    }
+    if (!s.status_message.empty()) String("message", s.status_message);
+    Close();
+    String("trace_id", Base64Encode(s.trace_id.AsStringView()));
+    if (!s.trace_state.empty()) String("trace_state", s.trace_state);
+    Close();
+  }
+
+ private:
+  // Objects: Open, then members (Key + value), then Close; a nested object is a value.
+  void Open() {
+    out_ += '{';
+    first_ = true;
+  }
+  void Close() {
+    out_ += '}';
+    first_ = false;
+  }
+  void Key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+  void Number(uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  void Number(int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  // Proto3 JSON leaves zero out.
+  void Uint(std::string_view key, uint64_t v) {
+    if (v == 0) return;
+    Key(key);
+    Number(v);
+  }
+  void String(std::string_view key, std::string_view v) {
+    Key(key);
+    model::AppendJsonString(out_, v);
+  }
+  void Attributes(std::string_view key, const model::Attributes& attrs) {
+    Key(key);
+    KeyValues(attrs);
+  }
+  void KeyValues(const std::vector<model::KeyValue>& kvs) {
+    out_ += '[';
+    for (size_t i = 0; i < kvs.size(); ++i) {
+      if (i != 0) out_ += ',';
+      Open();
+      String("key", kvs[i].key);
+      Key("value");
+      AnyValue(kvs[i].value);
+      Close();
+    }
+    out_ += ']';
+  }
+  void AnyValue(const model::AnyValue& v) {
+    Open();
+    if (v.is_string()) {
+      String("string_value", v.as_string());
+    } else if (v.is_bool()) {
+      Key("bool_value");
+      out_ += v.as_bool() ? "true" : "false";
+    } else if (v.is_int()) {
+      Key("int_value");
+      Number(v.as_int());
+    } else if (v.is_double()) {
+      // As nlohmann prints it (and NaN and infinities as protobuf JSON strings).
+      Key("double_value");
+      out_ += DumpJson(AnyValueToOtlpJson(v)["double_value"]);
+    } else if (v.is_array()) {
+      Key("array_value");
+      Open();
+      const auto& items = v.as_array();
+      if (!items.empty()) {
+        Key("values");
+        out_ += '[';
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (i != 0) out_ += ',';
+          AnyValue(items[i]);
+        }
+        out_ += ']';
+      }
+      Close();
+    } else if (v.is_kvlist()) {
+      Key("kvlist_value");
+      Open();
+      if (!v.as_kvlist().empty()) {
+        Key("values");
+        KeyValues(v.as_kvlist());
+      }
+      Close();
+    } else if (v.is_bytes()) {
+      String("bytes_value", Base64Encode(v.as_bytes().data));
+    }
+    Close();
+  }
+
+  std::string& out_;
+  bool first_ = true;  // no member written yet in the innermost open object
+};
+
+}  // namespace
+
+void AppendSpanOtlpJson(const model::Span& span, std::string& out) {
+  OtlpJsonWriter(out).Span(span);
 }
 
 Json TraceDataToJson(const std::vector<model::Span>& spans) {

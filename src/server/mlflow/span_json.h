@@ -26,6 +26,9 @@ std::string Base64Encode(std::string_view bytes);
 bool Base64Decode(std::string_view text, std::string& bytes);
 
 Json SpanToOtlpJson(const model::Span& span);
+// Appends DumpJson(SpanToOtlpJson(span)) to `out`, the same text without a Json tree: for
+// answers with many spans.
+void AppendSpanOtlpJson(const model::Span& span, std::string& out);
 
 // {"spans": [...]} for traces.json.
 Json TraceDataToJson(const std::vector<model::Span>& spans);

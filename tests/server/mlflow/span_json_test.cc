@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "test_util.h"
 #include "model/normalize.h"
+#include "server/mlflow/params.h"
 
 namespace tracelake::server {
 namespace {
@@ -64,6 +68,54 @@ TEST(SpanOtlpJsonTest, WritesProto3JsonAsMlflowDoes) {
     "events": [{"time_unix_nano": 42, "name": "exception",
                 "attributes": [{"key": "exception.type", "value": {"string_value": "E"}}]}],
     "status": {"code": "STATUS_CODE_ERROR", "message": "boom"}})"));
+}
+
+// The streaming writer (traces/get) writes exactly the text of the Json tree, for spans with
+// every field and value kind, and for spans with nothing set.
+TEST(SpanOtlpJsonTest, StreamingTextEqualsTheJsonTree) {
+  std::vector<model::Span> spans;
+  spans.push_back(model::Span());
+  model::Span rich = TestSpan(
+      TestTraceId(7), 2, 1, "chat \"quoted\" \\ ü 日本 \x01", 100, 900,
+      {{"str", "v\n"},
+       {"int", int64_t{-3}},
+       {"big", int64_t{1} << 62},
+       {"dbl", 0.1},
+       {"nan", std::nan("")},
+       {"inf", -std::numeric_limits<double>::infinity()},
+       {"flag", false},
+       {"bytes", model::AnyValue(model::Bytes{std::string("\0\xff", 2)})},
+       {"empty", model::AnyValue()},
+       {"list", model::AnyValue(model::AnyValue::Array{model::AnyValue("a"), model::AnyValue()})},
+       {"nolist", model::AnyValue(model::AnyValue::Array{})},
+       {"kv", model::AnyValue(model::AnyValue::KvList{{"k", model::AnyValue(1.5)}})},
+       {"nokv", model::AnyValue(model::AnyValue::KvList{})}});
+  rich.kind = model::SpanKind::kClient;
+  rich.flags = 0x301;
+  rich.trace_state = "a=b";
+  rich.dropped_attributes_count = 1;
+  rich.dropped_events_count = 2;
+  rich.dropped_links_count = 3;
+  rich.status_code = model::SpanStatusCode::kError;
+  rich.status_message = "boom";
+  rich.events = {{kT0 + 5 * kMs, "ev", {{"a", "b"}}, 4}, {kT0, "bare", {}, 0}};
+  model::SpanLink link;
+  link.trace_id = TestTraceId(8);
+  link.span_id = TestSpanId(9);
+  link.trace_state = "x=y";
+  link.attributes = {{"l", int64_t{1}}};
+  link.dropped_attributes_count = 5;
+  link.flags = 1;
+  rich.links = {link, model::SpanLink()};
+  spans.push_back(rich);
+  model::Span ok = TestSpan(TestTraceId(7), 3, 0, "root", 0, 1, {});
+  ok.status_code = model::SpanStatusCode::kOk;
+  spans.push_back(ok);
+  for (const model::Span& s : spans) {
+    std::string streamed = "prefix";
+    AppendSpanOtlpJson(s, streamed);
+    EXPECT_EQ(streamed, "prefix" + DumpJson(SpanToOtlpJson(s)));
+  }
 }
 
 TEST(SpanOtlpJsonTest, RootSpanOmitsParentAndUnsetStatusIsEmpty) {
