@@ -1,6 +1,7 @@
 #include "server/http/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +10,7 @@
 #include <exception>
 
 #include "server/http/errors.h"
+#include "server/http/handler_pool.h"
 
 namespace tracelake::server {
 namespace {
@@ -59,8 +61,11 @@ std::string WithoutBrotli(const std::string& value) {
 HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     : router_(router), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
   auto& s = *server_;
-  int threads = options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.new_task_queue = [this] {
+    auto* pool = new HandlerPool(options_.threads);  // httplib owns it
+    pool_.store(pool);
+    return pool;
+  };
   s.set_keep_alive_max_count(100000);
   // Idle keep-alive connections hold a handler thread and delay shutdown (Stop() waits for
   // them); exporters reconnect cheaply, so a short idle timeout costs nothing.
@@ -68,6 +73,14 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
   s.set_tcp_nodelay(true);
+  // httplib (the distribution's build, a shared library) listens with a backlog of 5, so of
+  // 1,000 exporters connecting at once most SYNs are dropped and retried a second later. Keep
+  // its socket options (SO_REUSEADDR) and remember the socket; Bind() listens again with a
+  // larger backlog (Linux updates the backlog of a listening socket).
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   // httplib answers "Accept-Encoding: br" (every browser sends it) with Brotli at its slowest
   // quality: ~3 s for a 6 MB trace. Dropping "br" from the request lets it fall back to gzip
   // (~0.1 s for the same body). httplib owns a mutable Request; only this header changes.
@@ -121,6 +134,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
       Dispatch(req, res);
     }
     FromResponse(res, out);
+    CloseIfConnectionsWait(out);
     if (options_.on_request) {
       options_.on_request(
           req, res.status,
@@ -134,6 +148,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     HttpResponse res;
     Dispatch(req, res);
     FromResponse(res, out);
+    CloseIfConnectionsWait(out);
     if (options_.on_request) {
       options_.on_request(
           req, res.status,
@@ -185,10 +200,31 @@ Result<int> HttpServer::Bind() {
                             std::to_string(options_.port) +
                             " (address in use or not available?); choose another --port");
   }
+  // The kernel caps the backlog at net.core.somaxconn (4096 by default since Linux 5.4, 128
+  // before); asking for more lets an administrator raise it there.
+  constexpr int kListenBacklog = 65535;
+  if (listen_socket_ < 0 || ::listen(listen_socket_, kListenBacklog) != 0) {
+    server_->stop();
+    return UnavailableError("Cannot set the listen backlog on " + options_.host + ":" +
+                            std::to_string(port));
+  }
   return port;
 }
 
-void HttpServer::Run() { server_->listen_after_bind(); }
+void HttpServer::Run() {
+  server_->listen_after_bind();
+  pool_.store(nullptr);  // httplib deleted it
+}
+
+void HttpServer::CloseIfConnectionsWait(httplib::Response& out) const {
+  // Every handler thread holds a connection and more wait to be served: tell the client to
+  // close this one after the answer (HTTP clients do, and httplib's thread then sees the end of
+  // the stream at once) rather than keep a thread waiting up to the keep-alive timeout for its
+  // next request. The client reconnects, behind the waiting ones, when it has more to send.
+  const HandlerPool* pool = pool_.load();
+  if (pool != nullptr && pool->ConnectionsWaiting() && !out.has_header("Connection"))
+    out.set_header("Connection", "close");
+}
 
 void HttpServer::Stop() { server_->stop(); }
 
