@@ -8,12 +8,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 
 #include "server/http/errors.h"
+#include "server/http/gzip_body.h"
 #include "server/http/handler_pool.h"
 
 namespace tracelake::server {
 namespace {
+
+// A request's "Content-Encoding: gzip" is renamed to this before httplib reads the body, so that
+// GzipBody, not httplib, inflates it (httplib accepts truncated and empty gzip bodies).
+constexpr char kGzipBodyHeader[] = "X-Tracelake-Gzip-Body";
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -88,6 +94,17 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     auto& headers = const_cast<httplib::Headers&>(in.headers);
     auto range = headers.equal_range("Accept-Encoding");
     for (auto it = range.first; it != range.second; ++it) it->second = WithoutBrotli(it->second);
+    auto encoding = headers.find("Content-Encoding");
+    if (encoding != headers.end()) {
+      const std::string coding = Lower(encoding->second);
+      const size_t b = coding.find_first_not_of(" \t");
+      const size_t e = coding.find_last_not_of(" \t");
+      if (b != std::string::npos &&
+          (coding.substr(b, e - b + 1) == "gzip" || coding.substr(b, e - b + 1) == "x-gzip")) {
+        headers.erase(encoding);
+        headers.emplace(kGzipBodyHeader, "1");
+      }
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Wire-size cap enforced by httplib (413); the decompressed cap is enforced while reading.
@@ -107,8 +124,25 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
         in.has_header("Content-Length") &&
         std::strtoull(in.get_header_value("Content-Length").c_str(), nullptr, 10) > limit;
     too_large = declared_too_large;
+    std::optional<GzipBody> gzip;
+    if (in.has_header(kGzipBodyHeader)) gzip.emplace(limit);
+    bool bad_gzip = false;
     bool read_ok = reader([&](const char* data, size_t len) {
       if (too_large) return declared_too_large;
+      if (gzip) {
+        switch (gzip->Append(std::string_view(data, len), &req.body)) {
+          case GzipBody::Result::kOk:
+            return true;
+          case GzipBody::Result::kTooLarge:
+            too_large = true;
+            break;
+          case GzipBody::Result::kCorrupt:
+            bad_gzip = true;
+            break;
+        }
+        req.body.clear();
+        return false;
+      }
       if (req.body.size() + len > limit) {
         too_large = true;
         req.body.clear();
@@ -124,9 +158,14 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
       }
       res.headers.emplace_back("Connection", "close");
     };
+    if (read_ok && gzip && !too_large && !gzip->Complete()) bad_gzip = true;
     if (too_large) {
       body_error(413, InvalidArgumentError("Request body exceeds the server's limit of " +
                                            std::to_string(limit) + " bytes (--max-request-bytes)"));
+    } else if (bad_gzip) {
+      body_error(400, InvalidArgumentError("The request body is declared Content-Encoding: gzip "
+                                           "but is not a complete gzip stream (empty, truncated, "
+                                           "corrupt, or followed by other bytes)"));
     } else if (!read_ok) {
       body_error(400, InvalidArgumentError("Could not read the request body (malformed or "
                                            "truncated Content-Encoding data?)"));

@@ -1,7 +1,8 @@
 // HttpServer: serves a Router over HTTP/1.1 (cpp-httplib underneath; nothing else sees it).
-// Reads bodies with a hard cap on both wire and decompressed size (gzip bombs get 413), serves
-// connections on a fixed pool of threads (handler_pool.h), turns handler exceptions into 500s in
-// MLflow's error shape, and answers unknown paths with 404.
+// Reads bodies with a hard cap on both wire and decompressed size (gzip bombs get 413; gzip
+// bodies are inflated strictly, see gzip_body.h), serves connections on a fixed pool of threads
+// (handler_pool.h), turns handler exceptions into 500s in MLflow's error shape, and answers
+// unknown paths with 404.
 #pragma once
 
 #include <atomic>

@@ -147,6 +147,66 @@ TEST_F(HttpServerTest, RejectsMalformedGzipWith400) {
   EXPECT_EQ(res->status, 400);
 }
 
+// Bodies declared gzip that are not one or more complete gzip members: 400, even when what
+// inflates is empty or a valid request; the server keeps serving on the same client.
+TEST_F(HttpServerTest, RejectsEveryInvalidGzipBodyWith400) {
+  const std::string request = otlp::EncodeTracesRequestProtobuf(SomeSpans(6, 3));
+  const std::string gzipped = Gzip(request);
+  std::mt19937 rng(7);
+  std::string random(512, '\0');
+  for (auto& c : random) c = static_cast<char>(rng());
+  const std::map<std::string, std::string> bad = {
+      {"random bytes", random},
+      {"truncated stream", gzipped.substr(0, gzipped.size() / 2)},
+      {"stream without its trailer", gzipped.substr(0, gzipped.size() - 8)},
+      {"gzip header only (inflates to nothing)", gzipped.substr(0, 10)},
+      {"empty body", ""},
+      {"trailing garbage", gzipped + "garbage"},
+      {"trailing zero bytes", gzipped + std::string(16, '\0')},
+      {"truncated empty stream", Gzip("").substr(0, 12)},
+  };
+  httplib::Headers headers = {{"Content-Encoding", "gzip"}};
+  for (const auto& [what, body] : bad) {
+    auto res = client_->Post("/v1/traces", headers, body, "application/x-protobuf");
+    ASSERT_TRUE(res) << what;
+    EXPECT_EQ(res->status, 400) << what << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/x-protobuf") << what;
+  }
+  // Nothing was stored, and the server still answers.
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tracelake_store_spans 0\n"), std::string::npos);
+  auto health = client_->Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(HttpServerTest, AcceptsValidGzipBodies) {
+  httplib::Headers headers = {{"Content-Encoding", "gzip"}};
+  // A complete gzip stream of nothing: an empty (valid) export request.
+  auto empty = client_->Post("/v1/traces", headers, Gzip(""), "application/x-protobuf");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 200) << empty->body;
+  // Two members back to back (RFC 1952) inflate to their concatenation.
+  const std::string request = otlp::EncodeTracesRequestProtobuf(SomeSpans(8, 4));
+  const size_t half = request.size() / 2;
+  auto two = client_->Post("/v1/traces", headers,
+                           Gzip(request.substr(0, half)) + Gzip(request.substr(half)),
+                           "application/x-protobuf");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->status, 200) << two->body;
+  // The coding's name is case-insensitive, and x-gzip is its old alias.
+  for (const char* coding : {"GZIP", "x-gzip", " gzip "}) {
+    httplib::Headers h = {{"Content-Encoding", coding}};
+    auto res = client_->Post("/v1/traces", h, Gzip(request), "application/x-protobuf");
+    ASSERT_TRUE(res) << coding;
+    EXPECT_EQ(res->status, 200) << coding << ": " << res->body;
+  }
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tracelake_store_spans 4\n"), std::string::npos) << metrics->body;
+}
+
 int ProcessThreads() {
   std::ifstream status("/proc/self/status");
   std::string line;
