@@ -40,6 +40,8 @@ struct StoreStats {
   int64_t traces = 0;
   int64_t spans = 0;
   int64_t bytes_on_disk = 0;
+  int64_t wal_bytes = 0;         // SQLite: the WAL file now (included in bytes_on_disk)
+  int64_t peak_wal_bytes = 0;    // SQLite: the most the WAL held since the store opened
   int64_t queue_depth = 0;       // batches waiting for the writer
   int64_t rejected_batches = 0;  // Ingest calls refused because the queue was full
 };

@@ -1,17 +1,25 @@
 #include "server/http/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 
 #include "server/http/errors.h"
+#include "server/http/gzip_body.h"
+#include "server/http/handler_pool.h"
 
 namespace tracelake::server {
 namespace {
+
+// A request's "Content-Encoding: gzip" is renamed to this before httplib reads the body, so that
+// GzipBody, not httplib, inflates it (httplib accepts truncated and empty gzip bodies).
+constexpr char kGzipBodyHeader[] = "X-Tracelake-Gzip-Body";
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -59,8 +67,11 @@ std::string WithoutBrotli(const std::string& value) {
 HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     : router_(router), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
   auto& s = *server_;
-  int threads = options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.new_task_queue = [this] {
+    auto* pool = new HandlerPool(options_.threads);  // httplib owns it
+    pool_.store(pool);
+    return pool;
+  };
   s.set_keep_alive_max_count(100000);
   // Idle keep-alive connections hold a handler thread and delay shutdown (Stop() waits for
   // them); exporters reconnect cheaply, so a short idle timeout costs nothing.
@@ -68,6 +79,14 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
   s.set_tcp_nodelay(true);
+  // httplib (the distribution's build, a shared library) listens with a backlog of 5, so of
+  // 1,000 exporters connecting at once most SYNs are dropped and retried a second later. Keep
+  // its socket options (SO_REUSEADDR) and remember the socket; Bind() listens again with a
+  // larger backlog (Linux updates the backlog of a listening socket).
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   // httplib answers "Accept-Encoding: br" (every browser sends it) with Brotli at its slowest
   // quality: ~3 s for a 6 MB trace. Dropping "br" from the request lets it fall back to gzip
   // (~0.1 s for the same body). httplib owns a mutable Request; only this header changes.
@@ -75,6 +94,17 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     auto& headers = const_cast<httplib::Headers&>(in.headers);
     auto range = headers.equal_range("Accept-Encoding");
     for (auto it = range.first; it != range.second; ++it) it->second = WithoutBrotli(it->second);
+    auto encoding = headers.find("Content-Encoding");
+    if (encoding != headers.end()) {
+      const std::string coding = Lower(encoding->second);
+      const size_t b = coding.find_first_not_of(" \t");
+      const size_t e = coding.find_last_not_of(" \t");
+      if (b != std::string::npos &&
+          (coding.substr(b, e - b + 1) == "gzip" || coding.substr(b, e - b + 1) == "x-gzip")) {
+        headers.erase(encoding);
+        headers.emplace(kGzipBodyHeader, "1");
+      }
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Wire-size cap enforced by httplib (413); the decompressed cap is enforced while reading.
@@ -94,8 +124,25 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
         in.has_header("Content-Length") &&
         std::strtoull(in.get_header_value("Content-Length").c_str(), nullptr, 10) > limit;
     too_large = declared_too_large;
+    std::optional<GzipBody> gzip;
+    if (in.has_header(kGzipBodyHeader)) gzip.emplace(limit);
+    bool bad_gzip = false;
     bool read_ok = reader([&](const char* data, size_t len) {
       if (too_large) return declared_too_large;
+      if (gzip) {
+        switch (gzip->Append(std::string_view(data, len), &req.body)) {
+          case GzipBody::Result::kOk:
+            return true;
+          case GzipBody::Result::kTooLarge:
+            too_large = true;
+            break;
+          case GzipBody::Result::kCorrupt:
+            bad_gzip = true;
+            break;
+        }
+        req.body.clear();
+        return false;
+      }
       if (req.body.size() + len > limit) {
         too_large = true;
         req.body.clear();
@@ -111,9 +158,14 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
       }
       res.headers.emplace_back("Connection", "close");
     };
+    if (read_ok && gzip && !too_large && !gzip->Complete()) bad_gzip = true;
     if (too_large) {
       body_error(413, InvalidArgumentError("Request body exceeds the server's limit of " +
                                            std::to_string(limit) + " bytes (--max-request-bytes)"));
+    } else if (bad_gzip) {
+      body_error(400, InvalidArgumentError("The request body is declared Content-Encoding: gzip "
+                                           "but is not a complete gzip stream (empty, truncated, "
+                                           "corrupt, or followed by other bytes)"));
     } else if (!read_ok) {
       body_error(400, InvalidArgumentError("Could not read the request body (malformed or "
                                            "truncated Content-Encoding data?)"));
@@ -121,6 +173,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
       Dispatch(req, res);
     }
     FromResponse(res, out);
+    CloseIfConnectionsWait(out);
     if (options_.on_request) {
       options_.on_request(
           req, res.status,
@@ -134,6 +187,7 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     HttpResponse res;
     Dispatch(req, res);
     FromResponse(res, out);
+    CloseIfConnectionsWait(out);
     if (options_.on_request) {
       options_.on_request(
           req, res.status,
@@ -185,10 +239,31 @@ Result<int> HttpServer::Bind() {
                             std::to_string(options_.port) +
                             " (address in use or not available?); choose another --port");
   }
+  // The kernel caps the backlog at net.core.somaxconn (4096 by default since Linux 5.4, 128
+  // before); asking for more lets an administrator raise it there.
+  constexpr int kListenBacklog = 65535;
+  if (listen_socket_ < 0 || ::listen(listen_socket_, kListenBacklog) != 0) {
+    server_->stop();
+    return UnavailableError("Cannot set the listen backlog on " + options_.host + ":" +
+                            std::to_string(port));
+  }
   return port;
 }
 
-void HttpServer::Run() { server_->listen_after_bind(); }
+void HttpServer::Run() {
+  server_->listen_after_bind();
+  pool_.store(nullptr);  // httplib deleted it
+}
+
+void HttpServer::CloseIfConnectionsWait(httplib::Response& out) const {
+  // Every handler thread holds a connection and more wait to be served: tell the client to
+  // close this one after the answer (HTTP clients do, and httplib's thread then sees the end of
+  // the stream at once) rather than keep a thread waiting up to the keep-alive timeout for its
+  // next request. The client reconnects, behind the waiting ones, when it has more to send.
+  const HandlerPool* pool = pool_.load();
+  if (pool != nullptr && pool->ConnectionsWaiting() && !out.has_header("Connection"))
+    out.set_header("Connection", "close");
+}
 
 void HttpServer::Stop() { server_->stop(); }
 

@@ -1,6 +1,8 @@
 // HttpServer: serves a Router over HTTP/1.1 (cpp-httplib underneath; nothing else sees it).
-// Reads bodies with a hard cap on both wire and decompressed size (gzip bombs get 413), turns
-// handler exceptions into 500s in MLflow's error shape, and answers unknown paths with 404.
+// Reads bodies with a hard cap on both wire and decompressed size (gzip bombs get 413; gzip
+// bodies are inflated strictly, see gzip_body.h), serves connections on a fixed pool of threads
+// (handler_pool.h), turns handler exceptions into 500s in MLflow's error shape, and answers
+// unknown paths with 404.
 #pragma once
 
 #include <atomic>
@@ -13,16 +15,19 @@
 #include "tracelake/status.h"
 
 namespace httplib {
+struct Response;
 class Server;
-}
+}  // namespace httplib
 
 namespace tracelake::server {
 
+class HandlerPool;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 5000;                           // 0 picks a free port
-  size_t max_request_bytes = 64 << 20;       // wire and decompressed
-  int threads = 32;                          // connection handler threads
+  int port = 5000;                      // 0 picks a free port
+  size_t max_request_bytes = 64 << 20;  // wire and decompressed
+  int threads = 32;                     // connection handler threads
   // Called after each request with method, path, status and latency in seconds.
   std::function<void(const HttpRequest&, int status, double seconds)> on_request;
   // Writes the answer for a body that could not be read (413 oversized, 400 truncated or bad
@@ -46,10 +51,13 @@ class HttpServer {
 
  private:
   void Dispatch(HttpRequest& req, HttpResponse& res) const;
+  void CloseIfConnectionsWait(httplib::Response& out) const;
 
   const Router& router_;
   HttpServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
+  int listen_socket_ = -1;  // set by httplib's socket-options callback during Bind()
+  std::atomic<HandlerPool*> pool_{nullptr};  // httplib's task queue while Run() serves
 };
 
 }  // namespace tracelake::server

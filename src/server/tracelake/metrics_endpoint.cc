@@ -126,6 +126,11 @@ void RegisterMetricsRoute(Router& router, storage::Backend& store,
     AppendMetric(out, "tracelake_store_traces", "Traces stored", "gauge", stats.traces);
     AppendMetric(out, "tracelake_store_spans", "Spans stored", "gauge", stats.spans);
     AppendMetric(out, "tracelake_store_bytes", "Bytes on disk", "gauge", stats.bytes_on_disk);
+    AppendMetric(out, "tracelake_store_wal_bytes", "Bytes of the SQLite WAL (in store_bytes)",
+                 "gauge", stats.wal_bytes);
+    AppendMetric(out, "tracelake_store_wal_peak_bytes",
+                 "The most bytes the SQLite WAL held since the server started", "gauge",
+                 stats.peak_wal_bytes);
     AppendMetric(out, "tracelake_ingest_queue_depth", "Batches waiting for the writer", "gauge",
                  stats.queue_depth);
     AppendMetric(out, "tracelake_ingest_queue_rejected_total", "Batches refused: queue full",

@@ -27,6 +27,8 @@ Result<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const std::string& pa
 StoreStats SqliteBackend::Stats() {
   StoreStats s = traces_->Stats();
   s.bytes_on_disk = db_->BytesOnDisk();
+  s.wal_bytes = db_->WalBytes();
+  s.peak_wal_bytes = db_->PeakWalBytes();
   return s;
 }
 

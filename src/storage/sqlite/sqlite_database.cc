@@ -58,6 +58,9 @@ Result<std::unique_ptr<Db>> SqliteDatabase::OpenConnection(bool writer) {
     // WAL + NORMAL: a commit survives a process crash; an OS crash may lose the last commits
     // (docs/schema.md, "Durability").
     RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = NORMAL"));
+    // When the WAL starts over from its beginning (CheckpointLoop), a file that grew past this
+    // during a burst is cut back to it.
+    RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));
   }
   if (!memory_) RETURN_IF_ERROR(db->Exec("PRAGMA mmap_size = 1073741824"));
   RETURN_IF_ERROR(RegisterSqlFunctions(db->raw()));
@@ -83,6 +86,12 @@ Status SqliteDatabase::Init() {
     if (row) next_change_seq_ = s.Int(0) + 1;
   }
   if (!memory_) {
+    {
+      ASSIGN_OR_RETURN(Stmt s, writer_db_->Prepare("PRAGMA page_size"));
+      bool row = false;
+      RETURN_IF_ERROR(s.Step(&row));
+      page_size_ = row ? static_cast<int>(s.Int(0)) : 0;
+    }
     // Checkpoints run on their own thread and connection, so the writer never stops to copy
     // the WAL into the database or to fsync (this replaces SQLite's auto-checkpoint, which
     // would run inside the writer's COMMIT).
@@ -95,7 +104,9 @@ Status SqliteDatabase::Init() {
 
 int SqliteDatabase::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   auto* database = static_cast<SqliteDatabase*>(self);
-  database->wal_frames_.store(frames, std::memory_order_relaxed);
+  // Only the writer (under its lock) stores, so load-then-store loses nothing.
+  if (frames > database->peak_wal_frames_.load(std::memory_order_relaxed))
+    database->peak_wal_frames_.store(frames, std::memory_order_relaxed);
   if (frames >= kCheckpointFrames) {
     {
       MutexLock lock(database->checkpoint_mu_);
@@ -107,6 +118,11 @@ int SqliteDatabase::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
 }
 
 void SqliteDatabase::CheckpointLoop() {
+  sqlite3* db = checkpoint_db_->raw();
+  // RESTART below waits at most this long for readers on older snapshots, holding the write
+  // lock; a reader that takes longer (a `tracelake sql` query may run for its whole time limit)
+  // only postpones the restart to the next round.
+  sqlite3_busy_timeout(db, 100);
   for (;;) {
     {
       MutexLock lock(checkpoint_mu_);
@@ -114,24 +130,35 @@ void SqliteDatabase::CheckpointLoop() {
       if (checkpoint_stop_) return;
       checkpoint_wanted_ = false;
     }
-    // PASSIVE: copies what no reader still needs, never waits for or blocks the writer.
-    sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                              nullptr);
+    // PASSIVE: copies what no reader still needs, never waits for or blocks the writer. This is
+    // the bulk of the copying.
+    int log_frames = 0;
+    int copied_frames = 0;
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+    if (log_frames < kRestartFrames) continue;
+    // Under sustained ingest the writer appends while a PASSIVE checkpoint copies, so the WAL
+    // is never copied to its end and never starts over from its beginning: it grows without
+    // bound. So past kRestartFrames the writer is held off (between groups, holding no
+    // transaction) while a RESTART checkpoint copies the few frames appended since the PASSIVE
+    // one; the next commit then writes the WAL from its start again, and journal_size_limit
+    // shrinks the file. Copying here, not on the ingest thread, means no second checkpointer
+    // contends for SQLite's checkpoint lock (which made a writer-side TRUNCATE give up).
+    MutexLock write_lock(write_mu_);
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, &copied_frames);
   }
 }
 
-void SqliteDatabase::TruncateWalIfLarge() {
-  if (wal_frames_.load(std::memory_order_relaxed) < kTruncateFrames) return;
-  MutexLock lock(write_mu_);
-  wal_frames_.store(0, std::memory_order_relaxed);
-  // A TRUNCATE checkpoint waits (busy handler) for every reader to reach the newest snapshot.
-  // A long read (a `tracelake sql` query may run for its whole time limit) must not hold the
-  // writer that long: wait at most 200 ms, else give up; the next commit sets wal_frames_ again
-  // and the next group retries.
-  sqlite3_busy_timeout(writer_db_->raw(), 200);
-  sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                            nullptr);
-  sqlite3_busy_timeout(writer_db_->raw(), 10000);  // back to what Db::Open sets
+int64_t SqliteDatabase::WalBytes() const {
+  if (memory_) return 0;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path_ + "-wal", ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
+int64_t SqliteDatabase::PeakWalBytes() const {
+  // A WAL file: a 32-byte header, then frames of a 24-byte header and one page.
+  const int64_t frames = peak_wal_frames_.load(std::memory_order_relaxed);
+  return frames == 0 ? 0 : 32 + frames * (24 + page_size_);
 }
 
 int64_t SqliteDatabase::BytesOnDisk() {

@@ -72,23 +72,22 @@ class SqliteDatabase {
   }
   CommitNotifier& notifier() { return notifier_; }
 
-  // Under sustained ingest PASSIVE checkpoints never let the WAL wrap around (a checkpointer
-  // waiting for readers starves), so past kTruncateFrames the ingest writer empties it between
-  // groups, holding no transaction. Takes the write lock.
-  void TruncateWalIfLarge() TL_EXCLUDES(write_mu_);
-
   bool in_memory() const { return memory_; }
   // The file path, or the memdb URI of an in-memory database (what SqlQueryEngine opens).
   const std::string& path() const { return path_; }
   // Bytes of the database and its WAL (file), or of the in-memory database.
   int64_t BytesOnDisk();
+  // The WAL file's size now, and the most the WAL held after any commit since Open (0 in
+  // memory).
+  int64_t WalBytes() const;
+  int64_t PeakWalBytes() const;
 
  private:
   explicit SqliteDatabase(std::string path);
   Status Init() TL_NO_THREAD_SAFETY_ANALYSIS;  // before any other thread can see this object
   Result<std::unique_ptr<Db>> OpenConnection(bool writer);
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
-  void CheckpointLoop() TL_EXCLUDES(checkpoint_mu_);
+  void CheckpointLoop() TL_EXCLUDES(checkpoint_mu_, write_mu_);
 
   const std::string path_;  // file path, or the memdb URI
   const bool memory_;
@@ -108,14 +107,16 @@ class SqliteDatabase {
   // A frame holds one page: 16 KiB in files this version creates (4 KiB in older ones), so
   // 4,096 frames are 64 MiB.
   static constexpr int kCheckpointFrames = 4096;
-  // 512 MiB of 16 KiB pages (TruncateWalIfLarge).
-  static constexpr int kTruncateFrames = 32768;
+  // Past this many frames (128 MiB of 16 KiB pages) the checkpointer makes the WAL start over
+  // (CheckpointLoop), so it stays well under 256 MiB at full load (docs/schema.md, "WAL").
+  static constexpr int kRestartFrames = 8192;
+  int page_size_ = 0;                  // set by Init
   std::unique_ptr<Db> checkpoint_db_;  // used only by checkpointer_
   Mutex checkpoint_mu_;
   CondVar checkpoint_cv_;
   bool checkpoint_wanted_ TL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stop_ TL_GUARDED_BY(checkpoint_mu_) = false;
-  std::atomic<int> wal_frames_{0};  // frames in the WAL after the writer's last commit
+  std::atomic<int> peak_wal_frames_{0};  // the most frames the WAL held after a commit
   std::thread checkpointer_;
 };
 

@@ -67,13 +67,10 @@ void SqliteTraceStore::ApplyGroup(std::span<PreparedBatch* const> group,
 }
 
 void SqliteTraceStore::AfterGroup() noexcept {
-  // The callers are answered: wake the change feed's consumers, then, if the WAL outgrew what
-  // PASSIVE checkpoints keep up with under sustained load, empty it while this thread holds no
-  // transaction (it waits only for readers to move to the newest snapshot; ingest queues
-  // meanwhile).
+  // The callers are answered: wake the change feed's consumers. (The checkpointer keeps the WAL
+  // bounded on its own thread: SqliteDatabase::CheckpointLoop.)
   db_.NotifyCommitted(group_committed_seq_);
   group_committed_seq_ = 0;
-  db_.TruncateWalIfLarge();
 }
 
 bool SqliteTraceStore::ApplyGroupTxn(std::span<PreparedBatch* const> work, bool isolate,

@@ -82,6 +82,35 @@ describe('bad input', () => {
     await assertNothingStored();
   });
 
+  test('gzip body that is not a complete gzip stream -> 400, even when it inflates to nothing', async () => {
+    const body = encodeTracesProto(agent.all);
+    const gz = zlib.gzipSync(body);
+    const cases = {
+      'random bytes': Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 151 + 7) % 256)),
+      'truncated stream': gz.subarray(0, gz.length >> 1),
+      'stream without its trailer': gz.subarray(0, gz.length - 8),
+      'gzip header only': gz.subarray(0, 10),
+      'empty body': Buffer.alloc(0),
+      'trailing garbage': Buffer.concat([gz, Buffer.from('garbage')]),
+    };
+    for (const [what, bad] of Object.entries(cases)) {
+      const res = await post('/v1/traces', bad, {
+        'content-type': PROTO, 'content-encoding': 'gzip', 'x-mlflow-experiment-id': experimentId,
+      });
+      await expectOtlpError(res, { http: 400, grpcCode: 3, encoding: 'proto' }).catch((e) => {
+        e.message = `${what}: ${e.message}`;
+        throw e;
+      });
+    }
+    await assertNothingStored();
+    // A complete gzip stream of nothing is an empty export request; the server keeps serving.
+    const empty = await post('/v1/traces', zlib.gzipSync(Buffer.alloc(0)), {
+      'content-type': PROTO, 'content-encoding': 'gzip', 'x-mlflow-experiment-id': experimentId,
+    });
+    assert.equal(empty.status, 200, await empty.text());
+    assert.equal((await fetch(server.url + '/health')).status, 200);
+  });
+
   test('wrong content type -> 415', async () => {
     for (const ctype of ['text/plain', 'application/xml']) {
       const res = await post('/v1/traces', encodeTracesJson(agent.all), {

@@ -1,10 +1,19 @@
 // The HTTP front end and OTLP/HTTP receiver, exercised over real sockets against an in-process
 // server on a free port with a real SQLite store.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -138,6 +147,171 @@ TEST_F(HttpServerTest, RejectsMalformedGzipWith400) {
   EXPECT_EQ(res->status, 400);
 }
 
+// Bodies declared gzip that are not one or more complete gzip members: 400, even when what
+// inflates is empty or a valid request; the server keeps serving on the same client.
+TEST_F(HttpServerTest, RejectsEveryInvalidGzipBodyWith400) {
+  const std::string request = otlp::EncodeTracesRequestProtobuf(SomeSpans(6, 3));
+  const std::string gzipped = Gzip(request);
+  std::mt19937 rng(7);
+  std::string random(512, '\0');
+  for (auto& c : random) c = static_cast<char>(rng());
+  const std::map<std::string, std::string> bad = {
+      {"random bytes", random},
+      {"truncated stream", gzipped.substr(0, gzipped.size() / 2)},
+      {"stream without its trailer", gzipped.substr(0, gzipped.size() - 8)},
+      {"gzip header only (inflates to nothing)", gzipped.substr(0, 10)},
+      {"empty body", ""},
+      {"trailing garbage", gzipped + "garbage"},
+      {"trailing zero bytes", gzipped + std::string(16, '\0')},
+      {"truncated empty stream", Gzip("").substr(0, 12)},
+  };
+  httplib::Headers headers = {{"Content-Encoding", "gzip"}};
+  for (const auto& [what, body] : bad) {
+    auto res = client_->Post("/v1/traces", headers, body, "application/x-protobuf");
+    ASSERT_TRUE(res) << what;
+    EXPECT_EQ(res->status, 400) << what << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/x-protobuf") << what;
+  }
+  // Nothing was stored, and the server still answers.
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tracelake_store_spans 0\n"), std::string::npos);
+  auto health = client_->Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(HttpServerTest, AcceptsValidGzipBodies) {
+  httplib::Headers headers = {{"Content-Encoding", "gzip"}};
+  // A complete gzip stream of nothing: an empty (valid) export request.
+  auto empty = client_->Post("/v1/traces", headers, Gzip(""), "application/x-protobuf");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 200) << empty->body;
+  // Two members back to back (RFC 1952) inflate to their concatenation.
+  const std::string request = otlp::EncodeTracesRequestProtobuf(SomeSpans(8, 4));
+  const size_t half = request.size() / 2;
+  auto two = client_->Post("/v1/traces", headers,
+                           Gzip(request.substr(0, half)) + Gzip(request.substr(half)),
+                           "application/x-protobuf");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->status, 200) << two->body;
+  // The coding's name is case-insensitive, and x-gzip is its old alias.
+  for (const char* coding : {"GZIP", "x-gzip", " gzip "}) {
+    httplib::Headers h = {{"Content-Encoding", coding}};
+    auto res = client_->Post("/v1/traces", h, Gzip(request), "application/x-protobuf");
+    ASSERT_TRUE(res) << coding;
+    EXPECT_EQ(res->status, 200) << coding << ": " << res->body;
+  }
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tracelake_store_spans 4\n"), std::string::npos) << metrics->body;
+}
+
+int ProcessThreads() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// 1,000 exporters connect at once, each sends one export and keeps its connection open (as
+// exporters do) unless the answer says "Connection: close" (as HTTP clients do). All are
+// answered, by the server's fixed pool of handler threads: the process gains no thread per
+// connection. Connections that waited for a thread are told to close after their answer, so they
+// do not hold a thread through the keep-alive timeout. Nothing here is timed except a generous
+// guard against hanging.
+TEST_F(HttpServerTest, ServesAThousandConnectionsAtOnceWithBoundedThreads) {
+  constexpr int kConnections = 1000;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < 2 * kConnections + 200) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 2 * kConnections + 200);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < 2 * kConnections + 200) GTEST_SKIP() << "too few file descriptors";
+  }
+  ASSERT_EQ(client_->Get("/health")->status, 200);  // the handler threads are running
+  const int threads_before = ProcessThreads();
+  const std::string body = otlp::EncodeTracesRequestProtobuf(SomeSpans(9, 1));
+  const std::string request =
+      "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/x-protobuf\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(app_->http_port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  struct Conn {
+    int fd = -1;
+    size_t sent = 0;
+    std::string in;
+    int status = 0;  // 0 until the whole answer is in
+    bool closed_by_server = false;
+  };
+  std::vector<Conn> conns(kConnections);
+  for (auto& c : conns) {  // every connect starts before any answer is read
+    c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(c.fd, 0);
+    const int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << errno;
+  }
+  int answered = 0;
+  int peak_threads = threads_before;
+  const auto guard = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (answered < kConnections && std::chrono::steady_clock::now() < guard) {
+    std::vector<pollfd> fds;
+    std::vector<Conn*> which;
+    for (auto& c : conns) {
+      if (c.status != 0) continue;
+      const short events = c.sent < request.size() ? POLLOUT : POLLIN;
+      fds.push_back({c.fd, events, 0});
+      which.push_back(&c);
+    }
+    ASSERT_GE(::poll(fds.data(), fds.size(), 1000), 0);
+    peak_threads = std::max(peak_threads, ProcessThreads());
+    for (size_t i = 0; i < fds.size(); ++i) {
+      Conn& c = *which[i];
+      if (fds[i].revents & POLLOUT) {
+        const ssize_t n =
+            ::send(c.fd, request.data() + c.sent, request.size() - c.sent, MSG_NOSIGNAL);
+        ASSERT_GT(n, 0) << "send failed: " << errno;
+        c.sent += static_cast<size_t>(n);
+      } else if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+        char buf[4096];
+        const ssize_t n = ::recv(c.fd, buf, sizeof(buf), 0);
+        ASSERT_GT(n, 0) << "connection closed before its answer (errno " << errno << ")";
+        c.in.append(buf, static_cast<size_t>(n));
+        const size_t end = c.in.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        const std::string head = c.in.substr(0, end);
+        const size_t cl = head.find("Content-Length: ");
+        ASSERT_NE(cl, std::string::npos) << head;
+        if (c.in.size() < end + 4 + std::stoul(head.substr(cl + 16))) continue;
+        c.status = std::stoi(head.substr(9, 3));
+        c.closed_by_server = head.find("Connection: close") != std::string::npos;
+        ++answered;
+        if (c.closed_by_server) {
+          ::close(c.fd);
+          c.fd = -1;
+        }
+      }
+    }
+  }
+  int ok = 0;
+  int closed = 0;
+  for (auto& c : conns) {
+    ok += c.status == 200;
+    closed += c.closed_by_server;
+    if (c.fd >= 0) ::close(c.fd);
+  }
+  EXPECT_EQ(ok, kConnections);
+  // More connections than handler threads: the ones that waited were closed after answering.
+  EXPECT_GT(closed, 0);
+  EXPECT_LE(peak_threads, threads_before + 2) << "threads before: " << threads_before;
+}
+
 TEST_F(HttpServerTest, RejectsUnknownContentTypeWith415) {
   auto res = client_->Post("/v1/traces", "hello", "text/plain");
   ASSERT_TRUE(res);
@@ -145,8 +319,8 @@ TEST_F(HttpServerTest, RejectsUnknownContentTypeWith415) {
 }
 
 TEST_F(HttpServerTest, RejectsMalformedProtobufWith400RpcStatus) {
-  auto res = client_->Post("/v1/traces", std::string("\x0a\xff\xff\xff\x0f", 5),
-                           "application/x-protobuf");
+  auto res =
+      client_->Post("/v1/traces", std::string("\x0a\xff\xff\xff\x0f", 5), "application/x-protobuf");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/x-protobuf");
