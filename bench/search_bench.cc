@@ -3,7 +3,8 @@
 //
 // The store: TL_SEARCH_TRACES traces (default 20,000, small enough for CI's smoke run; measure
 // with 1,000,000) of 4 spans (an agent root, a chat span, a tool span, a retrieval span), one
-// every 10 ms, from 50 services, 200 agent names, 12 models, 100 tools and 10,000 users. Each predicate family has a value in four selectivity classes:
+// every 10 ms, from 50 services, 200 agent names, 12 models, 100 tools and 10,000 users. Each
+// predicate family has a value in four selectivity classes:
 //
 //   none   matches no trace          rare   0.01% of traces (every 10,000th)
 //   few    1% (every 100th)          half   50% (every other)

@@ -260,6 +260,7 @@ Result<DeltaCheckpointInfo> WriteDeltaCheckpoint(const fs::path& table_dir,
   auto features = [](bool present, const std::vector<std::string>& names) {
     if (!present) return Value();
     std::vector<Value> items;
+    items.reserve(names.size());
     for (const std::string& name : names) items.emplace_back(name);
     return Value::List(std::move(items));
   };
