@@ -212,7 +212,9 @@ TEST(SpanCodecTest, LogRecordsKeepEveryOtlpField) {
   for (size_t n = 0; n < raw.size(); ++n) {
     model::LogRecord cut;
     const Status st = DecodeLogRecord(std::string(1, '\0') + raw.substr(0, n), cut);
-    if (st.ok()) EXPECT_EQ(cut.scope, nullptr) << n;  // only the older prefix may decode
+    if (st.ok()) {
+      EXPECT_EQ(cut.scope, nullptr) << n;  // only the older prefix may decode
+    }
   }
 }
 
